@@ -1,0 +1,78 @@
+// The server's configuration: built-in defaults, the YAML file, and
+// validation with errors that name the file, line and key.
+
+#ifndef UPTAKE_CONFIG_CONFIG_H_
+#define UPTAKE_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metrics/catalog.h"
+#include "metrics/rule.h"
+#include "proto/limits.h"
+
+namespace uptake {
+
+enum class ClockMode {
+  kWall,   // now is the system clock
+  kEvent,  // now is the newest event time seen, for replays and backtests
+};
+
+struct Config {
+  // Address to listen on. Default: 127.0.0.1, port 8080.
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+
+  // Folder of the RocksDB database, created when missing. Default: ./data.
+  std::string data_dir = "./data";
+
+  // Default: kWall.
+  ClockMode clock = ClockMode::kWall;
+
+  // Write keys accepted on ingest routes. Default: the single development
+  // key "dev", which the server warns about at startup.
+  std::vector<std::string> write_keys = {"dev"};
+
+  // Worker threads for the HTTP server; 0 means one per core. Default: 0.
+  int threads = 0;
+
+  IngestLimits limits;
+
+  // The feature catalog, in order. Default: empty.
+  std::vector<FeatureDefinition> features;
+
+  // Event names that count as a login. Default: "Signed In", "Logged In",
+  // "login".
+  std::vector<std::string> login_events = {"Signed In", "Logged In", "login"};
+
+  // Default: none.
+  std::vector<Rule> rules;
+
+  // The file this was loaded from; empty for the built-in defaults.
+  std::string source_path;
+};
+
+struct ConfigError {
+  std::string file;  // path as given, or "--flag" for command-line values
+  int line = 0;      // 1-based; 0 when not tied to a line
+  std::string key;   // dotted path, for example "rules[2].days"
+  std::string message;
+
+  // "FILE:LINE: KEY: MESSAGE"
+  std::string ToString() const;
+};
+
+// Loads `path` over the built-in defaults and validates it: unknown keys,
+// wrong types, out-of-range values, duplicate rule names, rules that name
+// unknown events or need a catalog that is empty.
+[[nodiscard]] std::optional<ConfigError> LoadConfigFile(const std::string& path, Config* config);
+
+// Parses "HOST:PORT" or "[V6]:PORT". Returns false when malformed.
+[[nodiscard]] bool ParseListenAddress(const std::string& text, std::string* host,
+                                      uint16_t* port);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_CONFIG_CONFIG_H_

@@ -1,0 +1,82 @@
+// Per-account adoption aggregates and rule evaluation, held in memory.
+
+#ifndef UPTAKE_METRICS_AGGREGATOR_H_
+#define UPTAKE_METRICS_AGGREGATOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "metrics/account_view.h"
+#include "metrics/alert.h"
+#include "metrics/catalog.h"
+#include "metrics/rule.h"
+#include "proto/event.h"
+
+namespace uptake {
+
+// Owns the aggregates of every account and the open alert of each
+// (account, rule) pair. Accounts are split over shards, each with its own
+// mutex, so concurrent callers touching different accounts do not contend.
+//
+// No clock of its own: every call that evaluates rules takes `now_ms`, so
+// tests and the event clock control time. All methods are thread-safe.
+class Aggregator {
+ public:
+  Aggregator(Catalog catalog, std::vector<Rule> rules);
+  ~Aggregator();
+
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
+
+  // Adds stored events (each with account_id and feature set) to their
+  // accounts, then evaluates every rule on the accounts they touched at
+  // `now_ms`. Returns the alerts that fired or resolved, in id order.
+  std::vector<Alert> Apply(std::span<const Event> events, int64_t now_ms);
+
+  // Adds one stored event without evaluating rules. Used while rebuilding
+  // from the event log at startup.
+  void Replay(const Event& event);
+
+  // Reinstates an alert read back from storage. A firing alert becomes the
+  // open alert of its (account, rule), so it is not fired again; resolved
+  // ones are ignored. Ids issued later are greater than `alert.id`.
+  void RestoreAlert(const Alert& alert);
+
+  // Evaluates every rule on every account once. Used after a rebuild;
+  // ordinary operation uses Apply and Tick.
+  std::vector<Alert> EvaluateAll(int64_t now_ms);
+
+  // Evaluates the accounts whose next time-driven change (an inactivity
+  // limit reached, an age threshold passed, a day boundary for login
+  // windows) is due at or before `now_ms`. Cost is proportional to the
+  // number of due accounts, not to the number of accounts.
+  std::vector<Alert> Tick(int64_t now_ms);
+
+  // Returns a copy of one account's aggregates as of `now_ms`, or nullopt
+  // for an account with no events.
+  std::optional<AccountView> View(std::string_view account_id, int64_t now_ms) const;
+
+  size_t account_count() const;
+
+  const Catalog& catalog() const { return catalog_; }
+  const std::vector<Rule>& rules() const { return rules_; }
+
+ private:
+  struct Shard;
+
+  Shard& ShardFor(std::string_view account_id) const;
+
+  const Catalog catalog_;
+  const std::vector<Rule> rules_;
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<uint64_t> next_alert_id_{1};
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_METRICS_AGGREGATOR_H_

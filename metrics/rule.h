@@ -1,0 +1,50 @@
+// Churn rules: which leading indicator to watch and the threshold that
+// counts as a breach.
+
+#ifndef UPTAKE_METRICS_RULE_H_
+#define UPTAKE_METRICS_RULE_H_
+
+#include <string>
+#include <vector>
+
+namespace uptake {
+
+enum class RuleKind {
+  // Fewer than `min_features` catalog features used within the first
+  // `days` days after the account's start; decided once the account is
+  // `days` days old.
+  kFeatureAdoption,
+  // The summed lifetime count of `events` is below `min_count` once the
+  // account is `days` days old.
+  kEventCount,
+  // No event (or, with `logins_only`, no login) for more than `days` days.
+  // Fires from the passing of time alone.
+  kInactivity,
+  // Logins in the last 7 days are below `percent` % of the 7 days before,
+  // considered only when the earlier week had at least `min_baseline`
+  // logins.
+  kLoginDrop,
+};
+
+enum class Severity { kInfo, kWarning, kCritical };
+
+struct Rule {
+  std::string name;  // unique, used in alert ids and answers
+  RuleKind kind = RuleKind::kInactivity;
+  Severity severity = Severity::kWarning;
+
+  int days = 0;                     // kFeatureAdoption, kEventCount, kInactivity
+  int min_features = 0;             // kFeatureAdoption
+  std::vector<std::string> events;  // kEventCount
+  int64_t min_count = 0;            // kEventCount
+  bool logins_only = false;         // kInactivity
+  double percent = 0;               // kLoginDrop
+  int64_t min_baseline = 1;         // kLoginDrop
+};
+
+const char* RuleKindName(RuleKind kind);      // "feature_adoption", ...
+const char* SeverityName(Severity severity);  // "info", "warning", "critical"
+
+}  // namespace uptake
+
+#endif  // UPTAKE_METRICS_RULE_H_

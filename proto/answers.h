@@ -1,0 +1,40 @@
+// JSON encoders for API answers and alerts, and the alert decoder used when
+// alerts are read back from storage.
+
+#ifndef UPTAKE_PROTO_ANSWERS_H_
+#define UPTAKE_PROTO_ANSWERS_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "metrics/account_view.h"
+#include "metrics/alert.h"
+#include "proto/parse_result.h"
+
+namespace uptake {
+
+// {"accepted":N,"duplicates":D,"rejected":[{"index":i,"error":"code","message":"..."}]}
+// `accepted` counts every valid event, duplicates included.
+std::string EncodeIngestAnswer(size_t accepted, size_t duplicates,
+                               std::span<const EventRejection> rejected);
+
+// {"error":"code","message":"..."}
+std::string EncodeError(std::string_view code, std::string_view message);
+
+// One alert as a JSON object: id, rule, kind, account_id, severity, state,
+// observed, threshold, summary, evidence, fired_at, resolved_at (null while
+// firing), updated_at. Times are ISO 8601 UTC.
+std::string EncodeAlert(const Alert& alert);
+
+// Reads back the output of EncodeAlert. Returns nullopt for anything else.
+std::optional<Alert> DecodeAlert(std::string_view json);
+
+// An account's aggregates, with first_seen and last_seen in ISO 8601 UTC.
+std::string EncodeAccountView(const AccountView& view);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_PROTO_ANSWERS_H_

@@ -1,0 +1,45 @@
+// A small streaming JSON writer for answers. Strings are escaped by length,
+// so embedded NUL bytes are written as \u0000 and never end a string early.
+
+#ifndef UPTAKE_PROTO_JSON_WRITER_H_
+#define UPTAKE_PROTO_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace uptake {
+
+class JsonWriter {
+ public:
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+
+  // Writes an object key; the next call writes its value.
+  void Key(std::string_view key);
+
+  void String(std::string_view value);
+  void Int(int64_t value);
+  // Writes `value`, or null when it is not finite, so output stays valid
+  // JSON.
+  void Double(double value);
+  void Bool(bool value);
+  void Null();
+  // Writes `json` as it is; the caller guarantees it is one valid value.
+  void Raw(std::string_view json);
+
+  const std::string& str() const { return out_; }
+  std::string Release() { return std::move(out_); }
+
+ private:
+  void Separate();
+
+  std::string out_;
+  bool need_comma_ = false;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_PROTO_JSON_WRITER_H_

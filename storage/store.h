@@ -1,0 +1,93 @@
+// Everything uptake keeps in RocksDB: the event log, dedup marks, account
+// traits, user-to-account links and alerts.
+
+#ifndef UPTAKE_STORAGE_STORE_H_
+#define UPTAKE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/event.h"
+#include "storage/status.h"
+
+namespace uptake {
+
+struct StoreOptions {
+  // Create the database when the folder holds none. Default: true.
+  bool create_if_missing = true;
+};
+
+// Result of committing one event.
+enum class CommitOutcome : uint8_t {
+  kStored,     // new: written to the log and counted
+  kDuplicate,  // (write key, message id) was already stored
+};
+
+// Owns the RocksDB instance. All methods are thread-safe.
+class Store {
+ public:
+  // Opens or creates the database in `dir`. Errors: kInvalid for a path that
+  // cannot be created, kUnavailable for I/O failures, kCorruption when the
+  // database cannot be recovered.
+  static StorageStatus Open(const std::string& dir, const StoreOptions& options,
+                            std::unique_ptr<Store>* store);
+
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Commits the events of one request under `write_key` in one WriteBatch
+  // with the WAL on: each new event goes to the log with its dedup mark;
+  // group calls also merge the account's traits and the user's account link,
+  // identify calls the user's traits, each key keeping the value with the
+  // latest event time. An event whose (write key, message id) is already
+  // stored, or repeats an earlier event of the same call, is a duplicate
+  // and writes nothing. Concurrent calls carrying the same id store it once:
+  // the dedup check and the write happen under a lock striped by the id.
+  //
+  // Returns one outcome per event, in order, in `outcomes`. On error nothing
+  // was written and `outcomes` is left empty.
+  StorageStatus Commit(std::string_view write_key, std::span<const Event> events,
+                       std::vector<CommitOutcome>* outcomes);
+
+  // Looks up the account `user_id` was last attached to by a group call (the
+  // latest by event time). Sets `account_id` to nullopt when there is none.
+  StorageStatus LookupUserAccount(std::string_view user_id,
+                                  std::optional<std::string>* account_id);
+
+  // Calls `visit` on every stored event in log order (arrival order). Stops
+  // and returns kCorruption if a record cannot be decoded.
+  StorageStatus ForEachEvent(const std::function<void(const Event&)>& visit);
+
+  // Writes or overwrites the alert record `id` with `json`.
+  StorageStatus PutAlert(uint64_t id, std::string_view json);
+
+  // Calls `visit` with each stored alert in id order.
+  StorageStatus ForEachAlert(
+      const std::function<void(uint64_t id, std::string_view json)>& visit);
+
+  // Returns up to `limit` alert records with id greater than `after_id`, in
+  // id order.
+  StorageStatus ListAlerts(uint64_t after_id, size_t limit,
+                           std::vector<std::pair<uint64_t, std::string>>* alerts);
+
+  // Returns the merged traits of an account as a JSON object text ("{}" when
+  // none are stored).
+  StorageStatus GetAccountTraits(std::string_view account_id, std::string* json);
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_STORAGE_STORE_H_
