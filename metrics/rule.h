@@ -4,6 +4,7 @@
 #ifndef UPTAKE_METRICS_RULE_H_
 #define UPTAKE_METRICS_RULE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct Rule {
   bool logins_only = false;         // kInactivity
   double percent = 0;               // kLoginDrop
   int64_t min_baseline = 1;         // kLoginDrop
+
+  // Accounts with fewer lifetime events are too small to judge and are not
+  // evaluated by this rule. Default: 0, every account.
+  int64_t min_account_events = 0;
 };
 
 const char* RuleKindName(RuleKind kind);      // "feature_adoption", ...
