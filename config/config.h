@@ -65,13 +65,12 @@ struct ConfigError {
 };
 
 // Loads `path` over the built-in defaults and validates it: unknown keys,
-// wrong types, out-of-range values, duplicate rule names, rules that name
-// unknown events or need a catalog that is empty.
+// wrong types, out-of-range values, duplicate names, and rules that need a
+// catalog or login events that are empty.
 [[nodiscard]] std::optional<ConfigError> LoadConfigFile(const std::string& path, Config* config);
 
 // Parses "HOST:PORT" or "[V6]:PORT". Returns false when malformed.
-[[nodiscard]] bool ParseListenAddress(const std::string& text, std::string* host,
-                                      uint16_t* port);
+[[nodiscard]] bool ParseListenAddress(const std::string& text, std::string* host, uint16_t* port);
 
 }  // namespace uptake
 

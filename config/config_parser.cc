@@ -1,0 +1,210 @@
+#include "config/config_parser.h"
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "config/rule_parser.h"
+
+namespace uptake {
+namespace config_internal {
+namespace {
+
+constexpr std::array<std::string_view, 9> kTopLevelKeys = {
+    "listen", "data_dir",     "clock",    "threads", "write_keys",
+    "limits", "login_events", "features", "rules",
+};
+
+constexpr std::array<std::string_view, 6> kLimitKeys = {
+    "max_event_bytes", "max_request_bytes",  "max_batch_events",
+    "max_depth",       "max_event_age_days", "future_tolerance_seconds",
+};
+
+constexpr std::array<std::string_view, 2> kFeatureKeys = {"id", "events"};
+
+// Same order as ClockMode.
+constexpr std::array<std::string_view, 2> kClockNames = {"wall", "event"};
+
+// Catches typos such as an extra digit. Raise it if a machine needs more.
+constexpr int64_t kMaxThreads = 1024;
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr int64_t kMillisPerSecond = 1000;
+constexpr int64_t kMillisPerDay = 24 * 3600 * kMillisPerSecond;
+
+}  // namespace
+
+std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
+  const Field root_field{/*key=*/"", root, root.IsDefined() ? root.Mark().line + 1 : 0};
+  std::optional<FieldMap> top = reader_.ReadMapping(root_field, kTopLevelKeys);
+  if (!top) return reader_.error();
+
+  if (!ParseServer(*top)) return reader_.error();
+
+  const Field* limits = FindField(*top, "limits");
+  if (limits != nullptr && !ParseLimits(*limits)) return reader_.error();
+
+  // The catalog comes before the rules whatever the order in the file,
+  // because rules are checked against it.
+  if (const Field* field = FindField(*top, "login_events")) {
+    std::optional<std::vector<std::string>> events = reader_.ReadNameList(*field, /*secret=*/false);
+    if (!events) return reader_.error();
+    config_.login_events = std::move(*events);
+  }
+  const Field* features = FindField(*top, "features");
+  if (features != nullptr && !ParseFeatures(*features)) return reader_.error();
+
+  if (const Field* field = FindField(*top, "rules")) {
+    RuleParser rule_parser(&reader_, config_.features.size(), !config_.login_events.empty());
+    std::optional<std::vector<Rule>> rules = rule_parser.ParseList(*field);
+    if (!rules) return reader_.error();
+    config_.rules = std::move(*rules);
+  }
+  return std::nullopt;
+}
+
+bool ConfigParser::ParseServer(const FieldMap& top) {
+  const Field* listen = FindField(top, "listen");
+  if (listen != nullptr && !ParseListen(*listen)) return false;
+
+  if (const Field* field = FindField(top, "data_dir")) {
+    std::optional<std::string> dir = reader_.ReadName(*field);
+    if (!dir) return false;
+    config_.data_dir = std::move(*dir);
+  }
+
+  if (const Field* field = FindField(top, "clock")) {
+    std::optional<size_t> clock = reader_.ReadChoice(*field, kClockNames);
+    if (!clock) return false;
+    config_.clock = static_cast<ClockMode>(*clock);
+  }
+
+  std::optional<int64_t> threads =
+      reader_.ReadIntegerOr(top, "threads", 0, kMaxThreads, config_.threads);
+  if (!threads) return false;
+  config_.threads = static_cast<int>(*threads);
+
+  const Field* write_keys = FindField(top, "write_keys");
+  return write_keys == nullptr || ParseWriteKeys(*write_keys);
+}
+
+bool ConfigParser::ParseListen(const Field& field) {
+  std::optional<std::string> text = reader_.ReadString(field);
+  if (!text) return false;
+
+  if (!ParseListenAddress(*text, &config_.listen_host, &config_.listen_port)) {
+    reader_.Fail(field, "invalid address \"" + *text +
+                            "\"; expected HOST:PORT or [IPV6]:PORT with a port from 0 to 65535");
+    return false;
+  }
+  return true;
+}
+
+bool ConfigParser::ParseWriteKeys(const Field& field) {
+  // Keys are secrets, so errors name their position but never their value.
+  std::optional<std::vector<std::string>> keys = reader_.ReadNameList(field, /*secret=*/true);
+  if (!keys) return false;
+
+  if (keys->empty()) {
+    reader_.Fail(field, "must list at least one key; without one no event can be ingested");
+    return false;
+  }
+  config_.write_keys = std::move(*keys);
+  return true;
+}
+
+bool ConfigParser::ParseLimits(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kLimitKeys);
+  if (!fields) return false;
+
+  IngestLimits& limits = config_.limits;
+  const auto event_bytes = reader_.ReadIntegerOr(*fields, "max_event_bytes", 1, kInt64Max,
+                                                 static_cast<int64_t>(limits.max_event_bytes));
+  const auto request_bytes = reader_.ReadIntegerOr(*fields, "max_request_bytes", 1, kInt64Max,
+                                                   static_cast<int64_t>(limits.max_request_bytes));
+  const auto batch_events = reader_.ReadIntegerOr(*fields, "max_batch_events", 1, kInt64Max,
+                                                  static_cast<int64_t>(limits.max_batch_events));
+  const auto depth = reader_.ReadIntegerOr(*fields, "max_depth", 1, kIntMax, limits.max_depth);
+  // The bounds keep the values in milliseconds within int64_t.
+  const auto age_days =
+      reader_.ReadIntegerOr(*fields, "max_event_age_days", 1, kInt64Max / kMillisPerDay,
+                            limits.max_event_age_ms / kMillisPerDay);
+  const auto tolerance_seconds =
+      reader_.ReadIntegerOr(*fields, "future_tolerance_seconds", 0, kInt64Max / kMillisPerSecond,
+                            limits.future_tolerance_ms / kMillisPerSecond);
+  if (reader_.failed()) return false;
+
+  limits.max_event_bytes = static_cast<size_t>(*event_bytes);
+  limits.max_request_bytes = static_cast<size_t>(*request_bytes);
+  limits.max_batch_events = static_cast<size_t>(*batch_events);
+  limits.max_depth = static_cast<int>(*depth);
+  limits.max_event_age_ms = *age_days * kMillisPerDay;
+  limits.future_tolerance_ms = *tolerance_seconds * kMillisPerSecond;
+  return CheckEventFitsRequest(*fields);
+}
+
+bool ConfigParser::CheckEventFitsRequest(const FieldMap& limits) {
+  if (config_.limits.max_event_bytes <= config_.limits.max_request_bytes) return true;
+
+  // Only a value given in the file can cause this, because the defaults fit.
+  const Field* field = FindField(limits, "max_event_bytes");
+  if (field == nullptr) field = FindField(limits, "max_request_bytes");
+  reader_.Fail(*field, "max_event_bytes (" + std::to_string(config_.limits.max_event_bytes) +
+                           ") exceeds max_request_bytes (" +
+                           std::to_string(config_.limits.max_request_bytes) +
+                           "), so an event of the maximum size could never arrive");
+  return false;
+}
+
+bool ConfigParser::ParseFeatures(const Field& field) {
+  std::optional<std::vector<Field>> items = reader_.ReadSequence(field);
+  if (!items) return false;
+
+  for (const Field& item : *items) {
+    // A feature set is stored as one 64-bit mask per account.
+    if (config_.features.size() == Catalog::kMaxFeatures) {
+      reader_.Fail(item, "too many features; the catalog holds at most " +
+                             std::to_string(Catalog::kMaxFeatures));
+      return false;
+    }
+
+    std::optional<FeatureDefinition> feature = ParseFeature(item);
+    if (!feature) return false;
+    config_.features.push_back(std::move(*feature));
+  }
+  return true;
+}
+
+std::optional<FeatureDefinition> ConfigParser::ParseFeature(const Field& item) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(item, kFeatureKeys);
+  if (!fields) return std::nullopt;
+
+  const Field* id_field = reader_.RequireField(*fields, item, "id", "every feature needs an id");
+  if (id_field == nullptr) return std::nullopt;
+  std::optional<std::string> id = reader_.ReadName(*id_field);
+  if (!id) return std::nullopt;
+
+  for (size_t i = 0; i < config_.features.size(); ++i) {
+    if (config_.features[i].id != *id) continue;
+    reader_.Fail(*id_field, "duplicate feature id \"" + *id + "\"; it is already used by " +
+                                ItemKey("features", i));
+    return std::nullopt;
+  }
+
+  const Field* events_field = reader_.RequireField(
+      *fields, item, "events", "list the event names that count as using the feature");
+  if (events_field == nullptr) return std::nullopt;
+  std::optional<std::vector<std::string>> events =
+      reader_.ReadNameList(*events_field, /*secret=*/false);
+  if (!events) return std::nullopt;
+  if (events->empty()) {
+    reader_.Fail(*events_field, "must list at least one event name");
+    return std::nullopt;
+  }
+  return FeatureDefinition{std::move(*id), std::move(*events)};
+}
+
+}  // namespace config_internal
+}  // namespace uptake

@@ -1,0 +1,55 @@
+// Parses the `rules` list of the configuration. Private to config/.
+
+#ifndef UPTAKE_CONFIG_RULE_PARSER_H_
+#define UPTAKE_CONFIG_RULE_PARSER_H_
+
+#include <optional>
+#include <vector>
+
+#include "config/yaml_reader.h"
+#include "metrics/rule.h"
+
+namespace uptake {
+namespace config_internal {
+
+// Checks each rule against its kind and against the catalog it will run
+// with. Not thread-safe, and each parser is used once.
+class RuleParser {
+ public:
+  // `reader` records errors and must outlive the parser. `feature_count` is
+  // the size of the catalog, and `has_login_events` is whether any event
+  // counts as a login.
+  RuleParser(YamlReader* reader, size_t feature_count, bool has_login_events)
+      : reader_(reader), feature_count_(feature_count), has_login_events_(has_login_events) {}
+
+  // Parses a sequence of rule mappings. Returns nullopt after recording the
+  // first error in the reader.
+  std::optional<std::vector<Rule>> ParseList(const Field& field);
+
+ private:
+  std::optional<Rule> ParseRule(const Field& item);
+  std::optional<std::string> ParseName(const FieldMap& fields, const Field& item);
+  bool CheckKeysOfKind(const FieldMap& fields, RuleKind kind);
+
+  // Each reads the keys of one kind into `rule` and returns it, or nullopt
+  // after recording an error.
+  std::optional<Rule> ParseFeatureAdoption(const FieldMap& fields, const Field& item, Rule rule);
+  std::optional<Rule> ParseEventCount(const FieldMap& fields, const Field& item, Rule rule);
+  std::optional<Rule> ParseInactivity(const FieldMap& fields, const Field& item, Rule rule);
+  std::optional<Rule> ParseLoginDrop(const FieldMap& fields, const Field& item, Rule rule);
+
+  // Reads the required `days` key.
+  std::optional<int> ParseDays(const FieldMap& fields, const Field& item, RuleKind kind);
+
+  YamlReader* const reader_;
+  const size_t feature_count_;
+  const bool has_login_events_;
+
+  // Rules parsed so far, to find repeated names.
+  std::vector<Rule> rules_;
+};
+
+}  // namespace config_internal
+}  // namespace uptake
+
+#endif  // UPTAKE_CONFIG_RULE_PARSER_H_

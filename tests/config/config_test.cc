@@ -1,0 +1,586 @@
+#include "config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace uptake {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The schema example with every key set, one per line so tests can point at
+// lines.
+constexpr const char* kFullExample = R"(listen: "[::1]:9090"
+data_dir: /var/lib/uptake
+clock: event
+threads: 4
+write_keys: [alpha, beta]
+limits:
+  max_event_bytes: 1000
+  max_request_bytes: 2000
+  max_batch_events: 10
+  max_depth: 8
+  max_event_age_days: 2
+  future_tolerance_seconds: 30
+login_events: ["Signed In", "Logged In"]
+features:
+  - id: Reports
+    events: ["Report Viewed", "Report Created"]
+  - id: Messages
+    events: ["Message Sent"]
+rules:
+  - name: low-adoption
+    kind: feature_adoption
+    severity: critical
+    min_features: 2
+    days: 60
+    min_account_events: 10
+  - name: few-messages
+    kind: event_count
+    events: ["Message Sent"]
+    min_count: 2000
+    days: 30
+  - name: inactive
+    kind: inactivity
+    severity: info
+    days: 14
+    activity: login
+  - name: login-drop
+    kind: login_drop
+    percent: 50.5
+    min_baseline: 5
+)";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "config_test.XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes `content` to a file in the test's folder and returns its path.
+  std::string WriteFile(const std::string& content) {
+    const std::string path = (dir_ / "uptake.yaml").string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  // Loads `content` and returns the error; a load that succeeds fails the test.
+  ConfigError LoadError(const std::string& content) {
+    path_ = WriteFile(content);
+    Config config;
+    std::optional<ConfigError> error = LoadConfigFile(path_, &config);
+    if (!error) {
+      ADD_FAILURE() << "loaded without error:\n" << content;
+      return ConfigError{};
+    }
+    return *error;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;  // file written by the last LoadError
+};
+
+TEST_F(ConfigTest, FullExampleLoads) {
+  const std::string path = WriteFile(kFullExample);
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(path, &config);
+  ASSERT_FALSE(error) << error->ToString();
+
+  EXPECT_EQ(config.listen_host, "::1");
+  EXPECT_EQ(config.listen_port, 9090);
+  EXPECT_EQ(config.data_dir, "/var/lib/uptake");
+  EXPECT_EQ(config.clock, ClockMode::kEvent);
+  EXPECT_EQ(config.threads, 4);
+  EXPECT_EQ(config.write_keys, (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(config.source_path, path);
+
+  EXPECT_EQ(config.limits.max_event_bytes, 1000u);
+  EXPECT_EQ(config.limits.max_request_bytes, 2000u);
+  EXPECT_EQ(config.limits.max_batch_events, 10u);
+  EXPECT_EQ(config.limits.max_depth, 8);
+  EXPECT_EQ(config.limits.max_event_age_ms, 2 * 86'400'000LL);
+  EXPECT_EQ(config.limits.future_tolerance_ms, 30'000);
+
+  EXPECT_EQ(config.login_events, (std::vector<std::string>{"Signed In", "Logged In"}));
+  ASSERT_EQ(config.features.size(), 2u);
+  EXPECT_EQ(config.features[0].id, "Reports");
+  EXPECT_EQ(config.features[0].event_names,
+            (std::vector<std::string>{"Report Viewed", "Report Created"}));
+  EXPECT_EQ(config.features[1].id, "Messages");
+  EXPECT_EQ(config.features[1].event_names, (std::vector<std::string>{"Message Sent"}));
+}
+
+TEST_F(ConfigTest, FullExampleRules) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(kFullExample), &config);
+  ASSERT_FALSE(error) << error->ToString();
+  ASSERT_EQ(config.rules.size(), 4u);
+
+  const Rule& adoption = config.rules[0];
+  EXPECT_EQ(adoption.name, "low-adoption");
+  EXPECT_EQ(adoption.kind, RuleKind::kFeatureAdoption);
+  EXPECT_EQ(adoption.severity, Severity::kCritical);
+  EXPECT_EQ(adoption.min_features, 2);
+  EXPECT_EQ(adoption.days, 60);
+  EXPECT_EQ(adoption.min_account_events, 10);
+
+  const Rule& count = config.rules[1];
+  EXPECT_EQ(count.kind, RuleKind::kEventCount);
+  EXPECT_EQ(count.severity, Severity::kWarning);
+  EXPECT_EQ(count.events, (std::vector<std::string>{"Message Sent"}));
+  EXPECT_EQ(count.min_count, 2000);
+  EXPECT_EQ(count.days, 30);
+
+  const Rule& inactive = config.rules[2];
+  EXPECT_EQ(inactive.kind, RuleKind::kInactivity);
+  EXPECT_EQ(inactive.severity, Severity::kInfo);
+  EXPECT_EQ(inactive.days, 14);
+  EXPECT_TRUE(inactive.logins_only);
+
+  const Rule& drop = config.rules[3];
+  EXPECT_EQ(drop.kind, RuleKind::kLoginDrop);
+  EXPECT_DOUBLE_EQ(drop.percent, 50.5);
+  EXPECT_EQ(drop.min_baseline, 5);
+}
+
+TEST_F(ConfigTest, AbsentKeysKeepDefaults) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile("threads: 3\n"), &config);
+  ASSERT_FALSE(error) << error->ToString();
+
+  const Config defaults;
+  EXPECT_EQ(config.threads, 3);
+  EXPECT_EQ(config.listen_host, defaults.listen_host);
+  EXPECT_EQ(config.listen_port, defaults.listen_port);
+  EXPECT_EQ(config.data_dir, defaults.data_dir);
+  EXPECT_EQ(config.clock, defaults.clock);
+  EXPECT_EQ(config.write_keys, defaults.write_keys);
+  EXPECT_EQ(config.limits.max_event_bytes, defaults.limits.max_event_bytes);
+  EXPECT_EQ(config.limits.max_request_bytes, defaults.limits.max_request_bytes);
+  EXPECT_EQ(config.limits.max_batch_events, defaults.limits.max_batch_events);
+  EXPECT_EQ(config.limits.max_depth, defaults.limits.max_depth);
+  EXPECT_EQ(config.limits.max_event_age_ms, defaults.limits.max_event_age_ms);
+  EXPECT_EQ(config.limits.future_tolerance_ms, defaults.limits.future_tolerance_ms);
+  EXPECT_EQ(config.login_events, defaults.login_events);
+  EXPECT_TRUE(config.features.empty());
+  EXPECT_TRUE(config.rules.empty());
+}
+
+TEST_F(ConfigTest, EmptyFileKeepsDefaults) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile("# nothing set\n"), &config);
+  ASSERT_FALSE(error) << error->ToString();
+  EXPECT_EQ(config.listen_port, 8080);
+  EXPECT_EQ(config.write_keys, (std::vector<std::string>{"dev"}));
+}
+
+TEST_F(ConfigTest, RuleOptionalKeysDefault) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile("rules:\n"
+                                                              "  - name: idle\n"
+                                                              "    kind: inactivity\n"
+                                                              "    days: 7\n"
+                                                              "  - name: drop\n"
+                                                              "    kind: login_drop\n"
+                                                              "    percent: 40\n"),
+                                                    &config);
+  ASSERT_FALSE(error) << error->ToString();
+  ASSERT_EQ(config.rules.size(), 2u);
+  EXPECT_EQ(config.rules[0].severity, Severity::kWarning);
+  EXPECT_FALSE(config.rules[0].logins_only);
+  EXPECT_EQ(config.rules[0].min_account_events, 0);
+  EXPECT_EQ(config.rules[1].min_baseline, 1);
+  EXPECT_DOUBLE_EQ(config.rules[1].percent, 40);
+}
+
+TEST_F(ConfigTest, FailedLoadKeepsConfig) {
+  Config config;
+  config.threads = 7;
+  std::optional<ConfigError> error =
+      LoadConfigFile(WriteFile("threads: 2\nlisten: nowhere\n"), &config);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(config.threads, 7);
+}
+
+TEST(ConfigErrorTest, ToStringFormat) {
+  const ConfigError error{"uptake.yaml", 4, "rules[2].days", "must be between 1 and 10"};
+  EXPECT_EQ(error.ToString(), "uptake.yaml:4: rules[2].days: must be between 1 and 10");
+
+  const ConfigError file_error{"uptake.yaml", 0, "", "failed to read the file: Permission denied"};
+  EXPECT_EQ(file_error.ToString(), "uptake.yaml: failed to read the file: Permission denied");
+}
+
+TEST_F(ConfigTest, UnknownTopLevelKey) {
+  const ConfigError error = LoadError("threads: 2\ncolour: blue\n");
+  EXPECT_EQ(error.file, path_);
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "colour");
+  EXPECT_THAT(error.message, HasSubstr("unknown key"));
+  EXPECT_EQ(error.ToString(), path_ + ":2: colour: " + error.message);
+}
+
+TEST_F(ConfigTest, UnknownLimitKey) {
+  const ConfigError error = LoadError("limits:\n  max_event_byte: 10\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "limits.max_event_byte");
+  EXPECT_THAT(error.message, HasSubstr("unknown key"));
+}
+
+TEST_F(ConfigTest, UnknownRuleKey) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: idle\n"
+      "    kind: inactivity\n"
+      "    days: 7\n"
+      "  - name: idle-long\n"
+      "    kind: inactivity\n"
+      "    dayz: 30\n");
+  EXPECT_EQ(error.file, path_);
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[1].dayz");
+  EXPECT_THAT(error.message, HasSubstr("unknown key"));
+}
+
+TEST_F(ConfigTest, WrongType) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: idle\n"
+      "    kind: inactivity\n"
+      "    days: abc\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "rules[0].days");
+  EXPECT_EQ(error.message, "expected a whole number, got \"abc\"");
+}
+
+TEST_F(ConfigTest, QuotedNumberIsWrongType) {
+  const ConfigError error = LoadError("limits:\n  max_depth: \"8\"\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "limits.max_depth");
+  EXPECT_THAT(error.message, HasSubstr("expected a whole number"));
+}
+
+TEST_F(ConfigTest, ListWhereScalarExpected) {
+  const ConfigError error = LoadError("data_dir: [a, b]\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.key, "data_dir");
+  EXPECT_EQ(error.message, "expected a string, got a list");
+}
+
+TEST_F(ConfigTest, EmptyValueIsWrongType) {
+  const ConfigError error = LoadError("clock: wall\nthreads:\nlisten: \"127.0.0.1:1\"\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "threads");
+  EXPECT_EQ(error.message, "expected a whole number, got nothing");
+}
+
+TEST_F(ConfigTest, OutOfRange) {
+  const ConfigError error = LoadError("limits:\n  max_batch_events: 0\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "limits.max_batch_events");
+  EXPECT_THAT(error.message, HasSubstr("must be between 1 and"));
+  EXPECT_THAT(error.message, HasSubstr("got 0"));
+}
+
+TEST_F(ConfigTest, NegativeThreads) {
+  const ConfigError error = LoadError("threads: -1\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.key, "threads");
+  EXPECT_THAT(error.message, HasSubstr("must be between 0 and"));
+}
+
+TEST_F(ConfigTest, PercentOutOfRange) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: drop\n"
+      "    kind: login_drop\n"
+      "    percent: 0\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "rules[0].percent");
+  EXPECT_THAT(error.message, HasSubstr("greater than 0 and at most 100"));
+}
+
+TEST_F(ConfigTest, InvalidEnumValue) {
+  const ConfigError error = LoadError("clock: sundial\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.key, "clock");
+  EXPECT_EQ(error.message, "invalid value \"sundial\"; expected one of wall, event");
+}
+
+TEST_F(ConfigTest, InvalidListen) {
+  const ConfigError error = LoadError("listen: \"127.0.0.1\"\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.key, "listen");
+  EXPECT_THAT(error.message, HasSubstr("invalid address \"127.0.0.1\""));
+}
+
+TEST_F(ConfigTest, EventLimitAboveRequestLimit) {
+  const ConfigError error = LoadError("limits:\n  max_event_bytes: 600000\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "limits.max_event_bytes");
+  EXPECT_THAT(error.message, HasSubstr("exceeds max_request_bytes"));
+}
+
+TEST_F(ConfigTest, DuplicateRuleName) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: idle\n"
+      "    kind: inactivity\n"
+      "    days: 7\n"
+      "  - name: idle\n"
+      "    kind: inactivity\n"
+      "    days: 30\n");
+  EXPECT_EQ(error.line, 5);
+  EXPECT_EQ(error.key, "rules[1].name");
+  EXPECT_EQ(error.message, "duplicate rule name \"idle\"; it is already used by rules[0]");
+}
+
+TEST_F(ConfigTest, DuplicateFeatureId) {
+  const ConfigError error = LoadError(
+      "features:\n"
+      "  - id: Reports\n"
+      "    events: [a]\n"
+      "  - id: Reports\n"
+      "    events: [b]\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "features[1].id");
+  EXPECT_THAT(error.message, HasSubstr("duplicate feature id \"Reports\""));
+}
+
+TEST_F(ConfigTest, DuplicateMappingKey) {
+  const ConfigError error = LoadError("threads: 2\nthreads: 3\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "threads");
+  EXPECT_THAT(error.message, HasSubstr("duplicate key; it is already set on line 1"));
+}
+
+TEST_F(ConfigTest, DuplicateWriteKeyHidesValue) {
+  const ConfigError error = LoadError("write_keys:\n  - s3cret\n  - other\n  - s3cret\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "write_keys[2]");
+  EXPECT_THAT(error.message, HasSubstr("already listed as write_keys[0]"));
+  EXPECT_THAT(error.message, Not(HasSubstr("s3cret")));
+}
+
+TEST_F(ConfigTest, EmptyWriteKey) {
+  const ConfigError error = LoadError("write_keys: [\"\"]\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.key, "write_keys[0]");
+  EXPECT_EQ(error.message, "must not be empty");
+}
+
+TEST_F(ConfigTest, ControlCharacterInName) {
+  const ConfigError error = LoadError("login_events: [\"Signed\\tIn\"]\n");
+  EXPECT_EQ(error.key, "login_events[0]");
+  EXPECT_THAT(error.message, HasSubstr("control characters"));
+}
+
+TEST_F(ConfigTest, TooManyFeatures) {
+  std::string yaml = "features:\n";
+  for (int i = 0; i <= 64; ++i) {
+    yaml += "  - {id: f" + std::to_string(i) + ", events: [e" + std::to_string(i) + "]}\n";
+  }
+  const ConfigError error = LoadError(yaml);
+  EXPECT_EQ(error.line, 66);
+  EXPECT_EQ(error.key, "features[64]");
+  EXPECT_THAT(error.message, HasSubstr("at most 64"));
+}
+
+TEST_F(ConfigTest, SixtyFourFeaturesLoad) {
+  std::string yaml = "features:\n";
+  for (int i = 0; i < 64; ++i) {
+    yaml += "  - {id: f" + std::to_string(i) + ", events: [e" + std::to_string(i) + "]}\n";
+  }
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(yaml), &config);
+  ASSERT_FALSE(error) << error->ToString();
+  EXPECT_EQ(config.features.size(), 64u);
+}
+
+TEST_F(ConfigTest, FeatureWithoutEvents) {
+  const ConfigError error = LoadError("features:\n  - id: Reports\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "features[0].events");
+  EXPECT_THAT(error.message, HasSubstr("missing"));
+}
+
+TEST_F(ConfigTest, FeatureAdoptionEmptyCatalog) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: low-adoption\n"
+      "    kind: feature_adoption\n"
+      "    min_features: 1\n"
+      "    days: 60\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "rules[0].min_features");
+  EXPECT_THAT(error.message, HasSubstr("catalog is empty"));
+}
+
+TEST_F(ConfigTest, MinFeaturesAboveCatalog) {
+  const ConfigError error = LoadError(
+      "features:\n"
+      "  - id: Reports\n"
+      "    events: [a]\n"
+      "rules:\n"
+      "  - name: low-adoption\n"
+      "    kind: feature_adoption\n"
+      "    min_features: 2\n"
+      "    days: 60\n");
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[0].min_features");
+  EXPECT_THAT(error.message, HasSubstr("must be between 1 and 1"));
+}
+
+TEST_F(ConfigTest, KeyNotAllowedForKind) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: idle\n"
+      "    kind: inactivity\n"
+      "    days: 7\n"
+      "    min_count: 3\n");
+  EXPECT_EQ(error.line, 5);
+  EXPECT_EQ(error.key, "rules[0].min_count");
+  EXPECT_EQ(error.message, "not allowed for kind inactivity; it applies to event_count");
+}
+
+TEST_F(ConfigTest, MissingKeyForKind) {
+  const ConfigError error = LoadError(
+      "rules:\n"
+      "  - name: few-messages\n"
+      "    kind: event_count\n"
+      "    events: [\"Message Sent\"]\n"
+      "    days: 30\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "rules[0].min_count");
+  EXPECT_EQ(error.message, "missing; kind event_count requires it");
+}
+
+TEST_F(ConfigTest, LoginRuleWithoutLoginEvents) {
+  const ConfigError error = LoadError(
+      "login_events: []\n"
+      "rules:\n"
+      "  - name: drop\n"
+      "    kind: login_drop\n"
+      "    percent: 50\n");
+  EXPECT_EQ(error.line, 4);
+  EXPECT_EQ(error.key, "rules[0].kind");
+  EXPECT_THAT(error.message, HasSubstr("login_events is empty"));
+}
+
+TEST_F(ConfigTest, YamlSyntaxErrorLine) {
+  const ConfigError error = LoadError(
+      "threads: 2\n"
+      "write_keys: [a, b\n"
+      "clock: wall\n");
+  EXPECT_EQ(error.file, path_);
+  EXPECT_GE(error.line, 2);
+  EXPECT_LE(error.line, 4);
+  EXPECT_EQ(error.key, "");
+  EXPECT_THAT(error.message, HasSubstr("invalid YAML"));
+}
+
+TEST_F(ConfigTest, YamlBadIndentLine) {
+  const ConfigError error = LoadError(
+      "limits:\n"
+      "  max_depth: 3\n"
+      " max_batch_events: 4\n");
+  EXPECT_EQ(error.line, 3);
+  EXPECT_THAT(error.message, HasSubstr("invalid YAML"));
+}
+
+TEST_F(ConfigTest, SecondDocument) {
+  const ConfigError error = LoadError("threads: 1\n---\nthreads: 2\n");
+  EXPECT_EQ(error.line, 3);
+  EXPECT_THAT(error.message, HasSubstr("second YAML document"));
+}
+
+TEST_F(ConfigTest, RootNotMapping) {
+  const ConfigError error = LoadError("- a\n- b\n");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_THAT(error.message, HasSubstr("expected a mapping"));
+}
+
+TEST_F(ConfigTest, MissingFile) {
+  const std::string path = (dir_ / "absent.yaml").string();
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(path, &config);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->file, path);
+  EXPECT_EQ(error->line, 0);
+  EXPECT_EQ(error->ToString(), path + ": failed to read the file: No such file or directory");
+}
+
+TEST_F(ConfigTest, DirectoryInsteadOfFile) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(dir_.string(), &config);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->file, dir_.string());
+  EXPECT_THAT(error->message, HasSubstr("Is a directory"));
+}
+
+TEST(ParseListenAddressTest, AcceptsValid) {
+  struct Case {
+    const char* text;
+    const char* host;
+    uint16_t port;
+  };
+  const Case cases[] = {
+      {"127.0.0.1:8080", "127.0.0.1", 8080},
+      {"[::1]:0", "::1", 0},
+      {"localhost:80", "localhost", 80},
+      {"0.0.0.0:65535", "0.0.0.0", 65535},
+      {"[fe80::1%eth0]:443", "fe80::1%eth0", 443},
+      {"my-host.example.com:1", "my-host.example.com", 1},
+  };
+  for (const Case& c : cases) {
+    std::string host;
+    uint16_t port = 1234;
+    EXPECT_TRUE(ParseListenAddress(c.text, &host, &port)) << c.text;
+    EXPECT_EQ(host, c.host) << c.text;
+    EXPECT_EQ(port, c.port) << c.text;
+  }
+}
+
+TEST(ParseListenAddressTest, RejectsMalformed) {
+  const char* cases[] = {
+      "",
+      "localhost",
+      "localhost:",
+      ":8080",
+      "127.0.0.1:65536",
+      "host:80a",
+      "host:-1",
+      "host:+80",
+      "::1:80",
+      "[::1]",
+      "[::1]80",
+      "[]:80",
+      "[1.2.3.4]:80",
+      "[::1:80",
+      "bad host:80",
+      "host:123456",
+      "host:8080 ",
+      "[zz::1]:80",
+      "[::1%]:80",
+      "-host:80",
+  };
+  for (const char* text : cases) {
+    std::string host = "unchanged";
+    uint16_t port = 7;
+    EXPECT_FALSE(ParseListenAddress(text, &host, &port)) << text;
+    EXPECT_EQ(host, "unchanged") << text;
+    EXPECT_EQ(port, 7) << text;
+  }
+}
+
+}  // namespace
+}  // namespace uptake
