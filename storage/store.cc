@@ -1,1 +1,53 @@
-// Implementation pending.
+#include "storage/store.h"
+
+#include "storage/store_impl.h"
+
+namespace uptake {
+
+StorageStatus Store::Open(const std::string& dir, const StoreOptions& options,
+                          std::unique_ptr<Store>* store) {
+  std::unique_ptr<Impl> impl;
+  StorageStatus status = Impl::Open(dir, options, &impl);
+  if (!status.ok()) return status;
+
+  store->reset(new Store(std::move(impl)));
+  return StorageStatus::Ok();
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+StorageStatus Store::Commit(std::string_view write_key, std::span<const Event> events,
+                            std::vector<CommitOutcome>* outcomes) {
+  return impl_->Commit(write_key, events, outcomes);
+}
+
+StorageStatus Store::LookupUserAccount(std::string_view user_id,
+                                       std::optional<std::string>* account_id) {
+  return impl_->LookupUserAccount(user_id, account_id);
+}
+
+StorageStatus Store::ForEachEvent(const std::function<void(const Event&)>& visit) {
+  return impl_->ForEachEvent(visit);
+}
+
+StorageStatus Store::PutAlert(uint64_t id, std::string_view json) {
+  return impl_->PutAlert(id, json);
+}
+
+StorageStatus Store::ForEachAlert(
+    const std::function<void(uint64_t id, std::string_view json)>& visit) {
+  return impl_->ForEachAlert(visit);
+}
+
+StorageStatus Store::ListAlerts(uint64_t after_id, size_t limit,
+                                std::vector<std::pair<uint64_t, std::string>>* alerts) {
+  return impl_->ListAlerts(after_id, limit, alerts);
+}
+
+StorageStatus Store::GetAccountTraits(std::string_view account_id, std::string* json) {
+  return impl_->GetAccountTraits(account_id, json);
+}
+
+}  // namespace uptake

@@ -1,0 +1,60 @@
+#include "storage/keys.h"
+
+namespace uptake {
+
+void PutBigEndian64(std::string* dst, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    dst->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+uint64_t DecodeBigEndian64(const char* src) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) {
+    value = (value << 8) | static_cast<uint8_t>(src[i]);
+  }
+  return value;
+}
+
+std::string SequenceKey(uint64_t sequence) {
+  std::string key;
+  PutBigEndian64(&key, sequence);
+  return key;
+}
+
+std::string DedupKey(std::string_view write_key, std::string_view message_id) {
+  std::string key;
+  key.reserve(write_key.size() + 1 + message_id.size());
+  key.append(write_key);
+  key.push_back('\0');
+  key.append(message_id);
+  return key;
+}
+
+std::string AccountTraitPrefix(std::string_view account_id) {
+  std::string prefix(account_id);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string AccountTraitKey(std::string_view account_id, std::string_view trait_key) {
+  std::string key = AccountTraitPrefix(account_id);
+  key.append(trait_key);
+  return key;
+}
+
+std::string UserLinkKey(std::string_view user_id) {
+  std::string key("L\0", 2);
+  key.append(user_id);
+  return key;
+}
+
+std::string UserTraitKey(std::string_view user_id, std::string_view trait_key) {
+  std::string key("T\0", 2);
+  key.append(user_id);
+  key.push_back('\0');
+  key.append(trait_key);
+  return key;
+}
+
+}  // namespace uptake

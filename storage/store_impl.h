@@ -1,0 +1,95 @@
+// The RocksDB-backed implementation behind Store. Split by concern across
+// store_open.cc, store_commit.cc, store_read.cc and store_alerts.cc.
+
+#ifndef UPTAKE_STORAGE_STORE_IMPL_H_
+#define UPTAKE_STORAGE_STORE_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/store.h"
+#include "storage/striped_locks.h"
+
+namespace uptake {
+
+// Column families, in the order they are opened. RocksDB requires the
+// default family to be opened although uptake writes nothing to it.
+enum ColumnFamilyIndex : size_t {
+  kDefaultFamily = 0,
+  kEventsFamily,
+  kDedupFamily,
+  kAccountsFamily,
+  kUsersFamily,
+  kAlertsFamily,
+  kFamilyCount,
+};
+
+// Methods mirror Store's and keep its contracts. Thread-safe.
+class Store::Impl {
+ public:
+  static StorageStatus Open(const std::string& dir, const StoreOptions& options,
+                            std::unique_ptr<Impl>* impl);
+
+  // Releases the column family handles, then closes the database.
+  ~Impl();
+
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  StorageStatus Commit(std::string_view write_key, std::span<const Event> events,
+                       std::vector<CommitOutcome>* outcomes);
+  StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
+  StorageStatus ForEachEvent(const std::function<void(const Event&)>& visit);
+  StorageStatus GetAccountTraits(std::string_view account_id, std::string* json);
+
+  StorageStatus PutAlert(uint64_t id, std::string_view json);
+  StorageStatus ForEachAlert(const std::function<void(uint64_t id, std::string_view json)>& visit);
+  StorageStatus ListAlerts(uint64_t after_id, size_t limit,
+                           std::vector<std::pair<uint64_t, std::string>>* alerts);
+
+ private:
+  Impl(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> families);
+
+  rocksdb::ColumnFamilyHandle* Family(ColumnFamilyIndex index) const { return families_[index]; }
+
+  // Sets next_sequence_ to one past the last key of the event log.
+  StorageStatus RecoverNextSequence();
+
+  // Sets one outcome per dedup key: kDuplicate when the key is already
+  // stored or repeats an earlier key of the list, else kStored.
+  StorageStatus ClassifyEvents(const std::vector<std::string>& dedup_keys,
+                               std::vector<CommitOutcome>* outcomes);
+
+  // Adds an event's log record and dedup mark under `sequence`.
+  rocksdb::Status AddEventToBatch(std::string_view write_key, const Event& event,
+                                  const std::string& dedup_key, uint64_t sequence,
+                                  rocksdb::WriteBatch* batch);
+
+  // Adds the trait and account-link merges of identify and group calls.
+  rocksdb::Status AddStateMerges(const Event& event, rocksdb::WriteBatch* batch);
+
+  // Immutable after Open. `families_` is indexed by ColumnFamilyIndex, owns
+  // its handles and must be released before `db_` closes.
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  rocksdb::WriteOptions write_options_;
+
+  // The next free event-log key. Commit reserves a block with fetch_add under
+  // its stripe locks, so concurrent commits with disjoint stripes may write
+  // their blocks out of key order, but never the same key twice.
+  std::atomic<uint64_t> next_sequence_{0};
+
+  // Serialize the dedup check and the batch write of commits that share a
+  // (write key, message id).
+  StripedLocks commit_locks_;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_STORAGE_STORE_IMPL_H_

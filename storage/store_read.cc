@@ -1,0 +1,82 @@
+#include "storage/event_codec.h"
+#include "storage/keys.h"
+#include "storage/latest_by_time.h"
+#include "storage/rocksdb_status.h"
+#include "storage/store_impl.h"
+#include "storage/traits_json.h"
+
+namespace uptake {
+namespace {
+
+std::string_view ToStringView(const rocksdb::Slice& slice) {
+  return std::string_view(slice.data(), slice.size());
+}
+
+}  // namespace
+
+StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id,
+                                             std::optional<std::string>* account_id) {
+  std::string link;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), Family(kUsersFamily), UserLinkKey(user_id), &link);
+  if (status.IsNotFound()) {
+    *account_id = std::nullopt;
+    return StorageStatus::Ok();
+  }
+  if (!status.ok()) return FromRocksDbStatus("read user account link", status);
+
+  const std::optional<std::string_view> account = TimedValuePayload(link);
+  if (!account.has_value()) {
+    return StorageStatus::Corruption("account link of user " + std::string(user_id) +
+                                     " is shorter than its 8-byte time");
+  }
+  *account_id = std::string(*account);
+  return StorageStatus::Ok();
+}
+
+StorageStatus Store::Impl::ForEachEvent(const std::function<void(const Event&)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::optional<LoggedEvent> logged = DecodeEvent(ToStringView(it->value()));
+    if (!logged.has_value()) {
+      const rocksdb::Slice key = it->key();
+      const std::string sequence =
+          key.size() == 8 ? std::to_string(DecodeBigEndian64(key.data())) : key.ToString(true);
+      return StorageStatus::Corruption("event log record " + sequence + " cannot be decoded");
+    }
+    visit(logged->event);
+  }
+  return FromRocksDbStatus("iterate event log", it->status());
+}
+
+StorageStatus Store::Impl::GetAccountTraits(std::string_view account_id, std::string* json) {
+  *json = "{}";
+  // Commit stores no traits for such ids, and their prefix would match the
+  // keys of a shorter account id.
+  if (account_id.find('\0') != std::string_view::npos) return StorageStatus::Ok();
+
+  const std::string prefix = AccountTraitPrefix(account_id);
+  std::string object = "{";
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Family(kAccountsFamily)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::optional<std::string_view> value = TimedValuePayload(ToStringView(it->value()));
+    if (!value.has_value()) {
+      return StorageStatus::Corruption("a trait of account " + std::string(account_id) +
+                                       " is shorter than its 8-byte time");
+    }
+    if (object.size() > 1) object.push_back(',');
+    AppendJsonString(&object, ToStringView(it->key()).substr(prefix.size()));
+    object.push_back(':');
+    object.append(*value);
+  }
+  StorageStatus status = FromRocksDbStatus("read account traits", it->status());
+  if (!status.ok()) return status;
+
+  object.push_back('}');
+  *json = std::move(object);
+  return StorageStatus::Ok();
+}
+
+}  // namespace uptake
