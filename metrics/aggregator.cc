@@ -1,1 +1,173 @@
-// Implementation pending.
+#include "metrics/aggregator.h"
+
+#include <algorithm>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <utility>
+
+#include "metrics/account_shard.h"
+
+namespace uptake {
+
+namespace {
+
+// Enough shards that a few ingest threads rarely meet on one lock, few
+// enough that Tick's pass over all of them stays cheap.
+constexpr size_t kShardCount = 64;
+
+std::string_view AccountKey(const Event& event) {
+  return event.account_id.empty() ? std::string_view(kUnattributedAccount)
+                                  : std::string_view(event.account_id);
+}
+
+size_t ShardIndex(std::string_view account_id) {
+  // The shard's account map hashes the same key, so the top bits pick the
+  // shard and the map's modulo still gets varied low bits.
+  const uint64_t hash = std::hash<std::string_view>{}(account_id)*0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(hash >> 58) % kShardCount;
+}
+
+void Append(std::vector<Alert>& to, std::vector<Alert> from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+void SortById(std::vector<Alert>& alerts) {
+  std::sort(alerts.begin(), alerts.end(),
+            [](const Alert& a, const Alert& b) { return a.id < b.id; });
+}
+
+// Raises `next_id` above `issued` without lowering it.
+void AdvancePast(std::atomic<uint64_t>& next_id, uint64_t issued) {
+  uint64_t current = next_id.load();
+  while (current <= issued && !next_id.compare_exchange_weak(current, issued + 1)) {
+  }
+}
+
+}  // namespace
+
+struct Aggregator::Shard : AccountShard {};
+
+Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules)
+    : catalog_(std::move(catalog)),
+      rules_(std::move(rules)),
+      shards_(std::make_unique<Shard[]>(kShardCount)) {
+  for (size_t i = 0; i < kShardCount; ++i) {
+    shards_[i].Init(rules_);
+  }
+}
+
+Aggregator::~Aggregator() = default;
+
+Aggregator::Shard& Aggregator::ShardFor(std::string_view account_id) const {
+  return shards_[ShardIndex(account_id)];
+}
+
+std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_ms) {
+  // Group the events by shard so each shard is locked once per call.
+  std::vector<std::pair<size_t, size_t>> order;  // (shard, event index)
+  order.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    order.emplace_back(ShardIndex(AccountKey(events[i])), i);
+  }
+  std::sort(order.begin(), order.end());
+
+  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  std::vector<Alert> alerts;
+  std::vector<AccountShard::Account*> touched;
+  for (size_t begin = 0; begin < order.size();) {
+    const size_t shard_index = order[begin].first;
+    size_t end = begin;
+    while (end < order.size() && order[end].first == shard_index) {
+      ++end;
+    }
+
+    Shard& shard = shards_[shard_index];
+    std::lock_guard lock(shard.mu);
+    touched.clear();
+    for (size_t k = begin; k < end; ++k) {
+      touched.push_back(&shard.AddEvent(events[order[k].second], catalog_));
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (AccountShard::Account* account : touched) {
+      Append(alerts, shard.Evaluate(*account, scope));
+    }
+    begin = end;
+  }
+
+  SortById(alerts);
+  return alerts;
+}
+
+void Aggregator::Replay(const Event& event) {
+  // Replay leaves the deadline heap alone because it has no clock time to
+  // schedule against. EvaluateAll schedules every account afterwards.
+  Shard& shard = ShardFor(AccountKey(event));
+  std::lock_guard lock(shard.mu);
+  shard.AddEvent(event, catalog_);
+}
+
+void Aggregator::RestoreAlert(const Alert& alert) {
+  AdvancePast(next_alert_id_, alert.id);
+  if (alert.state != AlertState::kFiring) {
+    return;
+  }
+  auto rule = std::find_if(rules_.begin(), rules_.end(),
+                           [&](const Rule& r) { return r.name == alert.rule; });
+  if (rule == rules_.end()) {
+    return;  // the rule was removed from the configuration
+  }
+
+  // An alert for an account with no events is dropped, because no rule can
+  // be evaluated on it. Should events arrive later, a breach fires a new id.
+  Shard& shard = ShardFor(alert.account_id);
+  std::lock_guard lock(shard.mu);
+  AccountShard::Account* account = shard.Find(alert.account_id);
+  if (account != nullptr) {
+    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), alert);
+  }
+}
+
+std::vector<Alert> Aggregator::EvaluateAll(int64_t now_ms) {
+  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  std::vector<Alert> alerts;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    Append(alerts, shards_[i].EvaluateEvery(scope));
+  }
+  SortById(alerts);
+  return alerts;
+}
+
+std::vector<Alert> Aggregator::Tick(int64_t now_ms) {
+  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  std::vector<Alert> alerts;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    Append(alerts, shards_[i].EvaluateDue(scope));
+  }
+  SortById(alerts);
+  return alerts;
+}
+
+std::optional<AccountView> Aggregator::View(std::string_view account_id, int64_t now_ms) const {
+  Shard& shard = ShardFor(account_id);
+  std::lock_guard lock(shard.mu);
+  const AccountShard::Account* account = shard.Find(account_id);
+  if (account == nullptr) {
+    return std::nullopt;
+  }
+  return shard.View(*account, ViewInput{catalog_, rules_, now_ms});
+}
+
+size_t Aggregator::account_count() const {
+  size_t count = 0;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    count += shards_[i].size();
+  }
+  return count;
+}
+
+}  // namespace uptake

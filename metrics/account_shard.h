@@ -1,0 +1,93 @@
+// One shard of the aggregator: a slice of the accounts under one mutex,
+// with its own name table and deadline heap.
+
+#ifndef UPTAKE_METRICS_ACCOUNT_SHARD_H_
+#define UPTAKE_METRICS_ACCOUNT_SHARD_H_
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "metrics/account_state.h"
+#include "metrics/account_view.h"
+#include "metrics/alert.h"
+#include "metrics/catalog.h"
+#include "metrics/deadline_queue.h"
+#include "metrics/name_table.h"
+#include "metrics/rule.h"
+#include "proto/event.h"
+
+namespace uptake {
+
+// The aggregator-wide inputs of one evaluation pass.
+struct EvalScope {
+  const Catalog& catalog;
+  const std::vector<Rule>& rules;
+  std::atomic<uint64_t>& next_alert_id;
+  int64_t now_ms;
+};
+
+// The aggregator-wide inputs of one account view.
+struct ViewInput {
+  const Catalog& catalog;
+  const std::vector<Rule>& rules;
+  int64_t now_ms;
+};
+
+// Every method except Init requires `mu` held by the caller.
+class AccountShard {
+ public:
+  using Account = std::pair<const std::string, AccountState>;
+
+  // Interns the rules' event names first, in rule order, so they get the
+  // same ids in every shard.
+  void Init(const std::vector<Rule>& rules);
+
+  // Returns the account, or nullptr when it has no events.
+  Account* Find(std::string_view account_id);
+  const Account* Find(std::string_view account_id) const;
+
+  // Adds one event to its account, creating the account on its first event.
+  Account& AddEvent(const Event& event, const Catalog& catalog);
+
+  // Evaluates every rule on `account`, fires or resolves alerts, and
+  // reschedules its next due time. The unattributed bucket is skipped.
+  std::vector<Alert> Evaluate(Account& account, const EvalScope& scope);
+
+  // Evaluates the accounts due at or before `scope.now_ms`.
+  std::vector<Alert> EvaluateDue(const EvalScope& scope);
+
+  // Evaluates and reschedules every account.
+  std::vector<Alert> EvaluateEvery(const EvalScope& scope);
+
+  // Records `alert` as the open alert of rule `rule_index` on `account`
+  // unless that rule already has one.
+  void RestoreOpenAlert(Account& account, uint32_t rule_index, const Alert& alert);
+
+  // Copies one account's aggregates as of `now_ms`.
+  AccountView View(const Account& account, const ViewInput& input) const;
+
+  size_t size() const { return accounts_.size(); }
+
+  std::mutex mu;
+
+ private:
+  std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
+  void Schedule(Account& account, const EvalScope& scope);
+
+  std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
+  NameTable names_;
+  DeadlineQueue<Account> deadlines_;
+  // Name ids of each rule's `events`, indexed like the rules.
+  std::vector<std::vector<uint32_t>> rule_event_ids_;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_METRICS_ACCOUNT_SHARD_H_

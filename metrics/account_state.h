@@ -1,0 +1,127 @@
+// The aggregates kept for one account, packed small because every account
+// stays in memory.
+
+#ifndef UPTAKE_METRICS_ACCOUNT_STATE_H_
+#define UPTAKE_METRICS_ACCOUNT_STATE_H_
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "proto/event.h"
+
+namespace uptake {
+
+inline constexpr int64_t kDayMs = 86'400'000;
+
+// Day activity older than this many days before the newest active day is
+// dropped, so the per-day list stays bounded.
+inline constexpr int64_t kDayActivityRetentionDays = 120;
+
+// Due time of an account with no pending time-driven change.
+inline constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
+
+struct NameCount {
+  uint32_t name_id;  // index in the shard's name table
+  uint32_t count;    // saturates at UINT32_MAX
+};
+
+struct UserActivity {
+  uint64_t user_hash;      // 64-bit hash of user_id
+  uint32_t last_active_s;  // maximum event time, Unix seconds
+};
+
+struct FeatureUse {
+  uint8_t feature;       // catalog index
+  uint32_t first_use_s;  // minimum event time, Unix seconds
+};
+
+struct DayCount {
+  int32_t day;  // days since the Unix epoch, UTC
+  uint32_t events;
+  uint32_t logins;
+};
+
+struct OpenAlert {
+  uint32_t rule_index;
+  uint64_t id;
+  int64_t fired_at_ms;
+};
+
+// Facts the shard resolves about an event before the account adds it.
+struct EventFacts {
+  uint32_t name_id = 0;
+  int feature = -1;  // catalog index, or -1
+  bool login = false;
+};
+
+// Lifetime aggregates of one account. Not thread-safe, so the owning
+// shard's mutex guards it.
+class AccountState {
+ public:
+  // Adds one event. Times are event times, so a late event updates the
+  // minimums and its own day, never last_seen unless it is the newest.
+  void Add(const Event& event, const EventFacts& facts);
+
+  // created_at when a group trait set it, else first_seen.
+  int64_t StartMs() const { return has_created_at_ ? created_at_ms_ : first_seen_ms_; }
+
+  int64_t first_seen_ms() const { return first_seen_ms_; }
+  int64_t last_seen_ms() const { return last_seen_ms_; }
+  bool has_created_at() const { return has_created_at_; }
+  int64_t created_at_ms() const { return created_at_ms_; }
+  int64_t event_count() const { return event_count_; }
+  int64_t last_login_ms() const { return last_login_ms_; }  // 0 when never logged in
+
+  // Lifetime count of events named `name_id`.
+  int64_t CountOf(uint32_t name_id) const;
+
+  // Bit i is set when catalog feature i was first used before `limit_ms`.
+  uint64_t FeaturesUsedBefore(int64_t limit_ms) const;
+
+  // Logins in UTC days first_day..last_day, both included.
+  int64_t LoginsBetween(int64_t first_day, int64_t last_day) const;
+
+  // Users whose last event is at or after `since_ms`.
+  int64_t UsersActiveSince(int64_t since_ms) const;
+
+  // Returns the open alert of rule `rule_index`, or nullptr.
+  OpenAlert* FindOpenAlert(uint32_t rule_index);
+
+  const std::vector<NameCount>& counts() const { return counts_; }
+  const std::vector<UserActivity>& users() const { return users_; }
+  const std::vector<FeatureUse>& features() const { return features_; }
+  const std::vector<DayCount>& days() const { return days_; }
+  std::vector<OpenAlert>& open_alerts() { return open_alerts_; }
+
+  // Earliest time a rule's outcome can change without a new event, and the
+  // due time of this account's earliest entry in the shard's deadline heap.
+  int64_t next_due_ms = kNoDeadline;
+  int64_t queued_due_ms = kNoDeadline;
+
+ private:
+  void AddCreatedAt(int64_t created_at_ms, int64_t event_ms);
+  void AddName(uint32_t name_id);
+  void AddUser(uint64_t user_hash, uint32_t event_s);
+  void AddFeature(int feature, uint32_t event_s);
+  void AddDay(int64_t day, bool login);
+
+  int64_t first_seen_ms_ = std::numeric_limits<int64_t>::max();
+  int64_t last_seen_ms_ = std::numeric_limits<int64_t>::min();
+  int64_t created_at_ms_ = 0;
+  // Event time of the trait that set created_at_ms_, because the latest wins.
+  int64_t created_at_event_ms_ = std::numeric_limits<int64_t>::min();
+  int64_t event_count_ = 0;
+  int64_t last_login_ms_ = 0;
+  bool has_created_at_ = false;
+
+  std::vector<NameCount> counts_;     // unsorted, usually a few dozen names
+  std::vector<UserActivity> users_;   // sorted by user_hash
+  std::vector<FeatureUse> features_;  // unsorted, at most one per feature
+  std::vector<DayCount> days_;        // sorted by day
+  std::vector<OpenAlert> open_alerts_;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_METRICS_ACCOUNT_STATE_H_

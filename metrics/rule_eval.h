@@ -1,0 +1,47 @@
+// Evaluates one churn rule on one account's aggregates at a given time.
+
+#ifndef UPTAKE_METRICS_RULE_EVAL_H_
+#define UPTAKE_METRICS_RULE_EVAL_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/account_state.h"
+#include "metrics/catalog.h"
+#include "metrics/rule.h"
+
+namespace uptake {
+
+// The outcome of one rule on one account, in the fields an Alert carries.
+struct Verdict {
+  bool breach = false;
+  double observed = 0;
+  double threshold = 0;
+  std::string summary;                // a breach when `breach` is set, else a recovery
+  std::vector<std::string> evidence;  // kFeatureAdoption only
+};
+
+// Everything a rule reads besides the rule itself.
+struct RuleInput {
+  const Catalog& catalog;
+  std::string_view account_id;
+  const AccountState& state;
+  // Shard name ids of the rule's `events`, for kEventCount.
+  std::span<const uint32_t> event_name_ids;
+  int64_t now_ms;
+};
+
+// Decides whether `rule` is in breach at `input.now_ms`. The caller checks
+// min_account_events first.
+Verdict EvaluateRule(const Rule& rule, const RuleInput& input);
+
+// Returns the earliest time after `now_ms` at which `rule` can change its
+// verdict on `state` without a new event, or kNoDeadline.
+int64_t NextDueMs(const Rule& rule, const AccountState& state, int64_t now_ms);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_METRICS_RULE_EVAL_H_
