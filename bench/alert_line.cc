@@ -1,0 +1,72 @@
+#include "bench/alert_line.h"
+
+#include <cctype>
+
+#include <simdjson.h>
+
+namespace uptake {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+struct AlertFields {
+  std::string state;
+  std::string severity;
+  std::string rule;
+  std::string account_id;
+  std::string summary;
+};
+
+// Stores the string members the line shows. Members of other types (for
+// example a null "resolved_at") are skipped.
+simdjson::error_code ReadAlertFields(ondemand::object object, AlertFields* fields) {
+  for (auto field : object) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return error;
+    std::string* target = key == "state"        ? &fields->state
+                          : key == "severity"   ? &fields->severity
+                          : key == "rule"       ? &fields->rule
+                          : key == "account_id" ? &fields->account_id
+                          : key == "summary"    ? &fields->summary
+                                                : nullptr;
+    std::string_view text;
+    if (target != nullptr && field.value().get_string().get(text) == simdjson::SUCCESS) {
+      target->assign(text);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+std::string ToUpper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+Result<std::string> FormatAlertLine(std::string_view message) {
+  const simdjson::padded_string padded(message);
+  ondemand::parser parser;
+  ondemand::document document;
+  ondemand::object object;
+  AlertFields fields;
+
+  simdjson::error_code error = parser.iterate(padded).get(document);
+  if (!error) error = document.get_object().get(object);
+  if (!error) error = ReadAlertFields(object, &fields);
+  if (error) {
+    return Result<std::string>::Error(std::string("invalid alert JSON: ") +
+                                      simdjson::error_message(error));
+  }
+  if (fields.state.empty() || fields.rule.empty() || fields.account_id.empty()) {
+    return Result<std::string>::Error(
+        "not an alert: missing \"state\", \"rule\" or \"account_id\"");
+  }
+
+  const std::string separator = "  ";
+  return Result<std::string>::Ok(ToUpper(fields.state) + separator + fields.severity + separator +
+                                 fields.rule + separator + fields.account_id + separator +
+                                 fields.summary);
+}
+
+}  // namespace uptake

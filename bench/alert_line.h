@@ -1,0 +1,23 @@
+// One alert of the uptake alert stream, formatted as a terminal line.
+
+#ifndef UPTAKE_BENCH_ALERT_LINE_H_
+#define UPTAKE_BENCH_ALERT_LINE_H_
+
+#include <string>
+#include <string_view>
+
+#include "bench/result.h"
+
+namespace uptake {
+
+// Formats an alert object ({"id", "rule", "kind", "account_id",
+// "severity", "state", "summary", ...}) as
+// "STATE  severity  rule  account  summary", for example
+// "FIRING  warning  low-adoption  acme  3 of 14 features in 30 days".
+// Returns an error when the message is not a JSON object or lacks "state",
+// "rule" or "account_id", so other stream messages can be shown raw.
+Result<std::string> FormatAlertLine(std::string_view message);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_BENCH_ALERT_LINE_H_

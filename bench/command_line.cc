@@ -1,0 +1,74 @@
+#include "bench/command_line.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace uptake {
+namespace {
+
+std::string RangeError(std::string_view name, std::string_view value, std::string_view what) {
+  return "invalid value \"" + std::string(value) + "\" for --" + std::string(name) + ": expected " +
+         std::string(what);
+}
+
+}  // namespace
+
+Result<CommandLine> SplitCommandLine(int argc, char** argv,
+                                     const std::vector<std::string_view>& switches) {
+  CommandLine line;
+  bool flags_ended = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (flags_ended || arg.substr(0, 2) != "--") {
+      line.positional.emplace_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      flags_ended = true;
+      continue;
+    }
+
+    const std::string_view body = arg.substr(2);
+    const size_t equals = body.find('=');
+    const std::string name(body.substr(0, equals));
+    if (equals != std::string_view::npos) {
+      line.flags.emplace_back(name, body.substr(equals + 1));
+    } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+      line.flags.emplace_back(name, "");
+    } else if (i + 1 < argc) {
+      line.flags.emplace_back(name, argv[++i]);
+    } else {
+      return Result<CommandLine>::Error("missing value for --" + name);
+    }
+  }
+  return Result<CommandLine>::Ok(std::move(line));
+}
+
+Result<int64_t> ParseIntFlag(std::string_view name, std::string_view value, int64_t min,
+                             int64_t max) {
+  int64_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || error != std::errc() || end != value.data() + value.size() || number < min ||
+      number > max) {
+    return Result<int64_t>::Error(RangeError(
+        name, value, "an integer from " + std::to_string(min) + " to " + std::to_string(max)));
+  }
+  return Result<int64_t>::Ok(number);
+}
+
+Result<double> ParseNumberFlag(std::string_view name, std::string_view value, double min,
+                               double max) {
+  double number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || error != std::errc() || end != value.data() + value.size() ||
+      !std::isfinite(number) || number < min || number > max) {
+    std::ostringstream range;
+    range << "a number from " << min << " to " << max;
+    return Result<double>::Error(RangeError(name, value, range.str()));
+  }
+  return Result<double>::Ok(number);
+}
+
+}  // namespace uptake

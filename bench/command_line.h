@@ -1,0 +1,38 @@
+// Command-line splitting and number checks shared by the bench tools.
+
+#ifndef UPTAKE_BENCH_COMMAND_LINE_H_
+#define UPTAKE_BENCH_COMMAND_LINE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bench/result.h"
+
+namespace uptake {
+
+struct CommandLine {
+  // Flags in order, as (name, value). A switch has an empty value.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::vector<std::string> positional;
+};
+
+// Splits argv into "--name value", "--name=value", the switches named in
+// `switches` (which take no value) and positional arguments. "--" ends
+// flag parsing. Returns an error for a flag missing its value.
+Result<CommandLine> SplitCommandLine(int argc, char** argv,
+                                     const std::vector<std::string_view>& switches);
+
+// Parses a whole decimal integer in [min, max]. The error names the flag.
+Result<int64_t> ParseIntFlag(std::string_view name, std::string_view value, int64_t min,
+                             int64_t max);
+
+// Parses a finite decimal number in [min, max]. The error names the flag.
+Result<double> ParseNumberFlag(std::string_view name, std::string_view value, double min,
+                               double max);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_BENCH_COMMAND_LINE_H_
