@@ -1,1 +1,901 @@
-// Implementation pending.
+#include "proto/segment.h"
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proto/detail/strict_json.h"
+#include "proto/time.h"
+
+namespace uptake {
+
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using detail::JsonFault;
+using detail::StringRead;
+
+// Keys the parser reads. The envelope keys come first: a second occurrence
+// of one of them rejects the event, because the two values may disagree.
+enum class Key : uint8_t {
+  kType,
+  kMessageId,
+  kUserId,
+  kAnonymousId,
+  kGroupId,
+  kEvent,
+  kTimestamp,
+  kSentAt,
+  kPreviousId,
+  kProperties,
+  kTraits,
+  kContext,
+  kOriginalTimestamp,
+  kLastEnvelopeKey = kOriginalTimestamp,
+  kName,
+  kWriteKey,
+  kOther,
+};
+
+Key ClassifyKey(std::string_view key) {
+  static constexpr std::pair<std::string_view, Key> kKeys[] = {
+      {"type", Key::kType},
+      {"messageId", Key::kMessageId},
+      {"userId", Key::kUserId},
+      {"anonymousId", Key::kAnonymousId},
+      {"groupId", Key::kGroupId},
+      {"event", Key::kEvent},
+      {"timestamp", Key::kTimestamp},
+      {"sentAt", Key::kSentAt},
+      {"previousId", Key::kPreviousId},
+      {"properties", Key::kProperties},
+      {"traits", Key::kTraits},
+      {"context", Key::kContext},
+      {"originalTimestamp", Key::kOriginalTimestamp},
+      {"name", Key::kName},
+      {"writeKey", Key::kWriteKey},
+      {"write_key", Key::kWriteKey},
+  };
+  for (const auto& [name, value] : kKeys) {
+    if (key == name) return value;
+  }
+  return Key::kOther;
+}
+
+std::optional<EventType> EventTypeFromName(std::string_view name) {
+  static constexpr std::pair<std::string_view, EventType> kTypes[] = {
+      {"track", EventType::kTrack},   {"identify", EventType::kIdentify},
+      {"group", EventType::kGroup},   {"page", EventType::kPage},
+      {"screen", EventType::kScreen}, {"alias", EventType::kAlias},
+  };
+  for (const auto& [type_name, type] : kTypes) {
+    if (name == type_name) return type;
+  }
+  return std::nullopt;
+}
+
+EventType EventTypeOfCall(SegmentCall call) {
+  switch (call) {
+    case SegmentCall::kIdentify:
+      return EventType::kIdentify;
+    case SegmentCall::kGroup:
+      return EventType::kGroup;
+    case SegmentCall::kPage:
+      return EventType::kPage;
+    case SegmentCall::kScreen:
+      return EventType::kScreen;
+    case SegmentCall::kAlias:
+      return EventType::kAlias;
+    default:
+      return EventType::kTrack;
+  }
+}
+
+// Events without a messageId still need a unique id so they are stored. A
+// random id never matches a retry, so such events are not deduplicated.
+std::string GenerateMessageId() {
+  thread_local std::mt19937_64 generator = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "uptake-";
+  id.reserve(id.size() + 32);
+  for (int word = 0; word < 2; ++word) {
+    uint64_t bits = generator();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id.push_back(kHex[bits & 0x0f]);
+  }
+  return id;
+}
+
+// A string or number read where an id is expected. Numbers keep their text.
+struct IdRead {
+  JsonFault fault = JsonFault::kNone;
+  bool wrong_type = false;
+  std::string_view text;  // empty when absent or null
+};
+
+// A timestamp field: absent, null, or an ISO 8601 string.
+struct TimeRead {
+  JsonFault fault = JsonFault::kNone;
+  bool invalid = false;
+  std::optional<int64_t> ms;
+};
+
+// Fields of one batch item, collected before the checks that need all keys.
+struct ItemFields {
+  uint32_t seen_keys = 0;
+  std::optional<EventRejection> rejection;
+  bool has_type = false;
+  std::optional<EventType> type;
+  std::string_view message_id;
+  std::string_view user_id;
+  std::string_view anonymous_id;
+  std::string_view group_id;
+  std::string_view previous_id;
+  std::string_view event_name;
+  std::optional<std::string_view> page_name;
+  std::optional<std::string_view> properties;
+  std::optional<std::string_view> traits;
+  std::string_view context_group_id;
+  bool context_group_seen = false;
+  std::optional<int64_t> created_at_ms;
+  bool created_at_seen = false;
+  std::optional<int64_t> timestamp;
+  std::optional<int64_t> original_timestamp;
+  std::optional<int64_t> sent_at;
+  size_t field_count = 0;
+};
+
+// A parsed item waiting for the batch-level sentAt and context, which may
+// follow the batch array in the body.
+struct Draft {
+  size_t index = 0;
+  std::optional<EventRejection> rejection;
+  Event event;
+  std::optional<int64_t> event_time;
+  std::optional<int64_t> sent_at;
+};
+
+RequestError MakeRequestError(std::string code, std::string message) {
+  return RequestError{400, std::move(code), std::move(message)};
+}
+
+std::string Quoted(std::string_view name) {
+  std::string quoted;
+  quoted.reserve(name.size() + 2);
+  quoted.push_back('\'');
+  quoted.append(name);
+  quoted.push_back('\'');
+  return quoted;
+}
+
+class SegmentParser {
+ public:
+  SegmentParser(SegmentCall call, int64_t received_ms, const IngestLimits& limits,
+                simdjson::padded_string_view json)
+      : call_(call), received_ms_(received_ms), limits_(limits), json_(json) {}
+
+  ParsedRequest Parse();
+
+ private:
+  // Whole-request steps.
+  void ParseDocument(ondemand::document& document);
+  void ParseBatchEnvelope(ondemand::object root);
+  void ParseBatchArray(ondemand::value value);
+  void ParseBatchContext(ondemand::value value);
+  void ParseTopLevelField(Key key, std::string_view name, ondemand::value value);
+  void CheckWholeBody();
+  void CheckTrailingContent(ondemand::document& document);
+  ParsedRequest Finish();
+  void FinishDraft(Draft& draft, ParsedRequest& out);
+
+  // One event object.
+  void ParseItem(ondemand::value item, size_t index, bool is_root);
+  void ParseItemField(ondemand::field& field, ItemFields& fields, bool is_root);
+  void ParseEnvelopeField(Key key, std::string_view name, ondemand::value value,
+                          ItemFields& fields);
+  void ParseRawObjectField(Key key, std::string_view name, ondemand::value value,
+                           ItemFields& fields);
+  JsonFault WalkContext(ondemand::object context, std::string_view& group_id, bool& seen);
+  JsonFault WalkTraits(ondemand::object traits, ItemFields& fields);
+  Draft CompleteItem(ItemFields& fields, size_t index, size_t event_bytes);
+  std::optional<EventRejection> CheckRequiredFields(const ItemFields& fields, EventType type,
+                                                    size_t index) const;
+
+  // Values.
+  IdRead ReadId(ondemand::value value);
+  TimeRead ReadTime(ondemand::value value);
+  std::optional<int64_t> ReadCreatedAt(ondemand::value value, JsonFault& fault);
+  void AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields);
+  void Reject(ItemFields& fields, const char* code, std::string message) const;
+  void Fail(std::string code, std::string message);
+  const char* CurrentPosition();
+
+  const SegmentCall call_;
+  const int64_t received_ms_;
+  const IngestLimits& limits_;
+  const simdjson::padded_string_view json_;
+  ondemand::document* document_ = nullptr;
+
+  std::optional<RequestError> error_;
+  std::string body_write_key_;
+  bool batch_seen_ = false;
+  std::vector<Draft> drafts_;
+  std::string_view batch_group_id_;
+  bool batch_group_seen_ = false;
+  std::optional<int64_t> batch_sent_at_;
+  bool batch_sent_at_invalid_ = false;
+};
+
+ParsedRequest SegmentParser::Parse() {
+  thread_local ondemand::parser parser;
+  ondemand::document document;
+  const simdjson::error_code error = parser.iterate(json_).get(document);
+  if (error == simdjson::UTF8_ERROR) {
+    Fail("invalid_utf8", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
+  } else if (error == simdjson::EMPTY) {
+    Fail("empty_batch", "The body is empty; send at least one event.");
+  } else if (error) {
+    Fail("malformed_json",
+         std::string("The body is not valid JSON: ") + simdjson::error_message(error) + ".");
+  } else {
+    document_ = &document;
+    ParseDocument(document);
+  }
+  return Finish();
+}
+
+void SegmentParser::ParseDocument(ondemand::document& document) {
+  ondemand::json_type type;
+  if (document.type().get(type)) {
+    Fail("malformed_json", "The body is not valid JSON.");
+    return;
+  }
+  if (type != ondemand::json_type::object) {
+    CheckWholeBody();
+    if (!error_) {
+      Fail("invalid_batch", "The body must be a JSON object, not an array or a scalar.");
+    }
+    return;
+  }
+
+  if (call_ == SegmentCall::kBatch) {
+    ondemand::object root;
+    if (document.get_object().get(root)) {
+      Fail("malformed_json", "The body is not valid JSON.");
+      return;
+    }
+    ParseBatchEnvelope(root);
+  } else {
+    ondemand::value root;
+    if (document.get_value().get(root)) {
+      Fail("malformed_json", "The body is not valid JSON.");
+      return;
+    }
+    ParseItem(root, /*index=*/0, /*is_root=*/true);
+  }
+  if (error_) return;
+
+  CheckTrailingContent(document);
+}
+
+void SegmentParser::ParseBatchEnvelope(ondemand::object root) {
+  for (auto field_result : root) {
+    ondemand::field field;
+    if (std::move(field_result).get(field))
+      return Fail("malformed_json", "The body is not valid JSON.");
+    const StringRead key = detail::ReadKey(field);
+    if (key.fault == JsonFault::kMalformed) {
+      return Fail("malformed_json", "A top-level key is not a valid JSON string.");
+    }
+    if (key.fault == JsonFault::kBadEscape) {
+      return Fail("invalid_batch", "A top-level key contains an unpaired surrogate escape.");
+    }
+    ParseTopLevelField(ClassifyKey(key.text), key.text, field.value());
+    if (error_) return;
+  }
+  if (!batch_seen_ || drafts_.empty()) {
+    Fail("empty_batch", "The body has no events; send a non-empty 'batch' array.");
+  }
+}
+
+void SegmentParser::ParseTopLevelField(Key key, std::string_view name, ondemand::value value) {
+  if (name == "batch") return ParseBatchArray(value);
+  if (key == Key::kContext) return ParseBatchContext(value);
+
+  if (key == Key::kSentAt) {
+    const TimeRead sent_at = ReadTime(value);
+    if (sent_at.fault == JsonFault::kMalformed)
+      return Fail("malformed_json", "'sentAt' is invalid JSON.");
+    batch_sent_at_ = sent_at.ms;
+    batch_sent_at_invalid_ = sent_at.invalid;
+    return;
+  }
+  if (key == Key::kWriteKey) {
+    const IdRead write_key = ReadId(value);
+    if (write_key.fault == JsonFault::kMalformed)
+      return Fail("malformed_json", "The write key is invalid JSON.");
+    if (write_key.fault != JsonFault::kNone || write_key.wrong_type) {
+      return Fail("invalid_batch", Quoted(name) + " must be a string.");
+    }
+    if (body_write_key_.empty()) body_write_key_ = write_key.text;
+    return;
+  }
+
+  // integrations and unknown keys are accepted and ignored once validated.
+  const JsonFault fault = detail::WalkValue(value, /*depth=*/1, limits_.max_depth);
+  if (fault == JsonFault::kMalformed) return Fail("malformed_json", "The body is not valid JSON.");
+  if (fault != JsonFault::kNone) {
+    Fail("invalid_batch", Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) +
+                              " levels or contains an unpaired surrogate escape.");
+  }
+}
+
+void SegmentParser::ParseBatchArray(ondemand::value value) {
+  if (batch_seen_) return Fail("invalid_batch", "The key 'batch' appears more than once.");
+  batch_seen_ = true;
+
+  ondemand::json_type type;
+  if (value.type().get(type)) return Fail("malformed_json", "'batch' is invalid JSON.");
+  if (type != ondemand::json_type::array) {
+    if (detail::WalkValue(value, 1, limits_.max_depth) == JsonFault::kMalformed) {
+      return Fail("malformed_json", "'batch' is invalid JSON.");
+    }
+    return Fail("invalid_batch", "'batch' must be a JSON array of events.");
+  }
+
+  ondemand::array items;
+  if (value.get_array().get(items)) return Fail("malformed_json", "'batch' is invalid JSON.");
+  size_t index = 0;
+  for (auto item_result : items) {
+    ondemand::value item;
+    if (std::move(item_result).get(item)) return Fail("malformed_json", "'batch' is invalid JSON.");
+    if (index == limits_.max_batch_events) {
+      return Fail("too_many_events", "The batch has more than " +
+                                         std::to_string(limits_.max_batch_events) +
+                                         " events; split it into smaller batches.");
+    }
+    ParseItem(item, index++, /*is_root=*/false);
+    if (error_) return;
+  }
+}
+
+// A batch-level context belongs to every item, so a fault in it rejects the
+// whole request.
+void SegmentParser::ParseBatchContext(ondemand::value value) {
+  ondemand::json_type type;
+  if (value.type().get(type)) return Fail("malformed_json", "'context' is invalid JSON.");
+  if (type == ondemand::json_type::null) return;
+
+  JsonFault fault = JsonFault::kNone;
+  ondemand::object context;
+  if (type != ondemand::json_type::object) {
+    fault = detail::WalkValue(value, 1, limits_.max_depth);
+    if (fault != JsonFault::kMalformed) {
+      return Fail("invalid_batch", "The batch-level 'context' must be a JSON object.");
+    }
+  } else if (value.get_object().get(context)) {
+    fault = JsonFault::kMalformed;
+  } else {
+    fault = WalkContext(context, batch_group_id_, batch_group_seen_);
+  }
+
+  if (fault == JsonFault::kMalformed) return Fail("malformed_json", "'context' is invalid JSON.");
+  if (fault != JsonFault::kNone) {
+    Fail("invalid_batch", "The batch-level 'context' nests deeper than " +
+                              std::to_string(limits_.max_depth) +
+                              " levels or contains an unpaired surrogate escape.");
+  }
+}
+
+void SegmentParser::ParseItem(ondemand::value item, size_t index, bool is_root) {
+  ItemFields fields;
+  const std::string_view start_token = item.raw_json_token();
+  ondemand::json_type type;
+  if (item.type().get(type)) {
+    return Fail("malformed_json",
+                "The event at index " + std::to_string(index) + " is invalid JSON.");
+  }
+
+  if (type != ondemand::json_type::object) {
+    AbsorbFault(detail::WalkValue(item, 1, limits_.max_depth), "the event", fields);
+    if (error_) return;
+    Reject(fields, "invalid_event", "The event is not a JSON object.");
+    fields.rejection->index = index;
+    drafts_.push_back(Draft{index, fields.rejection, {}, {}, {}});
+    return;
+  }
+
+  ondemand::object object;
+  if (item.get_object().get(object)) {
+    return Fail("malformed_json",
+                "The event at index " + std::to_string(index) + " is invalid JSON.");
+  }
+  for (auto field_result : object) {
+    ondemand::field field;
+    if (std::move(field_result).get(field)) {
+      return Fail("malformed_json",
+                  "The event at index " + std::to_string(index) + " is invalid JSON.");
+    }
+    ParseItemField(field, fields, is_root);
+    if (error_) return;
+  }
+
+  if (is_root && fields.field_count == 0) {
+    return Fail("empty_batch", "The body is an empty object; send an event.");
+  }
+  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
+  drafts_.push_back(CompleteItem(fields, index, detail::TrimTrailingWhitespace(raw).size()));
+}
+
+void SegmentParser::ParseItemField(ondemand::field& field, ItemFields& fields, bool is_root) {
+  ++fields.field_count;
+  const StringRead key = detail::ReadKey(field);
+  if (key.fault == JsonFault::kMalformed)
+    return Fail("malformed_json", "A key is not a valid JSON string.");
+  if (key.fault == JsonFault::kBadEscape) {
+    Reject(fields, "invalid_unicode_escape",
+           "A key of the event contains an unpaired surrogate escape.");
+    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), "a value", fields);
+  }
+
+  const Key key_id = ClassifyKey(key.text);
+  if (key_id <= Key::kLastEnvelopeKey) {
+    const uint32_t bit = 1u << static_cast<unsigned>(key_id);
+    if (fields.seen_keys & bit) {
+      Reject(fields, "duplicate_key", "The key " + Quoted(key.text) + " appears more than once.");
+      return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+    }
+    fields.seen_keys |= bit;
+  }
+
+  if (key_id == Key::kWriteKey && is_root) {
+    const IdRead write_key = ReadId(field.value());
+    if (write_key.fault == JsonFault::kMalformed)
+      return Fail("malformed_json", "The write key is invalid JSON.");
+    if (write_key.wrong_type) return Fail("invalid_batch", Quoted(key.text) + " must be a string.");
+    if (body_write_key_.empty()) body_write_key_ = write_key.text;
+    return;
+  }
+  ParseEnvelopeField(key_id, key.text, field.value(), fields);
+}
+
+void SegmentParser::ParseEnvelopeField(Key key, std::string_view name, ondemand::value value,
+                                       ItemFields& fields) {
+  std::string_view* id_target = nullptr;
+  std::optional<int64_t>* time_target = nullptr;
+  switch (key) {
+    case Key::kMessageId:
+      id_target = &fields.message_id;
+      break;
+    case Key::kUserId:
+      id_target = &fields.user_id;
+      break;
+    case Key::kAnonymousId:
+      id_target = &fields.anonymous_id;
+      break;
+    case Key::kGroupId:
+      id_target = &fields.group_id;
+      break;
+    case Key::kPreviousId:
+      id_target = &fields.previous_id;
+      break;
+    case Key::kTimestamp:
+      time_target = &fields.timestamp;
+      break;
+    case Key::kOriginalTimestamp:
+      time_target = &fields.original_timestamp;
+      break;
+    case Key::kSentAt:
+      time_target = &fields.sent_at;
+      break;
+    case Key::kType:
+    case Key::kEvent:
+    case Key::kName:
+      break;
+    case Key::kProperties:
+    case Key::kTraits:
+    case Key::kContext:
+      return ParseRawObjectField(key, name, value, fields);
+    default:
+      return AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
+  }
+
+  if (time_target != nullptr) {
+    const TimeRead time = ReadTime(value);
+    AbsorbFault(time.fault, name, fields);
+    if (time.invalid) {
+      Reject(fields, "invalid_timestamp", Quoted(name) + " is not an ISO 8601 date-time string.");
+    }
+    *time_target = time.ms;
+    return;
+  }
+
+  const IdRead id = ReadId(value);
+  AbsorbFault(id.fault, name, fields);
+  if (id_target != nullptr) {
+    if (id.wrong_type)
+      Reject(fields, "invalid_event", Quoted(name) + " must be a string or a number.");
+    *id_target = id.text;
+    return;
+  }
+
+  // The type, event and name fields are strings. A repeated name keeps its
+  // first value.
+  if (key == Key::kType) {
+    fields.has_type = true;
+    fields.type = id.wrong_type ? std::nullopt : EventTypeFromName(id.text);
+  } else if (key == Key::kEvent) {
+    fields.event_name = id.text;
+  } else if (!fields.page_name) {
+    fields.page_name = id.text;
+  }
+}
+
+void SegmentParser::ParseRawObjectField(Key key, std::string_view name, ondemand::value value,
+                                        ItemFields& fields) {
+  ondemand::json_type type;
+  const std::string_view start_token = value.raw_json_token();
+  if (value.type().get(type)) {
+    return Fail("malformed_json", Quoted(name) + " is invalid JSON.");
+  }
+  if (type != ondemand::json_type::object) {
+    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
+    const bool null_context = key == Key::kContext && type == ondemand::json_type::null;
+    if (!null_context) Reject(fields, "invalid_event", Quoted(name) + " must be a JSON object.");
+    return;
+  }
+
+  JsonFault fault = JsonFault::kNone;
+  ondemand::object object;
+  if (key == Key::kProperties) {
+    fault = detail::WalkValue(value, /*depth=*/1, limits_.max_depth);
+  } else if (value.get_object().get(object)) {
+    fault = JsonFault::kMalformed;
+  } else if (key == Key::kContext) {
+    fault = WalkContext(object, fields.context_group_id, fields.context_group_seen);
+  } else {
+    fault = WalkTraits(object, fields);
+  }
+  AbsorbFault(fault, name, fields);
+  if (error_ || key == Key::kContext) return;
+
+  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
+  (key == Key::kProperties ? fields.properties : fields.traits) =
+      detail::TrimTrailingWhitespace(raw);
+}
+
+JsonFault SegmentParser::WalkContext(ondemand::object context, std::string_view& group_id,
+                                     bool& seen) {
+  JsonFault worst = JsonFault::kNone;
+  for (auto field_result : context) {
+    ondemand::field field;
+    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
+    const StringRead key = detail::ReadKey(field);
+    worst = detail::MergeFaults(worst, key.fault);
+
+    JsonFault fault;
+    if (key.fault == JsonFault::kNone && key.text == "groupId" && !seen) {
+      // Inside context only the first groupId counts, as for properties.
+      const IdRead id = ReadId(field.value());
+      seen = true;
+      group_id = id.wrong_type ? std::string_view() : id.text;
+      fault = id.fault;
+    } else {
+      fault = detail::WalkValue(field.value(), /*depth=*/2, limits_.max_depth);
+    }
+    worst = detail::MergeFaults(worst, fault);
+    if (worst == JsonFault::kMalformed) return worst;
+  }
+  return worst;
+}
+
+JsonFault SegmentParser::WalkTraits(ondemand::object traits, ItemFields& fields) {
+  JsonFault worst = JsonFault::kNone;
+  for (auto field_result : traits) {
+    ondemand::field field;
+    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
+    const StringRead key = detail::ReadKey(field);
+    worst = detail::MergeFaults(worst, key.fault);
+
+    JsonFault fault = JsonFault::kNone;
+    const bool created_at = key.text == "created_at" || key.text == "createdAt";
+    if (key.fault == JsonFault::kNone && created_at && !fields.created_at_seen) {
+      fields.created_at_seen = true;
+      fields.created_at_ms = ReadCreatedAt(field.value(), fault);
+    } else {
+      fault = detail::WalkValue(field.value(), /*depth=*/2, limits_.max_depth);
+    }
+    worst = detail::MergeFaults(worst, fault);
+    if (worst == JsonFault::kMalformed) return worst;
+  }
+  return worst;
+}
+
+std::optional<EventRejection> SegmentParser::CheckRequiredFields(const ItemFields& fields,
+                                                                 EventType type,
+                                                                 size_t index) const {
+  auto rejection = [index](const char* code, std::string message) {
+    return EventRejection{index, code, std::move(message)};
+  };
+  if (fields.user_id.empty() && fields.anonymous_id.empty()) {
+    return rejection("missing_user", "The event has neither 'userId' nor 'anonymousId'.");
+  }
+  if (type == EventType::kTrack && fields.event_name.empty()) {
+    return rejection("missing_field", "A track event needs a non-empty 'event' name.");
+  }
+  if (type == EventType::kGroup && fields.group_id.empty()) {
+    return rejection("missing_field", "A group event needs a 'groupId'.");
+  }
+  if (type == EventType::kAlias && fields.previous_id.empty()) {
+    return rejection("missing_field", "An alias event needs a 'previousId'.");
+  }
+  return std::nullopt;
+}
+
+Draft SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event_bytes) {
+  Draft draft;
+  draft.index = index;
+  if (event_bytes > limits_.max_event_bytes) {
+    draft.rejection = EventRejection{index, "event_too_large",
+                                     "The event is " + std::to_string(event_bytes) +
+                                         " bytes, over the limit of " +
+                                         std::to_string(limits_.max_event_bytes) + " bytes."};
+    return draft;
+  }
+  if (fields.rejection) {
+    draft.rejection = std::move(fields.rejection);
+    draft.rejection->index = index;
+    return draft;
+  }
+  if (call_ == SegmentCall::kBatch && !fields.type) {
+    draft.rejection =
+        EventRejection{index, "invalid_type",
+                       "'type' must be one of track, identify, group, page, screen or alias."};
+    return draft;
+  }
+  const EventType type = call_ == SegmentCall::kBatch ? *fields.type : EventTypeOfCall(call_);
+  draft.rejection = CheckRequiredFields(fields, type, index);
+  if (draft.rejection) return draft;
+
+  Event& event = draft.event;
+  event.type = type;
+  event.source = Source::kSegment;
+  event.message_id =
+      fields.message_id.empty() ? GenerateMessageId() : std::string(fields.message_id);
+  event.user_id = fields.user_id.empty() ? fields.anonymous_id : fields.user_id;
+  event.anonymous_id = fields.anonymous_id;
+  if (type == EventType::kGroup) event.group_id = fields.group_id;
+  if (event.group_id.empty()) event.group_id = fields.context_group_id;
+
+  switch (type) {
+    case EventType::kTrack:
+      event.name = fields.event_name;
+      break;
+    case EventType::kPage:
+    case EventType::kScreen:
+      event.name = fields.page_name && !fields.page_name->empty()
+                       ? *fields.page_name
+                       : (type == EventType::kPage ? "page" : "screen");
+      break;
+    case EventType::kIdentify:
+      event.name = "identify";
+      break;
+    case EventType::kGroup:
+      event.name = "group";
+      event.created_at_ms = fields.created_at_ms;
+      break;
+    case EventType::kAlias:
+      event.name = "alias";
+      event.previous_id = fields.previous_id;
+      break;
+  }
+
+  const bool uses_traits = type == EventType::kIdentify || type == EventType::kGroup;
+  const std::optional<std::string_view>& raw = uses_traits ? fields.traits : fields.properties;
+  event.properties = type != EventType::kAlias && raw ? std::string(*raw) : std::string("{}");
+  event.received_ms = received_ms_;
+  draft.event_time = fields.timestamp ? fields.timestamp : fields.original_timestamp;
+  draft.sent_at = fields.sent_at;
+  return draft;
+}
+
+IdRead SegmentParser::ReadId(ondemand::value value) {
+  IdRead read;
+  ondemand::json_type type;
+  if (value.type().get(type)) return {JsonFault::kMalformed, false, {}};
+
+  if (type == ondemand::json_type::string) {
+    const StringRead text = detail::ReadString(value);
+    read.fault = text.fault;
+    read.text = text.text;
+  } else if (type == ondemand::json_type::number) {
+    read.text = detail::TrimTrailingWhitespace(value.raw_json_token());
+    if (!detail::IsJsonNumber(read.text)) read.fault = JsonFault::kMalformed;
+  } else if (type == ondemand::json_type::null) {
+    read.fault = detail::CheckScalar(value, type);
+  } else {
+    read.fault = detail::WalkValue(value, 1, limits_.max_depth);
+    read.wrong_type = true;
+  }
+  return read;
+}
+
+TimeRead SegmentParser::ReadTime(ondemand::value value) {
+  TimeRead read;
+  ondemand::json_type type;
+  if (value.type().get(type)) return {JsonFault::kMalformed, false, {}};
+
+  if (type == ondemand::json_type::null) {
+    read.fault = detail::CheckScalar(value, type);
+    return read;
+  }
+  if (type != ondemand::json_type::string) {
+    read.fault = detail::WalkValue(value, 1, limits_.max_depth);
+    read.invalid = true;
+    return read;
+  }
+  const StringRead text = detail::ReadString(value);
+  read.fault = text.fault;
+  if (text.fault == JsonFault::kNone) {
+    read.ms = ParseIso8601Ms(text.text);
+    read.invalid = !read.ms;
+  }
+  return read;
+}
+
+// created_at as ISO 8601, Unix seconds, or Unix milliseconds. Values past
+// 1e11 cannot be seconds (that is the year 5138), so they are milliseconds.
+std::optional<int64_t> SegmentParser::ReadCreatedAt(ondemand::value value, JsonFault& fault) {
+  ondemand::json_type type;
+  if (value.type().get(type)) {
+    fault = JsonFault::kMalformed;
+    return std::nullopt;
+  }
+  if (type == ondemand::json_type::string) {
+    const StringRead text = detail::ReadString(value);
+    fault = text.fault;
+    return text.fault == JsonFault::kNone ? ParseIso8601Ms(text.text) : std::nullopt;
+  }
+  if (type != ondemand::json_type::number) {
+    fault = detail::WalkValue(value, 2, limits_.max_depth);
+    return std::nullopt;
+  }
+
+  fault = detail::CheckScalar(value, type);
+  double number = 0;
+  if (fault != JsonFault::kNone || value.get_double().get(number)) return std::nullopt;
+  // Beyond +-1e15 ms (about 31,000 years) the value is not a date.
+  if (!(number > -1e15 && number < 1e15)) return std::nullopt;
+  return static_cast<int64_t>(number > 1e11 ? number : number * 1000);
+}
+
+void SegmentParser::AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields) {
+  switch (fault) {
+    case JsonFault::kNone:
+      return;
+    case JsonFault::kMalformed:
+      return Fail("malformed_json", "The value of " + Quoted(name) + " is invalid JSON.");
+    case JsonFault::kTooDeep:
+      return Reject(
+          fields, "too_deep",
+          Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) + " levels.");
+    case JsonFault::kBadEscape:
+      return Reject(fields, "invalid_unicode_escape",
+                    Quoted(name) + " contains a \\u escape that is an unpaired surrogate.");
+  }
+}
+
+void SegmentParser::Reject(ItemFields& fields, const char* code, std::string message) const {
+  // The first problem found is the one reported.
+  if (!fields.rejection) fields.rejection = EventRejection{0, code, std::move(message)};
+}
+
+void SegmentParser::Fail(std::string code, std::string message) {
+  if (!error_) error_ = MakeRequestError(std::move(code), std::move(message));
+}
+
+// The first byte after the value just visited; On-Demand reports the end of
+// the document as an error.
+const char* SegmentParser::CurrentPosition() {
+  const char* position = nullptr;
+  if (document_->current_location().get(position)) return json_.data() + json_.size();
+  return position;
+}
+
+void SegmentParser::CheckTrailingContent(ondemand::document& document) {
+  const char* position = nullptr;
+  if (!document.current_location().get(position)) {
+    Fail("malformed_json", "The body has content after the JSON value; send one JSON object.");
+  }
+}
+
+// Validates a body whose top level is not an object, so that invalid_batch
+// is returned only for valid JSON of the wrong shape.
+void SegmentParser::CheckWholeBody() {
+  if (detail::ValidateText(std::string_view(json_.data(), json_.size())) == JsonFault::kMalformed) {
+    Fail("malformed_json", "The body is not valid JSON.");
+  }
+}
+
+void SegmentParser::FinishDraft(Draft& draft, ParsedRequest& out) {
+  // An unparsable batch sentAt rejects each event without a sentAt of its own.
+  if (!draft.rejection && batch_sent_at_invalid_ && !draft.sent_at) {
+    draft.rejection = EventRejection{draft.index, "invalid_timestamp",
+                                     "The batch 'sentAt' is not an ISO 8601 date-time string."};
+  }
+  if (draft.rejection) {
+    out.rejected.push_back(std::move(*draft.rejection));
+    return;
+  }
+
+  Event& event = draft.event;
+  const std::optional<int64_t> sent_at = draft.sent_at ? draft.sent_at : batch_sent_at_;
+  int64_t timestamp = received_ms_;
+  if (draft.event_time) {
+    // The device clock error is the gap between its sentAt and the server clock.
+    timestamp = sent_at ? received_ms_ - (*sent_at - *draft.event_time) : *draft.event_time;
+  }
+  if (timestamp > received_ms_ + limits_.future_tolerance_ms) {
+    timestamp = received_ms_;
+    event.timestamp_clamped = true;
+  } else if (timestamp < received_ms_ - limits_.max_event_age_ms) {
+    out.rejected.push_back(EventRejection{
+        draft.index, "timestamp_out_of_range",
+        "'timestamp' " + FormatIso8601Ms(timestamp) + " is older than the accepted event age."});
+    return;
+  }
+  event.timestamp_ms = timestamp;
+  if (event.group_id.empty()) event.group_id = batch_group_id_;
+
+  out.events.push_back(std::move(event));
+  out.indices.push_back(draft.index);
+}
+
+ParsedRequest SegmentParser::Finish() {
+  ParsedRequest out;
+  if (error_) {
+    out.error = std::move(error_);
+    return out;
+  }
+  out.body_write_key = std::move(body_write_key_);
+  out.events.reserve(drafts_.size());
+  out.indices.reserve(drafts_.size());
+  for (Draft& draft : drafts_) FinishDraft(draft, out);
+  return out;
+}
+
+}  // namespace
+
+ParsedRequest ParseSegment(SegmentCall call, const std::string& body, int64_t received_ms,
+                           const IngestLimits& limits) {
+  if (body.size() > limits.max_request_bytes) {
+    ParsedRequest out;
+    out.error = MakeRequestError("request_too_large", "The body is " + std::to_string(body.size()) +
+                                                          " bytes, over the limit of " +
+                                                          std::to_string(limits.max_request_bytes) +
+                                                          " bytes.");
+    return out;
+  }
+
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end; the string's
+  // spare capacity serves when it is large enough, else the body is copied.
+  if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
+    simdjson::padded_string_view view(body.data(), body.size(), body.capacity());
+    return SegmentParser(call, received_ms, limits, view).Parse();
+  }
+  thread_local std::string padded;
+  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(body);
+  simdjson::padded_string_view view(padded.data(), padded.size(), padded.capacity());
+  return SegmentParser(call, received_ms, limits, view).Parse();
+}
+
+}  // namespace uptake

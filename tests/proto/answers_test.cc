@@ -1,0 +1,146 @@
+#include "proto/answers.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+namespace uptake {
+namespace {
+
+Alert SampleAlert() {
+  Alert alert;
+  alert.id = 9007199254740993ULL;
+  alert.rule = "early-adoption";
+  alert.kind = RuleKind::kFeatureAdoption;
+  alert.account_id = std::string("acme\0x\"", 7);
+  alert.severity = Severity::kCritical;
+  alert.state = AlertState::kFiring;
+  alert.observed = 2;
+  alert.threshold = 5.5;
+  alert.summary = "acme has used 2 of 14 features in its first 30 days.";
+  alert.evidence = {"export", "sso"};
+  alert.fired_at_ms = 1424638801123;
+  alert.updated_at_ms = 1424638802000;
+  return alert;
+}
+
+void ExpectSameAlert(const Alert& a, const Alert& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.rule, b.rule);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.account_id, b.account_id);
+  EXPECT_EQ(a.severity, b.severity);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.observed, b.observed);
+  EXPECT_EQ(a.threshold, b.threshold);
+  EXPECT_EQ(a.summary, b.summary);
+  EXPECT_EQ(a.evidence, b.evidence);
+  EXPECT_EQ(a.fired_at_ms, b.fired_at_ms);
+  EXPECT_EQ(a.resolved_at_ms, b.resolved_at_ms);
+  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
+}
+
+TEST(AlertCodecTest, FiringRoundTrip) {
+  const Alert alert = SampleAlert();
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"resolved_at\":null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"kind\":\"feature_adoption\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"fired_at\":\"2015-02-22T21:00:01.123Z\""), std::string::npos) << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  ExpectSameAlert(*decoded, alert);
+}
+
+TEST(AlertCodecTest, EveryEnumRoundTrips) {
+  const RuleKind kinds[] = {RuleKind::kFeatureAdoption, RuleKind::kEventCount,
+                            RuleKind::kInactivity, RuleKind::kLoginDrop};
+  const Severity severities[] = {Severity::kInfo, Severity::kWarning, Severity::kCritical};
+  for (RuleKind kind : kinds) {
+    for (Severity severity : severities) {
+      Alert alert = SampleAlert();
+      alert.kind = kind;
+      alert.severity = severity;
+      alert.state = AlertState::kResolved;
+      alert.resolved_at_ms = 1424642400000;
+      alert.evidence.clear();
+      const std::optional<Alert> decoded = DecodeAlert(EncodeAlert(alert));
+      ASSERT_TRUE(decoded);
+      ExpectSameAlert(*decoded, alert);
+    }
+  }
+}
+
+TEST(AlertCodecTest, RejectsOtherJson) {
+  EXPECT_EQ(DecodeAlert(""), std::nullopt);
+  EXPECT_EQ(DecodeAlert("[]"), std::nullopt);
+  EXPECT_EQ(DecodeAlert("{\"id\":1}"), std::nullopt);
+  std::string wrong_kind = EncodeAlert(SampleAlert());
+  wrong_kind.replace(wrong_kind.find("feature_adoption"), 16, "feature_adoptiom");
+  EXPECT_EQ(DecodeAlert(wrong_kind), std::nullopt);
+}
+
+TEST(AlertCodecTest, NonFiniteObservedIsNull) {
+  Alert alert = SampleAlert();
+  alert.observed = std::numeric_limits<double>::infinity();
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"observed\":null"), std::string::npos) << json;
+}
+
+TEST(IngestAnswerTest, ListsRejections) {
+  const std::vector<EventRejection> rejected = {{3, "missing_user", "No \"userId\"."}};
+  EXPECT_EQ(EncodeIngestAnswer(5, 1, rejected),
+            "{\"accepted\":5,\"duplicates\":1,\"rejected\":[{\"index\":3,\"error\":"
+            "\"missing_user\",\"message\":\"No \\\"userId\\\".\"}]}");
+  EXPECT_EQ(EncodeIngestAnswer(0, 0, {}), "{\"accepted\":0,\"duplicates\":0,\"rejected\":[]}");
+  EXPECT_EQ(EncodeError("empty_batch", "Send events."),
+            "{\"error\":\"empty_batch\",\"message\":\"Send events.\"}");
+}
+
+TEST(AccountViewTest, EncodesShape) {
+  AccountView view;
+  view.account_id = "acme";
+  view.first_seen_ms = 1424563200000;
+  view.last_seen_ms = 1424638801000;
+  view.start_ms = 1424563200000;
+  view.event_count = 42;
+  view.user_count = 3;
+  view.active_users_1d = 1;
+  view.active_users_7d = 2;
+  view.active_users_30d = 3;
+  view.logins_7d = 4;
+  view.logins_30d = 9;
+  view.days_since_last_activity = 0;
+  view.features_used = {"export", "sso"};
+  view.features_in_window = {"export"};
+  view.counts = {{"Login", 9}, {"push", 33}};
+  view.days = {{16488, 30, 5}, {16489, 12, 4}};
+
+  const std::string json = EncodeAccountView(view);
+  EXPECT_EQ(json,
+            "{\"account_id\":\"acme\",\"first_seen\":\"2015-02-22T00:00:00.000Z\","
+            "\"last_seen\":\"2015-02-22T21:00:01.000Z\",\"created_at\":null,"
+            "\"start\":\"2015-02-22T00:00:00.000Z\",\"event_count\":42,\"user_count\":3,"
+            "\"active_users\":{\"1d\":1,\"7d\":2,\"30d\":3},\"logins\":{\"7d\":4,\"30d\":9},"
+            "\"last_login\":null,\"days_since_last_activity\":0,"
+            "\"features_used\":[\"export\",\"sso\"],\"adoption_window_days\":30,"
+            "\"features_in_window\":[\"export\"],\"counts\":{\"Login\":9,\"push\":33},"
+            "\"days\":[{\"date\":\"2015-02-22\",\"events\":30,\"logins\":5},"
+            "{\"date\":\"2015-02-23\",\"events\":12,\"logins\":4}]}");
+
+  simdjson::dom::parser parser;
+  EXPECT_FALSE(parser.parse(json).error());
+}
+
+TEST(AccountViewTest, KnownTimesFormatted) {
+  AccountView view;
+  view.created_at_ms = 1388534400000;
+  view.last_login_ms = 1424638801000;
+  const std::string json = EncodeAccountView(view);
+  EXPECT_NE(json.find("\"created_at\":\"2014-01-01T00:00:00.000Z\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"last_login\":\"2015-02-22T21:00:01.000Z\""), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace uptake
