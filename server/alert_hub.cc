@@ -1,0 +1,32 @@
+#include "server/alert_hub.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace uptake {
+
+void AlertHub::Subscribe(const std::shared_ptr<AlertSubscriber>& subscriber) {
+  std::lock_guard<std::mutex> lock(mu_);
+  subscribers_.push_back(subscriber);
+}
+
+void AlertHub::Publish(std::shared_ptr<const std::string> message) {
+  std::vector<std::shared_ptr<AlertSubscriber>> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(subscribers_, [](const auto& weak) { return weak.expired(); });
+    live.reserve(subscribers_.size());
+    for (const auto& weak : subscribers_) {
+      if (auto subscriber = weak.lock()) live.push_back(std::move(subscriber));
+    }
+  }
+  for (const auto& subscriber : live) subscriber->Deliver(message);
+}
+
+size_t AlertHub::subscriber_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(subscribers_, [](const auto& weak) { return weak.expired(); });
+  return subscribers_.size();
+}
+
+}  // namespace uptake

@@ -1,0 +1,106 @@
+#include "server/alert_stream_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <utility>
+
+namespace uptake {
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+AlertStreamSession::AlertStreamSession(beast::tcp_stream&& stream, AlertHub& hub,
+                                       uint64_t connection_id)
+    : ws_(std::move(stream)), hub_(hub), connection_id_(connection_id) {}
+
+void AlertStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
+  // The HTTP session's timeout must not apply to a long-lived stream; the
+  // suggested server settings ping idle peers and time out dead ones.
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    response.set(beast::http::field::server, "uptake");
+  }));
+  ws_.read_message_max(64 * 1024);
+  ws_.async_accept(upgrade,
+                   beast::bind_front_handler(&AlertStreamSession::OnAccept, shared_from_this()));
+}
+
+void AlertStreamSession::OnAccept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("[conn {}] alert stream handshake failed: {}", connection_id_, ec.message());
+    return;
+  }
+  open_ = true;
+  ws_.text(true);
+  hub_.Subscribe(shared_from_this());
+  spdlog::info("[conn {}] alert stream subscriber connected", connection_id_);
+  DoRead();
+}
+
+// Subscribers send nothing meaningful; reading keeps control frames (ping,
+// close) flowing and tells when the peer goes away.
+void AlertStreamSession::DoRead() {
+  ws_.async_read(read_buffer_,
+                 [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void AlertStreamSession::OnRead(beast::error_code ec) {
+  if (ec) {
+    open_ = false;
+    if (ec != websocket::error::closed) {
+      spdlog::debug("[conn {}] alert stream read ended: {}", connection_id_, ec.message());
+    }
+    spdlog::info("[conn {}] alert stream subscriber disconnected", connection_id_);
+    return;
+  }
+  read_buffer_.consume(read_buffer_.size());
+  DoRead();
+}
+
+void AlertStreamSession::Deliver(std::shared_ptr<const std::string> message) {
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), message = std::move(message)]() mutable {
+                      self->Enqueue(std::move(message));
+                    });
+}
+
+void AlertStreamSession::Enqueue(std::shared_ptr<const std::string> message) {
+  if (!open_ || closing_) return;
+  if (queue_.size() >= kMaxQueuedMessages) {
+    CloseSlow();
+    return;
+  }
+  queue_.push_back(std::move(message));
+  if (queue_.size() == 1) DoWrite();
+}
+
+void AlertStreamSession::DoWrite() {
+  ws_.async_write(boost::asio::buffer(*queue_.front()),
+                  [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+}
+
+void AlertStreamSession::OnWrite(beast::error_code ec) {
+  if (ec) {
+    open_ = false;
+    queue_.clear();
+    spdlog::debug("[conn {}] alert stream write failed: {}", connection_id_, ec.message());
+    return;
+  }
+  queue_.pop_front();
+  if (!queue_.empty() && !closing_) DoWrite();
+}
+
+void AlertStreamSession::CloseSlow() {
+  closing_ = true;
+  spdlog::warn("[conn {}] alert stream subscriber closed: more than {} alerts queued",
+               connection_id_, kMaxQueuedMessages);
+  // A close frame may not be sent while a write is in flight, so the socket
+  // is shut instead; the peer sees the connection end.
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both,
+                                                 ignored);
+  beast::get_lowest_layer(ws_).close();
+}
+
+}  // namespace uptake

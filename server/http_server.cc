@@ -1,0 +1,203 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <optional>
+
+#include "proto/answers.h"
+#include "server/alert_stream_session.h"
+#include "server/clock.h"
+
+namespace uptake {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// One HTTP/1.1 connection: reads requests one at a time and answers each
+// before reading the next, so pipelined requests are answered in order.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, Router& router, AlertHub& hub, const HttpLimits& limits,
+              uint64_t id)
+      : stream_(std::move(socket)), router_(router), hub_(hub), limits_(limits), id_(id) {}
+
+  void Run() { DoReadHeader(); }
+
+ private:
+  void DoReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(limits_.max_body_bytes);
+    parser_->header_limit(limits_.max_header_bytes);
+    stream_.expires_after(limits_.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code ec, size_t) {
+    if (ec) return OnReadFailed(ec);
+    received_ms_ = ServerClock::WallMs();
+
+    const auto& head = parser_->get();
+    if (beast::iequals(head[http::field::expect], "100-continue")) {
+      // The client waits for this interim answer before sending the body.
+      auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                        head.version());
+      http::async_write(stream_, *interim,
+                        [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
+                          if (write_ec) return self->Close();
+                          self->DoReadBody();
+                        });
+      return;
+    }
+    DoReadBody();
+  }
+
+  void DoReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::OnReadBody, shared_from_this()));
+  }
+
+  void OnReadBody(beast::error_code ec, size_t) {
+    if (ec) return OnReadFailed(ec);
+    HttpRequest request = parser_->release();
+
+    if (beast::websocket::is_upgrade(request)) {
+      auto [path, query] = SplitTarget(request.target());
+      if (path == "/v1/alerts/stream") {
+        std::make_shared<AlertStreamSession>(std::move(stream_), hub_, id_)
+            ->Run(std::move(request));
+        return;
+      }
+    }
+
+    HttpAnswer answer = router_.Handle(request, received_ms_);
+    Send(std::move(answer), request.version(), request.keep_alive());
+  }
+
+  void OnReadFailed(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == beast::error::timeout) {
+      spdlog::debug("[conn {}] closed after {} s without a complete request", id_,
+                    limits_.idle_timeout.count());
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return SendAndClose(400, EncodeError("request_too_large",
+                                           "The request body is larger than " +
+                                               std::to_string(limits_.max_body_bytes) + " bytes."));
+    }
+    if (ec == http::error::header_limit) {
+      return SendAndClose(
+          431, EncodeError("headers_too_large", "The request head is larger than " +
+                                                    std::to_string(limits_.max_header_bytes) +
+                                                    " bytes."));
+    }
+    spdlog::debug("[conn {}] invalid HTTP request: {}", id_, ec.message());
+    SendAndClose(400,
+                 EncodeError("invalid_http", "The HTTP request is invalid: " + ec.message() + "."));
+  }
+
+  void SendAndClose(int status, std::string body) {
+    Send(JsonAnswer(status, std::move(body)), 11, /*keep_alive=*/false);
+  }
+
+  void Send(HttpAnswer answer, unsigned version, bool keep_alive) {
+    auto response = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(answer.status), version);
+    response->set(http::field::server, "uptake");
+    response->set(http::field::content_type, "application/json");
+    for (auto& [name, value] : answer.headers) response->set(name, value);
+    response->body() = std::move(answer.body);
+    response->keep_alive(keep_alive);
+    response->prepare_payload();
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response](beast::error_code ec, size_t) {
+                        self->OnWrite(ec, response->keep_alive());
+                      });
+  }
+
+  void OnWrite(beast::error_code ec, bool keep_alive) {
+    if (ec) {
+      spdlog::debug("[conn {}] write failed: {}", id_, ec.message());
+      return Close();
+    }
+    if (!keep_alive) return Close();
+    DoReadHeader();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Router& router_;
+  AlertHub& hub_;
+  const HttpLimits& limits_;
+  const uint64_t id_;
+  int64_t received_ms_ = 0;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, Router& router, AlertHub& hub, HttpLimits limits)
+    : io_(io), acceptor_(asio::make_strand(io)), router_(router), hub_(hub), limits_(limits) {}
+
+bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
+  beast::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) {
+    *error = "invalid listen host '" + host + "': " + ec.message();
+    return false;
+  }
+  tcp::endpoint endpoint(address, port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+tcp::endpoint HttpServer::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void HttpServer::Start() { DoAccept(); }
+
+void HttpServer::Stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+void HttpServer::DoAccept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) {
+      spdlog::warn("[listener] accept failed: {}", ec.message());
+    } else {
+      uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
+      std::make_shared<HttpSession>(std::move(socket), router_, hub_, limits_, id)->Run();
+    }
+    DoAccept();
+  });
+}
+
+}  // namespace uptake

@@ -1,0 +1,59 @@
+// The TCP listener and the HTTP/1.1 sessions it accepts.
+
+#ifndef UPTAKE_SERVER_HTTP_SERVER_H_
+#define UPTAKE_SERVER_HTTP_SERVER_H_
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "server/alert_hub.h"
+#include "server/router.h"
+
+namespace uptake {
+
+struct HttpLimits {
+  // Largest raw (possibly compressed) request body, in bytes.
+  size_t max_body_bytes = 516 * 1024;
+  // Largest request head, in bytes.
+  uint32_t max_header_bytes = 16 * 1024;
+  // A connection that neither sends a full request nor reads its answer
+  // within this time is closed.
+  std::chrono::seconds idle_timeout{60};
+};
+
+// Accepts connections and runs one session per connection on its own strand.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, Router& router, AlertHub& hub, HttpLimits limits);
+
+  // Binds and listens. Returns false and sets `error` when the address
+  // cannot be used.
+  bool Listen(const std::string& host, uint16_t port, std::string* error);
+
+  // The bound address, with the real port when 0 was requested.
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Starts accepting; returns at once.
+  void Start();
+
+  // Stops accepting new connections.
+  void Stop();
+
+ private:
+  void DoAccept();
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  Router& router_;
+  AlertHub& hub_;
+  const HttpLimits limits_;
+  std::atomic<uint64_t> next_connection_id_{1};
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_SERVER_HTTP_SERVER_H_

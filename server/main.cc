@@ -1,0 +1,127 @@
+// The uptake command: `uptake serve` runs the server, `uptake check-config`
+// validates a config file.
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    R"(uptake: real-time usage telemetry and churn alerts for customer-success teams
+
+Usage:
+  uptake serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT]
+  uptake check-config FILE
+  uptake --help | --version
+
+serve         Run the server. Without --config it uses the built-in defaults:
+              listen on 127.0.0.1:8080, data in ./data, wall clock, and the
+              development write key "dev".
+check-config  Validate FILE and print the first error, or "ok".
+
+Options for serve (each overrides the same setting of the config file):
+  --config FILE        YAML config file; see docs/configuration.md
+  --data-dir DIR       folder of the RocksDB database, created when missing
+  --listen HOST:PORT   address to listen on; port 0 picks a free port
+  --log-level LEVEL    trace, debug, info (default), warn or error
+)";
+
+void PrintUsageError(const std::string& message) {
+  std::fprintf(stderr, "uptake: %s\nRun 'uptake --help' for usage.\n", message.c_str());
+}
+
+int CheckConfig(int argc, char** argv) {
+  if (argc != 3) {
+    PrintUsageError("check-config takes exactly one FILE");
+    return 2;
+  }
+  uptake::Config config;
+  if (auto error = uptake::LoadConfigFile(argv[2], &config)) {
+    std::fprintf(stderr, "%s\n", error->ToString().c_str());
+    return 1;
+  }
+  std::printf("ok: %s (%zu features, %zu rules)\n", argv[2], config.features.size(),
+              config.rules.size());
+  return 0;
+}
+
+int Serve(int argc, char** argv) {
+  std::string config_path;
+  std::string data_dir;
+  std::string listen;
+  std::string log_level = "info";
+  for (int i = 2; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (i + 1 >= argc) {
+      PrintUsageError("option " + std::string(flag) + " needs a value");
+      return 2;
+    }
+    std::string value = argv[++i];
+    if (flag == "--config") {
+      config_path = value;
+    } else if (flag == "--data-dir") {
+      data_dir = value;
+    } else if (flag == "--listen") {
+      listen = value;
+    } else if (flag == "--log-level") {
+      log_level = value;
+    } else {
+      PrintUsageError("unknown option " + std::string(flag));
+      return 2;
+    }
+  }
+
+  spdlog::level::level_enum level = spdlog::level::from_str(log_level);
+  if (level == spdlog::level::off && log_level != "off") {
+    PrintUsageError("invalid --log-level '" + log_level + "'");
+    return 2;
+  }
+  spdlog::set_level(level);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  uptake::Config config;
+  if (!config_path.empty()) {
+    if (auto error = uptake::LoadConfigFile(config_path, &config)) {
+      std::fprintf(stderr, "uptake: invalid config: %s\n", error->ToString().c_str());
+      return 1;
+    }
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!listen.empty() &&
+      !uptake::ParseListenAddress(listen, &config.listen_host, &config.listen_port)) {
+    uptake::ConfigError error{"--listen", 0, "listen",
+                              "invalid address '" + listen + "'; expected HOST:PORT"};
+    std::fprintf(stderr, "uptake: invalid config: %s\n", error.ToString().c_str());
+    return 1;
+  }
+  return uptake::RunServer(config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string_view command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::printf("uptake 0.1.0\n");
+    return 0;
+  }
+  if (command == "serve") return Serve(argc, argv);
+  if (command == "check-config") return CheckConfig(argc, argv);
+  PrintUsageError("unknown command '" + std::string(command) + "'");
+  return 2;
+}

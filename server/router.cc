@@ -1,0 +1,220 @@
+#include "server/router.h"
+
+#include <charconv>
+#include <optional>
+#include <utility>
+
+#include "proto/answers.h"
+#include "proto/json_writer.h"
+
+namespace uptake {
+namespace http = boost::beast::http;
+
+namespace {
+
+// Default and maximum page size of GET /v1/alerts.
+constexpr size_t kDefaultAlertPage = 100;
+constexpr size_t kMaxAlertPage = 1000;
+
+struct SegmentRoute {
+  std::string_view path;
+  SegmentCall call;
+};
+
+constexpr SegmentRoute kSegmentRoutes[] = {
+    {"/v1/batch", SegmentCall::kBatch},   {"/v1/import", SegmentCall::kBatch},
+    {"/v1/track", SegmentCall::kTrack},   {"/v1/identify", SegmentCall::kIdentify},
+    {"/v1/group", SegmentCall::kGroup},   {"/v1/page", SegmentCall::kPage},
+    {"/v1/screen", SegmentCall::kScreen}, {"/v1/alias", SegmentCall::kAlias},
+};
+
+std::optional<SegmentCall> SegmentCallFor(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  for (const SegmentRoute& route : kSegmentRoutes) {
+    if (route.path == path) return route.call;
+  }
+  return std::nullopt;
+}
+
+HttpAnswer MethodNotAllowed(std::string_view allowed) {
+  HttpAnswer answer = JsonAnswer(
+      405, EncodeError("method_not_allowed", "Use " + std::string(allowed) + " on this path."));
+  answer.headers.emplace_back("Allow", std::string(allowed));
+  return answer;
+}
+
+std::optional<uint64_t> ParseUnsigned(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {
+  size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return {target, {}};
+  return {target.substr(0, mark), target.substr(mark + 1)};
+}
+
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int high = HexValue(text[i + 1]);
+      int low = HexValue(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      out.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> QueryParameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t equals = pair.find('=');
+    std::string_view key = pair.substr(0, equals);
+    if (key != name) continue;
+    std::string_view value =
+        equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    return PercentDecode(value, /*plus_is_space=*/true);
+  }
+  return std::nullopt;
+}
+
+HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
+  auto [path, query] = SplitTarget(request.target());
+
+  if (std::optional<SegmentCall> call = SegmentCallFor(path)) {
+    if (request.method() != http::verb::post) return MethodNotAllowed("POST");
+    SegmentRequest segment;
+    segment.call = *call;
+    segment.authorization = request[http::field::authorization];
+    segment.content_type = request[http::field::content_type];
+    segment.content_encoding = request[http::field::content_encoding];
+    segment.body = std::move(request.body());
+    segment.received_ms = received_ms;
+    return ingest_.HandleSegment(std::move(segment));
+  }
+
+  if (path == "/healthz") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return JsonAnswer(200, R"({"status":"ok"})");
+  }
+  if (path == "/v1/alerts") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return ListAlerts(query);
+  }
+  constexpr std::string_view kAccountsPrefix = "/v1/accounts/";
+  if (path.starts_with(kAccountsPrefix) && path.size() > kAccountsPrefix.size()) {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return GetAccount(path.substr(kAccountsPrefix.size()));
+  }
+  return JsonAnswer(404, EncodeError("not_found", "No route for " + std::string(path) + "."));
+}
+
+HttpAnswer Router::ListAlerts(std::string_view query) {
+  uint64_t after = 0;
+  size_t limit = kDefaultAlertPage;
+  if (auto text = QueryParameter(query, "after")) {
+    std::optional<uint64_t> value = ParseUnsigned(*text);
+    if (!value) {
+      return JsonAnswer(
+          400, EncodeError("invalid_parameter", "after must be an alert id (a whole number)."));
+    }
+    after = *value;
+  }
+  if (auto text = QueryParameter(query, "limit")) {
+    std::optional<uint64_t> value = ParseUnsigned(*text);
+    if (!value || *value == 0 || *value > kMaxAlertPage) {
+      return JsonAnswer(400, EncodeError("invalid_parameter", "limit must be between 1 and 1000."));
+    }
+    limit = *value;
+  }
+  std::optional<std::string> state = QueryParameter(query, "state");
+  std::optional<std::string> account = QueryParameter(query, "account");
+  std::optional<std::string> rule = QueryParameter(query, "rule");
+  if (state && *state != "firing" && *state != "resolved") {
+    return JsonAnswer(400, EncodeError("invalid_parameter", "state must be firing or resolved."));
+  }
+
+  // Filters apply while paging through the store, so a page holds up to
+  // `limit` matches. `more` is true when the scan stopped before the end of
+  // the store; the next page starts after next_after.
+  JsonWriter writer;
+  writer.BeginObject();
+  writer.Key("alerts");
+  writer.BeginArray();
+  size_t matched = 0;
+  uint64_t cursor = after;
+  bool more = false;
+  bool done = false;
+  while (!done) {
+    std::vector<std::pair<uint64_t, std::string>> page;
+    StorageStatus status = store_.ListAlerts(cursor, kMaxAlertPage, &page);
+    if (!status.ok()) {
+      HttpAnswer answer = JsonAnswer(
+          503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
+      answer.headers.emplace_back("Retry-After", "5");
+      return answer;
+    }
+    done = page.size() < kMaxAlertPage;
+    for (size_t i = 0; i < page.size(); ++i) {
+      const auto& [id, json] = page[i];
+      cursor = id;
+      std::optional<Alert> alert = DecodeAlert(json);
+      if (!alert) continue;
+      if (state && *state != AlertStateName(alert->state)) continue;
+      if (account && *account != alert->account_id) continue;
+      if (rule && *rule != alert->rule) continue;
+      writer.Raw(json);
+      if (++matched == limit) {
+        more = i + 1 < page.size() || !done;
+        done = true;
+        break;
+      }
+    }
+  }
+  writer.EndArray();
+  writer.Key("next_after");
+  writer.Int(static_cast<int64_t>(cursor));
+  writer.Key("more");
+  writer.Bool(more);
+  writer.EndObject();
+  return JsonAnswer(200, writer.Release());
+}
+
+HttpAnswer Router::GetAccount(std::string_view encoded_id) {
+  std::optional<std::string> id = PercentDecode(encoded_id, /*plus_is_space=*/false);
+  if (!id) {
+    return JsonAnswer(400, EncodeError("invalid_parameter",
+                                       "The account id in the path has a malformed % escape."));
+  }
+  std::optional<AccountView> view = aggregator_.View(*id, clock_.Now());
+  if (!view) {
+    return JsonAnswer(404, EncodeError("account_not_found",
+                                       "No events have been received for account '" + *id + "'."));
+  }
+  return JsonAnswer(200, EncodeAccountView(*view));
+}
+
+}  // namespace uptake

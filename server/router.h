@@ -1,0 +1,53 @@
+// Maps HTTP requests to handlers. WebSocket upgrades are handed off by the
+// session before a request reaches the router.
+
+#ifndef UPTAKE_SERVER_ROUTER_H_
+#define UPTAKE_SERVER_ROUTER_H_
+
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <string>
+
+#include "metrics/aggregator.h"
+#include "server/clock.h"
+#include "server/http_answer.h"
+#include "server/ingest_service.h"
+#include "storage/store.h"
+
+namespace uptake {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+// Thread-safe; holds references to the long-lived services only.
+class Router {
+ public:
+  Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock)
+      : ingest_(ingest), store_(store), aggregator_(aggregator), clock_(clock) {}
+
+  // Returns the answer for `request`, received at `received_ms` (wall
+  // clock). Consumes the request body.
+  HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
+
+ private:
+  HttpAnswer ListAlerts(std::string_view query);
+  HttpAnswer GetAccount(std::string_view encoded_id);
+
+  IngestService& ingest_;
+  Store& store_;
+  Aggregator& aggregator_;
+  ServerClock& clock_;
+};
+
+// Splits a request target into path and query (without the '?').
+std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);
+
+// Returns the decoded value of `name` in a query string, or nullopt.
+std::optional<std::string> QueryParameter(std::string_view query, std::string_view name);
+
+// Decodes %XX escapes and '+' (as a space, in queries only). Returns nullopt
+// on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+}  // namespace uptake
+
+#endif  // UPTAKE_SERVER_ROUTER_H_

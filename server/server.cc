@@ -1,0 +1,156 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "metrics/aggregator.h"
+#include "proto/answers.h"
+#include "server/alert_hub.h"
+#include "server/alert_recorder.h"
+#include "server/clock.h"
+#include "server/http_server.h"
+#include "server/ingest_service.h"
+#include "server/router.h"
+#include "storage/store.h"
+
+namespace uptake {
+namespace asio = boost::asio;
+
+namespace {
+
+// How often time-driven rules are checked under the wall clock.
+constexpr std::chrono::seconds kTickInterval{1};
+
+// Loads the event log and the open alerts into `aggregator`. Returns false
+// when storage cannot be read.
+bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
+  auto started = std::chrono::steady_clock::now();
+  const Catalog& catalog = aggregator.catalog();
+  size_t events = 0;
+  StorageStatus status = store.ForEachEvent([&](const Event& stored) {
+    Event event = stored;
+    event.feature = catalog.FeatureOf(event.name);
+    clock.Observe(event.timestamp_ms);
+    aggregator.Replay(event);
+    ++events;
+  });
+  if (!status.ok()) {
+    spdlog::error("[startup] reading the event log failed: {}", status.message());
+    return false;
+  }
+
+  size_t alerts = 0;
+  size_t firing = 0;
+  size_t unreadable = 0;
+  status = store.ForEachAlert([&](uint64_t id, std::string_view json) {
+    std::optional<Alert> alert = DecodeAlert(json);
+    if (!alert) {
+      ++unreadable;
+      spdlog::warn("[startup] [alert {}] stored alert is unreadable; skipped", id);
+      return;
+    }
+    ++alerts;
+    if (alert->state == AlertState::kFiring) ++firing;
+    aggregator.RestoreAlert(*alert);
+  });
+  if (!status.ok()) {
+    spdlog::error("[startup] reading alerts failed: {}", status.message());
+    return false;
+  }
+
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  spdlog::info("[startup] rebuilt {} accounts from {} events and {} alerts ({} firing) in {} ms",
+               aggregator.account_count(), events, alerts, firing, elapsed.count());
+  return true;
+}
+
+void ScheduleTick(asio::steady_timer& timer, Aggregator& aggregator, ServerClock& clock,
+                  AlertRecorder& recorder) {
+  timer.expires_after(kTickInterval);
+  timer.async_wait([&timer, &aggregator, &clock, &recorder](boost::system::error_code ec) {
+    if (ec) return;
+    std::vector<Alert> alerts = aggregator.Tick(clock.Now());
+    if (!alerts.empty()) recorder.Record(alerts);
+    ScheduleTick(timer, aggregator, clock, recorder);
+  });
+}
+
+}  // namespace
+
+int RunServer(const Config& config) {
+  if (config.write_keys.size() == 1 && config.write_keys.front() == "dev") {
+    spdlog::warn(
+        "[startup] accepting only the built-in development write key 'dev'; set write_keys in "
+        "a config file for real use");
+  }
+
+  std::unique_ptr<Store> store;
+  StorageStatus status = Store::Open(config.data_dir, StoreOptions{}, &store);
+  if (!status.ok()) {
+    spdlog::error("[startup] cannot open the database in '{}': {}", config.data_dir,
+                  status.message());
+    return 1;
+  }
+
+  Aggregator aggregator(Catalog(config.features, config.login_events), config.rules);
+  ServerClock clock(config.clock);
+  if (!Rebuild(*store, aggregator, clock)) return 1;
+
+  AlertHub hub;
+  AlertRecorder recorder(*store, hub);
+  std::vector<Alert> caught_up = aggregator.EvaluateAll(clock.Now());
+  if (!caught_up.empty()) {
+    spdlog::info("[startup] {} alert changes found by evaluating every account", caught_up.size());
+    recorder.Record(caught_up);
+  }
+
+  IngestService ingest(config, *store, aggregator, clock, recorder);
+  Router router(ingest, *store, aggregator, clock);
+
+  int threads =
+      config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(threads);
+  HttpServer http(io, router, hub,
+                  HttpLimits{.max_body_bytes = config.limits.max_request_bytes + 16 * 1024});
+  std::string error;
+  if (!http.Listen(config.listen_host, config.listen_port, &error)) {
+    spdlog::error("[startup] {}", error);
+    return 1;
+  }
+  http.Start();
+  auto endpoint = http.local_endpoint();
+  spdlog::info("listening on {}:{} (clock {}, data in {})", endpoint.address().to_string(),
+               endpoint.port(), config.clock == ClockMode::kWall ? "wall" : "event",
+               config.data_dir);
+
+  asio::steady_timer ticker(io);
+  ScheduleTick(ticker, aggregator, clock, recorder);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("[shutdown] signal {} received; stopping", signal_number);
+    http.Stop();
+    ticker.cancel();
+    io.stop();
+  });
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& worker : workers) worker.join();
+
+  spdlog::info("[shutdown] stopped");
+  return 0;
+}
+
+}  // namespace uptake

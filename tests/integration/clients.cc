@@ -1,0 +1,98 @@
+#include "tests/integration/clients.h"
+
+#include <stdexcept>
+
+namespace uptake::testing {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+tcp::endpoint Loopback(uint16_t port) {
+  return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port);
+}
+
+}  // namespace
+
+std::string BasicAuth(const std::string& write_key) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string input = write_key + ":";
+  std::string out;
+  for (size_t i = 0; i < input.size(); i += 3) {
+    uint32_t chunk = static_cast<uint8_t>(input[i]) << 16;
+    if (i + 1 < input.size()) chunk |= static_cast<uint8_t>(input[i + 1]) << 8;
+    if (i + 2 < input.size()) chunk |= static_cast<uint8_t>(input[i + 2]);
+    out.push_back(kAlphabet[(chunk >> 18) & 63]);
+    out.push_back(kAlphabet[(chunk >> 12) & 63]);
+    out.push_back(i + 1 < input.size() ? kAlphabet[(chunk >> 6) & 63] : '=');
+    out.push_back(i + 2 < input.size() ? kAlphabet[chunk & 63] : '=');
+  }
+  return "Basic " + out;
+}
+
+HttpClient::HttpClient(uint16_t port) : stream_(io_) { stream_.connect(Loopback(port)); }
+
+HttpReply HttpClient::Post(const std::string& target, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers) {
+  http::request<http::string_body> request(http::verb::post, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  return Send(request);
+}
+
+HttpReply HttpClient::Get(const std::string& target) {
+  http::request<http::string_body> request(http::verb::get, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  return Send(request);
+}
+
+HttpReply HttpClient::Send(http::request<http::string_body>& request) {
+  stream_.expires_after(std::chrono::seconds(30));
+  http::write(stream_, request);
+  http::response<http::string_body> response;
+  http::read(stream_, buffer_, response);
+  HttpReply reply;
+  reply.status = response.result_int();
+  reply.body = response.body();
+  for (const auto& field : response) {
+    reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return reply;
+}
+
+AlertStreamClient::AlertStreamClient(uint16_t port) : ws_(io_) {
+  beast::get_lowest_layer(ws_).connect(Loopback(port));
+  ws_.handshake("127.0.0.1", "/v1/alerts/stream");
+}
+
+std::optional<std::string> AlertStreamClient::Next(std::chrono::milliseconds timeout) {
+  std::optional<std::string> message;
+  beast::error_code result;
+  ws_.async_read(buffer_, [&](beast::error_code ec, size_t) {
+    result = ec;
+    if (!ec) {
+      message = beast::buffers_to_string(buffer_.data());
+      buffer_.consume(buffer_.size());
+    }
+  });
+  io_.restart();
+  io_.run_for(timeout);
+  if (!io_.stopped()) {
+    // Timed out: cancel the read and let its handler run, which leaves the
+    // stream unusable, so callers stop after the first empty result.
+    beast::get_lowest_layer(ws_).cancel();
+    io_.restart();
+    io_.run();
+    return std::nullopt;
+  }
+  if (result) return std::nullopt;
+  return message;
+}
+
+}  // namespace uptake::testing
