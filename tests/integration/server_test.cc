@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <simdjson.h>
+#include <zlib.h>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/integration/clients.h"
 #include "tests/integration/server_process.h"
@@ -36,6 +38,20 @@ std::string Track(const std::string& id, const std::string& user, const std::str
   return R"({"type":"track","messageId":")" + id + R"(","userId":")" + user + R"(","event":")" +
          event + R"(","timestamp":")" + timestamp + R"(","context":)" + context +
          R"(,"properties":{"plan":"pro"}})";
+}
+
+std::string Gzip(const std::string& text) {
+  z_stream stream{};
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, text.size()) + 32, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
 }
 
 std::string Batch(const std::vector<std::string>& events) {
@@ -323,6 +339,46 @@ TEST_F(ServerTest, RestartKeepsCountsAndAlerts) {
     EXPECT_EQ(int64_t(ParseOwned(again.body)["duplicates"]), 1);
     EXPECT_FALSE(stream.Next(milliseconds(300)).has_value());
   }
+}
+
+// Four connections send the same batch at the same instant: each event is
+// stored and counted once, and every copy is answered with success.
+TEST_F(ServerTest, ConcurrentCopiesStoredOnce) {
+  std::vector<std::string> events;
+  for (int i = 0; i < 200; ++i) {
+    events.push_back(
+        Track("same-" + std::to_string(i), "ann", "acme", "Report Viewed", "2024-03-01T10:00:00Z"));
+  }
+  std::string body = Batch(events);
+  constexpr int kSenders = 4;
+  std::vector<HttpReply> replies(kSenders);
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kSenders; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(server_->port()));
+  }
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i) {
+    senders.emplace_back([&, i] { replies[i] = clients[i]->Post("/v1/batch", body, kAuth); });
+  }
+  for (std::thread& sender : senders) sender.join();
+
+  int64_t duplicates = 0;
+  for (const HttpReply& reply : replies) {
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    duplicates += int64_t(ParseOwned(reply.body)["duplicates"]);
+  }
+  EXPECT_EQ(duplicates, 200 * (kSenders - 1));
+  HttpClient client(server_->port());
+  EXPECT_EQ(int64_t(ParseOwned(client.Get("/v1/accounts/acme").body)["event_count"]), 200);
+}
+
+TEST_F(ServerTest, GzipBodyAccepted) {
+  HttpClient client(server_->port());
+  std::string body = Batch({Track("z1", "ann", "zipco", "Report Viewed", "2024-03-01T10:00:00Z")});
+  std::string compressed = Gzip(body);
+  HttpReply reply = client.Post("/v1/batch", compressed, {kAuth[0], {"Content-Encoding", "gzip"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(int64_t(ParseOwned(client.Get("/v1/accounts/zipco").body)["event_count"]), 1);
 }
 
 TEST_F(ServerTest, UnknownRouteIs404) {
