@@ -11,7 +11,10 @@ namespace websocket = boost::beast::websocket;
 
 AlertStreamSession::AlertStreamSession(beast::tcp_stream&& stream, AlertHub& hub,
                                        uint64_t connection_id)
-    : ws_(std::move(stream)), hub_(hub), connection_id_(connection_id) {}
+    : ws_(std::move(stream)),
+      close_timer_(ws_.get_executor()),
+      hub_(hub),
+      connection_id_(connection_id) {}
 
 void AlertStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
   // The HTTP session's timeout must not apply to a long-lived stream; the
@@ -38,8 +41,8 @@ void AlertStreamSession::OnAccept(beast::error_code ec) {
   DoRead();
 }
 
-// Subscribers send nothing meaningful; reading keeps control frames (ping,
-// close) flowing and tells when the peer goes away.
+// Subscribers send nothing meaningful. Reading keeps control frames (ping,
+// close) flowing and detects when the peer goes away.
 void AlertStreamSession::DoRead() {
   ws_.async_read(read_buffer_,
                  [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -88,19 +91,33 @@ void AlertStreamSession::OnWrite(beast::error_code ec) {
     return;
   }
   queue_.pop_front();
-  if (!queue_.empty() && !closing_) DoWrite();
+  if (closing_) return SendClose();
+  if (!queue_.empty()) DoWrite();
 }
 
 void AlertStreamSession::CloseSlow() {
   closing_ = true;
-  spdlog::warn("[conn {}] alert stream subscriber closed: more than {} alerts queued",
+  spdlog::warn("[conn {}] closing alert stream subscriber: more than {} alerts queued",
                connection_id_, kMaxQueuedMessages);
-  // A close frame may not be sent while a write is in flight, so the socket
-  // is shut instead; the peer sees the connection end.
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both,
-                                                 ignored);
-  beast::get_lowest_layer(ws_).close();
+
+  // Only the message being written stays, because a close frame may not be
+  // sent while a write is in flight. A peer that reads nothing never lets
+  // that write finish, so the timer ends the connection regardless.
+  queue_.resize(1);
+  close_timer_.expires_after(kCloseGrace);
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    beast::get_lowest_layer(self->ws_).close();
+  });
+}
+
+void AlertStreamSession::SendClose() {
+  websocket::close_reason reason(websocket::close_code::policy_error,
+                                 "subscriber fell behind: too many alerts queued");
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+    self->open_ = false;
+    self->close_timer_.cancel();
+  });
 }
 
 }  // namespace uptake

@@ -5,9 +5,11 @@
 #define UPTAKE_SERVER_ALERT_STREAM_SESSION_H_
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -17,7 +19,7 @@
 namespace uptake {
 
 // One subscriber. Everything except Deliver runs on the stream's strand.
-// Messages wait in a bounded queue; a subscriber that falls further behind
+// Messages wait in a bounded queue. A subscriber that falls further behind
 // is closed with a policy-violation code and a reason, so it never slows
 // ingest or the other subscribers.
 class AlertStreamSession : public AlertSubscriber,
@@ -25,6 +27,10 @@ class AlertStreamSession : public AlertSubscriber,
  public:
   // Maximum alert messages queued for one subscriber.
   static constexpr size_t kMaxQueuedMessages = 4096;
+
+  // How long a subscriber closed for falling behind may take to accept the
+  // close frame before the connection is dropped.
+  static constexpr std::chrono::seconds kCloseGrace{5};
 
   AlertStreamSession(boost::beast::tcp_stream&& stream, AlertHub& hub, uint64_t connection_id);
 
@@ -41,9 +47,11 @@ class AlertStreamSession : public AlertSubscriber,
   void DoWrite();
   void OnWrite(boost::beast::error_code ec);
   void CloseSlow();
+  void SendClose();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer read_buffer_;
+  boost::asio::steady_timer close_timer_;
   AlertHub& hub_;
   const uint64_t connection_id_;
 

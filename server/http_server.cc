@@ -20,8 +20,8 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// One HTTP/1.1 connection: reads requests one at a time and answers each
-// before reading the next, so pipelined requests are answered in order.
+// One HTTP/1.1 connection: reads requests one at a time and responds to each
+// before reading the next, so pipelined requests get responses in order.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, Router& router, AlertHub& hub, const HttpLimits& limits,
@@ -47,7 +47,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     const auto& head = parser_->get();
     if (beast::iequals(head[http::field::expect], "100-continue")) {
-      // The client waits for this interim answer before sending the body.
+      // The client waits for this interim response before sending the body.
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                         head.version());
       http::async_write(stream_, *interim,

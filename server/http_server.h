@@ -20,7 +20,7 @@ struct HttpLimits {
   size_t max_body_bytes = 516 * 1024;
   // Largest request head, in bytes.
   uint32_t max_header_bytes = 16 * 1024;
-  // A connection that neither sends a full request nor reads its answer
+  // A connection that neither sends a full request nor reads its response
   // within this time is closed.
   std::chrono::seconds idle_timeout{60};
 };

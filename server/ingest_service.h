@@ -36,7 +36,7 @@ class IngestService {
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,
                 AlertRecorder& recorder);
 
-  // Handles one Segment request and returns the answer to send. The 2xx is
+  // Handles one Segment request and returns the response to send. The 2xx is
   // returned only after the accepted events are committed. Statuses: 200,
   // 400 (bad body or too large, never retried by Segment's SDK), 401
   // (unknown or missing write key, nothing stored), 415 (media type or

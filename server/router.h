@@ -24,7 +24,7 @@ class Router {
   Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock)
       : ingest_(ingest), store_(store), aggregator_(aggregator), clock_(clock) {}
 
-  // Returns the answer for `request`, received at `received_ms` (wall
+  // Returns the response for `request`, received at `received_ms` (wall
   // clock). Consumes the request body.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 

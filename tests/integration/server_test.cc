@@ -229,8 +229,8 @@ TEST_F(ServerTest, GroupLinkAttributesLaterTrack) {
   EXPECT_EQ(client.Get("/v1/accounts/%28unattributed%29").status, 200);
 }
 
-// Account "quiet" goes silent; events of another account move the event
-// clock 8 days on, and the inactivity alert for "quiet" arrives on the
+// Account "quiet" goes silent while events of another account move the
+// event clock 8 days on. The inactivity alert for "quiet" arrives on the
 // stream although "quiet" sent nothing.
 TEST_F(ServerTest, InactivityAlertStreamedWithoutNewEvent) {
   AlertStreamClient stream(server_->port());
@@ -342,7 +342,7 @@ TEST_F(ServerTest, RestartKeepsCountsAndAlerts) {
 }
 
 // Four connections send the same batch at the same instant: each event is
-// stored and counted once, and every copy is answered with success.
+// stored and counted once, and every copy gets a success response.
 TEST_F(ServerTest, ConcurrentCopiesStoredOnce) {
   std::vector<std::string> events;
   for (int i = 0; i < 200; ++i) {
