@@ -90,17 +90,25 @@ int64_t InactiveSinceMs(const Rule& rule, const AccountState& state) {
 
 Verdict EvaluateInactivity(const Rule& rule, const RuleInput& input) {
   const int64_t idle_ms = input.now_ms - InactiveSinceMs(rule, input.state);
-  const int64_t idle_days = std::max<int64_t>(0, idle_ms / kDayMs);
+  // Tenths of a day, rounded down, so a breach just past the limit reads
+  // "21.1 days" rather than a whole-day figure equal to the limit.
+  const double idle_days =
+      std::max<double>(0, std::floor(static_cast<double>(idle_ms) * 10 / kDayMs) / 10);
   const char* what = rule.logins_only ? "login" : "activity";
 
   Verdict verdict;
   verdict.breach = idle_ms > DaysMs(rule.days);
-  verdict.observed = static_cast<double>(idle_days);
+  verdict.observed = idle_days;
   verdict.threshold = rule.days;
-  verdict.summary = std::string(input.account_id) + " has had no " + what + " for " +
-                    Counted(idle_days, "day") +
-                    (verdict.breach ? ", over the limit of " : ", within the limit of ") +
-                    Counted(rule.days, "day") + ".";
+  const std::string idle_text = FormatNumber(idle_days) + (idle_days == 1 ? " day" : " days");
+  if (verdict.breach) {
+    verdict.summary = std::string(input.account_id) + " has had no " + what + " for over " +
+                      Counted(rule.days, "day") + " (" + idle_text +
+                      " so far), longer than the rule allows.";
+  } else {
+    verdict.summary = std::string(input.account_id) + " has had no " + what + " for " + idle_text +
+                      ", within the " + Counted(rule.days, "day") + " the rule allows.";
+  }
   return verdict;
 }
 

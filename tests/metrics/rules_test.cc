@@ -139,7 +139,9 @@ TEST(InactivityTest, FiresFromTickNotBefore) {
   EXPECT_EQ(alerts[0].kind, RuleKind::kInactivity);
   EXPECT_EQ(alerts[0].observed, 14);
   EXPECT_EQ(alerts[0].threshold, 14);
-  EXPECT_EQ(alerts[0].summary, "acme has had no activity for 14 days, over the limit of 14 days.");
+  EXPECT_EQ(
+      alerts[0].summary,
+      "acme has had no activity for over 14 days (14 days so far), longer than the rule allows.");
   EXPECT_TRUE(aggregator.Tick(kT0 + 20 * kDay).empty());
 }
 
@@ -188,7 +190,8 @@ TEST(InactivityTest, LoginsOnlyCountsFromFirstSeen) {
 
   std::vector<Alert> alerts = aggregator.Tick(kT0 + 7 * kDay + 1);
   ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_EQ(alerts[0].summary, "acme has had no login for 7 days, over the limit of 7 days.");
+  EXPECT_EQ(alerts[0].summary,
+            "acme has had no login for over 7 days (7 days so far), longer than the rule allows.");
 
   std::vector<Alert> resolved =
       ApplyOne(aggregator, Track("acme", "Logged In", kT0 + 8 * kDay), kT0 + 8 * kDay);
