@@ -19,6 +19,15 @@ struct IngestLimits {
   // Maximum number of events in one batch. Default: 2,500.
   size_t max_batch_events = 2500;
 
+  // PostHog routes: maximum decoded body size, in bytes. PostHog's own
+  // limit for /batch. Default: 20 MB.
+  size_t max_posthog_request_bytes = 20 * 1024 * 1024;
+
+  // Amplitude routes: maximum decoded body size in bytes and events per
+  // request, Amplitude's own HTTP V2 limits. Defaults: 1 MB, 2,000 events.
+  size_t max_amplitude_request_bytes = 1024 * 1024;
+  size_t max_amplitude_batch_events = 2000;
+
   // Maximum nesting depth inside properties, traits and context.
   // Default: 32.
   int max_depth = 32;
