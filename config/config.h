@@ -50,6 +50,30 @@ struct Config {
   // Default: none.
   std::vector<Rule> rules;
 
+  // The group type that names an account: the key of PostHog's
+  // properties.$groups and of Amplitude's groups. Default: "company".
+  std::string group_type = "company";
+
+  // The Mixpanel event property that names an account. Default: "company".
+  std::string mixpanel_account_property = "company";
+
+  // Browser origins (scheme://host[:port]) allowed to post events from a
+  // page; "*" allows any origin. Default: none, so no CORS headers are sent.
+  std::vector<std::string> cors_allowed_origins;
+
+  // How long browsers may cache a CORS preflight answer, in seconds.
+  // Default: 600.
+  int cors_max_age_seconds = 600;
+
+  // How long a (write key, message id) dedup mark is kept, in days; a resend
+  // after that is stored again. Marks are dropped by RocksDB compaction, not
+  // by a scan. Default: 7.
+  int dedup_retention_days = 7;
+
+  // WebSocket ingest: messages a connection may have in flight before the
+  // server answers further ones with too_many_in_flight. Default: 64.
+  int max_unacknowledged_messages = 64;
+
   // The file this was loaded from; empty for the built-in defaults.
   std::string source_path;
 };

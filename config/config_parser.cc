@@ -11,15 +11,27 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 9> kTopLevelKeys = {
-    "listen", "data_dir",     "clock",    "threads", "write_keys",
-    "limits", "login_events", "features", "rules",
+constexpr std::array<std::string_view, 12> kTopLevelKeys = {
+    "listen",       "data_dir", "clock", "threads",  "write_keys", "limits",
+    "login_events", "features", "rules", "accounts", "cors",       "ingest",
 };
 
-constexpr std::array<std::string_view, 6> kLimitKeys = {
-    "max_event_bytes", "max_request_bytes",  "max_batch_events",
-    "max_depth",       "max_event_age_days", "future_tolerance_seconds",
+constexpr std::array<std::string_view, 9> kLimitKeys = {
+    "max_event_bytes",
+    "max_request_bytes",
+    "max_batch_events",
+    "max_depth",
+    "max_event_age_days",
+    "future_tolerance_seconds",
+    "max_posthog_request_bytes",
+    "max_amplitude_request_bytes",
+    "max_amplitude_batch_events",
 };
+
+constexpr std::array<std::string_view, 2> kAccountKeys = {"group_type", "mixpanel_property"};
+constexpr std::array<std::string_view, 2> kCorsKeys = {"allowed_origins", "max_age_seconds"};
+constexpr std::array<std::string_view, 2> kIngestKeys = {"dedup_retention_days",
+                                                         "max_unacknowledged_messages"};
 
 constexpr std::array<std::string_view, 2> kFeatureKeys = {"id", "events"};
 
@@ -45,6 +57,12 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
 
   const Field* limits = FindField(*top, "limits");
   if (limits != nullptr && !ParseLimits(*limits)) return reader_.error();
+  const Field* accounts = FindField(*top, "accounts");
+  if (accounts != nullptr && !ParseAccounts(*accounts)) return reader_.error();
+  const Field* cors = FindField(*top, "cors");
+  if (cors != nullptr && !ParseCors(*cors)) return reader_.error();
+  const Field* ingest = FindField(*top, "ingest");
+  if (ingest != nullptr && !ParseIngest(*ingest)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -134,7 +152,20 @@ bool ConfigParser::ParseLimits(const Field& field) {
   const auto tolerance_seconds =
       reader_.ReadIntegerOr(*fields, "future_tolerance_seconds", 0, kInt64Max / kMillisPerSecond,
                             limits.future_tolerance_ms / kMillisPerSecond);
+  const auto posthog_bytes =
+      reader_.ReadIntegerOr(*fields, "max_posthog_request_bytes", 1, kInt64Max,
+                            static_cast<int64_t>(limits.max_posthog_request_bytes));
+  const auto amplitude_bytes =
+      reader_.ReadIntegerOr(*fields, "max_amplitude_request_bytes", 1, kInt64Max,
+                            static_cast<int64_t>(limits.max_amplitude_request_bytes));
+  const auto amplitude_events =
+      reader_.ReadIntegerOr(*fields, "max_amplitude_batch_events", 1, kInt64Max,
+                            static_cast<int64_t>(limits.max_amplitude_batch_events));
   if (reader_.failed()) return false;
+
+  limits.max_posthog_request_bytes = static_cast<size_t>(*posthog_bytes);
+  limits.max_amplitude_request_bytes = static_cast<size_t>(*amplitude_bytes);
+  limits.max_amplitude_batch_events = static_cast<size_t>(*amplitude_events);
 
   limits.max_event_bytes = static_cast<size_t>(*event_bytes);
   limits.max_request_bytes = static_cast<size_t>(*request_bytes);
@@ -204,6 +235,63 @@ std::optional<FeatureDefinition> ConfigParser::ParseFeature(const Field& item) {
     return std::nullopt;
   }
   return FeatureDefinition{std::move(*id), std::move(*events)};
+}
+
+bool ConfigParser::ParseAccounts(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kAccountKeys);
+  if (!fields) return false;
+
+  if (const Field* group_type = FindField(*fields, "group_type")) {
+    std::optional<std::string> name = reader_.ReadName(*group_type);
+    if (!name) return false;
+    config_.group_type = std::move(*name);
+  }
+  if (const Field* property = FindField(*fields, "mixpanel_property")) {
+    std::optional<std::string> name = reader_.ReadName(*property);
+    if (!name) return false;
+    config_.mixpanel_account_property = std::move(*name);
+  }
+  return true;
+}
+
+bool ConfigParser::ParseCors(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kCorsKeys);
+  if (!fields) return false;
+
+  if (const Field* origins = FindField(*fields, "allowed_origins")) {
+    std::optional<std::vector<std::string>> list = reader_.ReadNameList(*origins, /*secret=*/false);
+    if (!list) return false;
+    for (const std::string& origin : *list) {
+      bool has_scheme = origin.starts_with("http://") || origin.starts_with("https://");
+      if (origin != "*" && (!has_scheme || origin.back() == '/')) {
+        reader_.Fail(*origins, "invalid origin \"" + origin +
+                                   "\"; expected scheme://host[:port] without a path, or *");
+        return false;
+      }
+    }
+    config_.cors_allowed_origins = std::move(*list);
+  }
+  // Bounded at a day to catch typos such as a value in milliseconds.
+  const auto max_age =
+      reader_.ReadIntegerOr(*fields, "max_age_seconds", 0, 86400, config_.cors_max_age_seconds);
+  if (!max_age) return false;
+  config_.cors_max_age_seconds = static_cast<int>(*max_age);
+  return true;
+}
+
+bool ConfigParser::ParseIngest(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kIngestKeys);
+  if (!fields) return false;
+
+  const auto retention =
+      reader_.ReadIntegerOr(*fields, "dedup_retention_days", 1, 3650, config_.dedup_retention_days);
+  const auto in_flight = reader_.ReadIntegerOr(*fields, "max_unacknowledged_messages", 1, 65536,
+                                               config_.max_unacknowledged_messages);
+  if (reader_.failed()) return false;
+
+  config_.dedup_retention_days = static_cast<int>(*retention);
+  config_.max_unacknowledged_messages = static_cast<int>(*in_flight);
+  return true;
 }
 
 }  // namespace config_internal

@@ -34,6 +34,9 @@ class ConfigParser {
   bool ParseWriteKeys(const Field& field);
   bool ParseLimits(const Field& field);
   bool CheckEventFitsRequest(const FieldMap& limits);
+  bool ParseAccounts(const Field& field);
+  bool ParseCors(const Field& field);
+  bool ParseIngest(const Field& field);
   bool ParseFeatures(const Field& field);
   std::optional<FeatureDefinition> ParseFeature(const Field& item);
 

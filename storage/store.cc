@@ -46,6 +46,8 @@ StorageStatus Store::ListAlerts(uint64_t after_id, size_t limit,
   return impl_->ListAlerts(after_id, limit, alerts);
 }
 
+StorageStatus Store::Compact() { return impl_->Compact(); }
+
 StorageStatus Store::GetAccountTraits(std::string_view account_id, std::string* json) {
   return impl_->GetAccountTraits(account_id, json);
 }

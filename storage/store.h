@@ -21,6 +21,11 @@ namespace uptake {
 struct StoreOptions {
   // Create the database when the folder holds none. Default: true.
   bool create_if_missing = true;
+
+  // Dedup marks whose request arrived longer ago than this, by the wall
+  // clock, are dropped at compaction, after which a resend is stored again.
+  // Default: 7 days.
+  int64_t dedup_retention_ms = 7LL * 24 * 3600 * 1000;
 };
 
 // Result of committing one event.
@@ -59,8 +64,7 @@ class Store {
 
   // Looks up the account `user_id` was last attached to by a group call (the
   // latest by event time). Sets `account_id` to nullopt when there is none.
-  StorageStatus LookupUserAccount(std::string_view user_id,
-                                  std::optional<std::string>* account_id);
+  StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
 
   // Calls `visit` on every stored event in log order (arrival order). Stops
   // and returns kCorruption if a record cannot be decoded.
@@ -70,13 +74,17 @@ class Store {
   StorageStatus PutAlert(uint64_t id, std::string_view json);
 
   // Calls `visit` with each stored alert in id order.
-  StorageStatus ForEachAlert(
-      const std::function<void(uint64_t id, std::string_view json)>& visit);
+  StorageStatus ForEachAlert(const std::function<void(uint64_t id, std::string_view json)>& visit);
 
   // Returns up to `limit` alert records with id greater than `after_id`, in
   // id order.
   StorageStatus ListAlerts(uint64_t after_id, size_t limit,
                            std::vector<std::pair<uint64_t, std::string>>* alerts);
+
+  // Compacts every column family now, which also drops expired dedup marks.
+  // RocksDB compacts on its own as data grows; this is for operators and
+  // tests that need the expiry to happen at a known moment.
+  StorageStatus Compact();
 
   // Returns the merged traits of an account as a JSON object text ("{}" when
   // none are stored).

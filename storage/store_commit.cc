@@ -112,8 +112,7 @@ rocksdb::Status Store::Impl::AddEventToBatch(std::string_view write_key, const E
       batch->Put(Family(kEventsFamily), SequenceKey(sequence), EncodeEvent(write_key, event));
   if (!status.ok()) return status;
 
-  // TODO: expire dedup marks older than the 7-day retention. received_ms is
-  // stored for that, but nothing deletes marks yet.
+  // DedupExpiryFilter reads received_ms to drop the mark after retention.
   std::string mark;
   PutBigEndian64(&mark, sequence);
   PutBigEndian64(&mark, static_cast<uint64_t>(event.received_ms));

@@ -13,6 +13,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "storage/dedup_expiry.h"
 #include "storage/store.h"
 #include "storage/striped_locks.h"
 
@@ -52,9 +53,11 @@ class Store::Impl {
   StorageStatus ForEachAlert(const std::function<void(uint64_t id, std::string_view json)>& visit);
   StorageStatus ListAlerts(uint64_t after_id, size_t limit,
                            std::vector<std::pair<uint64_t, std::string>>* alerts);
+  StorageStatus Compact();
 
  private:
-  Impl(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> families);
+  Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,
+       std::vector<rocksdb::ColumnFamilyHandle*> families);
 
   rocksdb::ColumnFamilyHandle* Family(ColumnFamilyIndex index) const { return families_[index]; }
 
@@ -75,7 +78,9 @@ class Store::Impl {
   rocksdb::Status AddStateMerges(const Event& event, rocksdb::WriteBatch* batch);
 
   // Immutable after Open. `families_` is indexed by ColumnFamilyIndex, owns
-  // its handles and must be released before `db_` closes.
+  // its handles and must be released before `db_` closes. The dedup family
+  // refers to `dedup_filter_`, so it is declared first and outlives `db_`.
+  std::unique_ptr<DedupExpiryFilter> dedup_filter_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   rocksdb::WriteOptions write_options_;

@@ -41,7 +41,12 @@ rocksdb::ColumnFamilyOptions WithBloomFilter(rocksdb::ColumnFamilyOptions option
   return options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies() {
+// Compaction drops expired dedup marks. Files untouched by writes for this
+// long are compacted anyway, so marks expire on an idle server too.
+constexpr uint64_t kDedupPeriodicCompactionSeconds = 24 * 3600;
+
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
+    const rocksdb::CompactionFilter* dedup_filter) {
   rocksdb::ColumnFamilyOptions events;
   events.compression = EventLogCompression();
 
@@ -52,7 +57,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies() {
   std::vector<rocksdb::ColumnFamilyDescriptor> families(kFamilyCount);
   families[kDefaultFamily] = {rocksdb::kDefaultColumnFamilyName, {}};
   families[kEventsFamily] = {"events", events};
-  families[kDedupFamily] = {"dedup", WithBloomFilter({})};
+  rocksdb::ColumnFamilyOptions dedup = WithBloomFilter({});
+  dedup.compaction_filter = dedup_filter;
+  dedup.periodic_compaction_seconds = kDedupPeriodicCompactionSeconds;
+  families[kDedupFamily] = {"dedup", dedup};
   families[kAccountsFamily] = {"accounts", latest_by_time};
   families[kUsersFamily] = {"users", WithBloomFilter(latest_by_time)};
   families[kAlertsFamily] = {"alerts", {}};
@@ -78,9 +86,9 @@ StorageStatus CreateFolder(const std::string& dir) {
 
 }  // namespace
 
-Store::Impl::Impl(std::unique_ptr<rocksdb::DB> db,
+Store::Impl::Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> families)
-    : db_(std::move(db)), families_(std::move(families)) {
+    : dedup_filter_(std::move(dedup_filter)), db_(std::move(db)), families_(std::move(families)) {
   // A returned Write has reached the OS page cache, which survives a crash of
   // the process but not a power loss. fsync per request would cap throughput.
   write_options_.sync = false;
@@ -103,13 +111,15 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
     if (!status.ok()) return status;
   }
 
+  auto dedup_filter = std::make_unique<DedupExpiryFilter>(options.dedup_retention_ms);
   std::vector<rocksdb::ColumnFamilyHandle*> families;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(DatabaseOptions(options), dir, ColumnFamilies(), &families, &db);
+  rocksdb::Status status = rocksdb::DB::Open(DatabaseOptions(options), dir,
+                                             ColumnFamilies(dedup_filter.get()), &families, &db);
   if (!status.ok()) return FromRocksDbStatus("open database " + dir, status);
 
-  std::unique_ptr<Impl> opened(new Impl(std::unique_ptr<rocksdb::DB>(db), std::move(families)));
+  std::unique_ptr<Impl> opened(
+      new Impl(std::move(dedup_filter), std::unique_ptr<rocksdb::DB>(db), std::move(families)));
   StorageStatus recovered = opened->RecoverNextSequence();
   if (!recovered.ok()) return recovered;
 
@@ -132,6 +142,17 @@ StorageStatus Store::Impl::RecoverNextSequence() {
                                      " bytes, expected 8");
   }
   next_sequence_ = DecodeBigEndian64(key.data()) + 1;
+  return StorageStatus::Ok();
+}
+
+StorageStatus Store::Impl::Compact() {
+  rocksdb::CompactRangeOptions options;
+  // Rewrites the bottom level too, so the filter sees every dedup mark.
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* family : families_) {
+    rocksdb::Status status = db_->CompactRange(options, family, nullptr, nullptr);
+    if (!status.ok()) return FromRocksDbStatus("compact " + family->GetName(), status);
+  }
   return StorageStatus::Ok();
 }
 
