@@ -221,6 +221,12 @@ std::string EncodeIngestAnswer(size_t accepted, size_t duplicates,
   WriteInt(writer, "accepted", static_cast<int64_t>(accepted));
   WriteInt(writer, "duplicates", static_cast<int64_t>(duplicates));
   writer.Key("rejected");
+  WriteRejections(writer, rejected);
+  writer.EndObject();
+  return writer.Release();
+}
+
+void WriteRejections(JsonWriter& writer, std::span<const EventRejection> rejected) {
   writer.BeginArray();
   for (const EventRejection& rejection : rejected) {
     writer.BeginObject();
@@ -232,8 +238,6 @@ std::string EncodeIngestAnswer(size_t accepted, size_t duplicates,
     writer.EndObject();
   }
   writer.EndArray();
-  writer.EndObject();
-  return writer.Release();
 }
 
 std::string EncodeError(std::string_view code, std::string_view message) {

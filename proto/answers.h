@@ -12,6 +12,7 @@
 
 #include "metrics/account_view.h"
 #include "metrics/alert.h"
+#include "proto/json_writer.h"
 #include "proto/parse_result.h"
 
 namespace uptake {
@@ -20,6 +21,9 @@ namespace uptake {
 // `accepted` counts every valid event, duplicates included.
 std::string EncodeIngestAnswer(size_t accepted, size_t duplicates,
                                std::span<const EventRejection> rejected);
+
+// Writes `rejected` as the array value of EncodeIngestAnswer's "rejected".
+void WriteRejections(JsonWriter& writer, std::span<const EventRejection> rejected);
 
 // {"error":"code","message":"..."}
 std::string EncodeError(std::string_view code, std::string_view message);

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "proto/detail/event_time.h"
+#include "proto/detail/json_values.h"
+#include "proto/detail/message_id.h"
 #include "proto/detail/strict_json.h"
 #include "proto/time.h"
 
@@ -17,8 +19,12 @@ namespace uptake {
 namespace {
 
 namespace ondemand = simdjson::ondemand;
+using detail::GenerateMessageId;
+using detail::IdRead;
 using detail::JsonFault;
+using detail::Quoted;
 using detail::StringRead;
+using detail::TimeRead;
 
 // Keys the parser reads. The envelope keys come first: a second occurrence
 // of one of them rejects the event, because the two values may disagree.
@@ -96,38 +102,6 @@ EventType EventTypeOfCall(SegmentCall call) {
   }
 }
 
-// Events without a messageId still need a unique id so they are stored. A
-// random id never matches a retry, so such events are not deduplicated.
-std::string GenerateMessageId() {
-  thread_local std::mt19937_64 generator = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "uptake-";
-  id.reserve(id.size() + 32);
-  for (int word = 0; word < 2; ++word) {
-    uint64_t bits = generator();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id.push_back(kHex[bits & 0x0f]);
-  }
-  return id;
-}
-
-// A string or number read where an id is expected. Numbers keep their text.
-struct IdRead {
-  JsonFault fault = JsonFault::kNone;
-  bool wrong_type = false;
-  std::string_view text;  // empty when absent or null
-};
-
-// A timestamp field: absent, null, or an ISO 8601 string.
-struct TimeRead {
-  JsonFault fault = JsonFault::kNone;
-  bool invalid = false;
-  std::optional<int64_t> ms;
-};
-
 // Fields of one batch item, collected before the checks that need all keys.
 struct ItemFields {
   uint32_t seen_keys = 0;
@@ -165,15 +139,6 @@ struct Draft {
 
 RequestError MakeRequestError(std::string code, std::string message) {
   return RequestError{400, std::move(code), std::move(message)};
-}
-
-std::string Quoted(std::string_view name) {
-  std::string quoted;
-  quoted.reserve(name.size() + 2);
-  quoted.push_back('\'');
-  quoted.append(name);
-  quoted.push_back('\'');
-  return quoted;
 }
 
 class SegmentParser {
@@ -708,73 +673,17 @@ Draft SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event
 }
 
 IdRead SegmentParser::ReadId(ondemand::value value) {
-  IdRead read;
-  ondemand::json_type type;
-  if (value.type().get(type)) return {JsonFault::kMalformed, false, {}};
-
-  if (type == ondemand::json_type::string) {
-    const StringRead text = detail::ReadString(value);
-    read.fault = text.fault;
-    read.text = text.text;
-  } else if (type == ondemand::json_type::number) {
-    read.text = detail::TrimTrailingWhitespace(value.raw_json_token());
-    if (!detail::IsJsonNumber(read.text)) read.fault = JsonFault::kMalformed;
-  } else if (type == ondemand::json_type::null) {
-    read.fault = detail::CheckScalar(value, type);
-  } else {
-    read.fault = detail::WalkValue(value, 1, limits_.max_depth);
-    read.wrong_type = true;
-  }
-  return read;
+  return detail::ReadId(value, limits_.max_depth);
 }
 
 TimeRead SegmentParser::ReadTime(ondemand::value value) {
-  TimeRead read;
-  ondemand::json_type type;
-  if (value.type().get(type)) return {JsonFault::kMalformed, false, {}};
-
-  if (type == ondemand::json_type::null) {
-    read.fault = detail::CheckScalar(value, type);
-    return read;
-  }
-  if (type != ondemand::json_type::string) {
-    read.fault = detail::WalkValue(value, 1, limits_.max_depth);
-    read.invalid = true;
-    return read;
-  }
-  const StringRead text = detail::ReadString(value);
-  read.fault = text.fault;
-  if (text.fault == JsonFault::kNone) {
-    read.ms = ParseIso8601Ms(text.text);
-    read.invalid = !read.ms;
-  }
-  return read;
+  return detail::ReadTime(value, limits_.max_depth);
 }
 
-// created_at as ISO 8601, Unix seconds, or Unix milliseconds. Values past
-// 1e11 cannot be seconds (that is the year 5138), so they are milliseconds.
 std::optional<int64_t> SegmentParser::ReadCreatedAt(ondemand::value value, JsonFault& fault) {
-  ondemand::json_type type;
-  if (value.type().get(type)) {
-    fault = JsonFault::kMalformed;
-    return std::nullopt;
-  }
-  if (type == ondemand::json_type::string) {
-    const StringRead text = detail::ReadString(value);
-    fault = text.fault;
-    return text.fault == JsonFault::kNone ? ParseIso8601Ms(text.text) : std::nullopt;
-  }
-  if (type != ondemand::json_type::number) {
-    fault = detail::WalkValue(value, 2, limits_.max_depth);
-    return std::nullopt;
-  }
-
-  fault = detail::CheckScalar(value, type);
-  double number = 0;
-  if (fault != JsonFault::kNone || value.get_double().get(number)) return std::nullopt;
-  // Beyond +-1e15 ms (about 31,000 years) the value is not a date.
-  if (!(number > -1e15 && number < 1e15)) return std::nullopt;
-  return static_cast<int64_t>(number > 1e11 ? number : number * 1000);
+  const detail::CreatedAtRead read = detail::ReadCreatedAt(value, limits_.max_depth);
+  fault = read.fault;
+  return read.ms;
 }
 
 void SegmentParser::AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields) {
@@ -838,21 +747,16 @@ void SegmentParser::FinishDraft(Draft& draft, ParsedRequest& out) {
 
   Event& event = draft.event;
   const std::optional<int64_t> sent_at = draft.sent_at ? draft.sent_at : batch_sent_at_;
-  int64_t timestamp = received_ms_;
-  if (draft.event_time) {
-    // The device clock error is the gap between its sentAt and the server clock.
-    timestamp = sent_at ? received_ms_ - (*sent_at - *draft.event_time) : *draft.event_time;
-  }
-  if (timestamp > received_ms_ + limits_.future_tolerance_ms) {
-    timestamp = received_ms_;
-    event.timestamp_clamped = true;
-  } else if (timestamp < received_ms_ - limits_.max_event_age_ms) {
+  const int64_t corrected = detail::CorrectClockSkew(draft.event_time, sent_at, received_ms_);
+  const detail::CheckedTime time = detail::CheckEventTime(corrected, received_ms_, limits_);
+  if (time.out_of_range) {
     out.rejected.push_back(EventRejection{
         draft.index, "timestamp_out_of_range",
-        "'timestamp' " + FormatIso8601Ms(timestamp) + " is older than the accepted event age."});
+        "'timestamp' " + FormatIso8601Ms(corrected) + " is older than the accepted event age."});
     return;
   }
-  event.timestamp_ms = timestamp;
+  event.timestamp_ms = time.ms;
+  event.timestamp_clamped = time.clamped;
   if (event.group_id.empty()) event.group_id = batch_group_id_;
 
   out.events.push_back(std::move(event));
@@ -885,17 +789,7 @@ ParsedRequest ParseSegment(SegmentCall call, const std::string& body, int64_t re
     return out;
   }
 
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end; the string's
-  // spare capacity serves when it is large enough, else the body is copied.
-  if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
-    simdjson::padded_string_view view(body.data(), body.size(), body.capacity());
-    return SegmentParser(call, received_ms, limits, view).Parse();
-  }
-  thread_local std::string padded;
-  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  padded.assign(body);
-  simdjson::padded_string_view view(padded.data(), padded.size(), padded.capacity());
-  return SegmentParser(call, received_ms, limits, view).Parse();
+  return SegmentParser(call, received_ms, limits, detail::PadJson(body)).Parse();
 }
 
 }  // namespace uptake
