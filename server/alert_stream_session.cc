@@ -17,7 +17,7 @@ AlertStreamSession::AlertStreamSession(beast::tcp_stream&& stream, AlertHub& hub
       connection_id_(connection_id) {}
 
 void AlertStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
-  // The HTTP session's timeout must not apply to a long-lived stream; the
+  // The HTTP session's timeout must not apply to a long-lived stream. The
   // suggested server settings ping idle peers and time out dead ones.
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -25,19 +25,24 @@ void AlertStreamSession::Run(beast::http::request<beast::http::string_body> upgr
     response.set(beast::http::field::server, "uptake");
   }));
   ws_.read_message_max(64 * 1024);
+
+  // Subscribing before the handshake response goes out means an alert that
+  // fires while the client completes its handshake is queued, not missed.
+  hub_.Subscribe(shared_from_this());
   ws_.async_accept(upgrade,
                    beast::bind_front_handler(&AlertStreamSession::OnAccept, shared_from_this()));
 }
 
 void AlertStreamSession::OnAccept(beast::error_code ec) {
   if (ec) {
+    End();
     spdlog::debug("[conn {}] alert stream handshake failed: {}", connection_id_, ec.message());
     return;
   }
   open_ = true;
   ws_.text(true);
-  hub_.Subscribe(shared_from_this());
   spdlog::info("[conn {}] alert stream subscriber connected", connection_id_);
+  if (!queue_.empty()) DoWrite();
   DoRead();
 }
 
@@ -50,7 +55,7 @@ void AlertStreamSession::DoRead() {
 
 void AlertStreamSession::OnRead(beast::error_code ec) {
   if (ec) {
-    open_ = false;
+    End();
     if (ec != websocket::error::closed) {
       spdlog::debug("[conn {}] alert stream read ended: {}", connection_id_, ec.message());
     }
@@ -69,13 +74,14 @@ void AlertStreamSession::Deliver(std::shared_ptr<const std::string> message) {
 }
 
 void AlertStreamSession::Enqueue(std::shared_ptr<const std::string> message) {
-  if (!open_ || closing_) return;
+  if (ended_ || closing_) return;
   if (queue_.size() >= kMaxQueuedMessages) {
     CloseSlow();
     return;
   }
   queue_.push_back(std::move(message));
-  if (queue_.size() == 1) DoWrite();
+  // Before the handshake completes, OnAccept starts the writes.
+  if (open_ && queue_.size() == 1) DoWrite();
 }
 
 void AlertStreamSession::DoWrite() {
@@ -85,8 +91,7 @@ void AlertStreamSession::DoWrite() {
 
 void AlertStreamSession::OnWrite(beast::error_code ec) {
   if (ec) {
-    open_ = false;
-    queue_.clear();
+    End();
     spdlog::debug("[conn {}] alert stream write failed: {}", connection_id_, ec.message());
     return;
   }
@@ -115,9 +120,15 @@ void AlertStreamSession::SendClose() {
   websocket::close_reason reason(websocket::close_code::policy_error,
                                  "subscriber fell behind: too many alerts queued");
   ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
-    self->open_ = false;
+    self->End();
     self->close_timer_.cancel();
   });
+}
+
+void AlertStreamSession::End() {
+  open_ = false;
+  ended_ = true;
+  queue_.clear();
 }
 
 }  // namespace uptake

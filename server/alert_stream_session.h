@@ -48,6 +48,8 @@ class AlertStreamSession : public AlertSubscriber,
   void OnWrite(boost::beast::error_code ec);
   void CloseSlow();
   void SendClose();
+  // Marks the connection over and drops what is queued.
+  void End();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer read_buffer_;
@@ -57,8 +59,9 @@ class AlertStreamSession : public AlertSubscriber,
 
   // Owned by the strand.
   std::deque<std::shared_ptr<const std::string>> queue_;
-  bool open_ = false;
-  bool closing_ = false;
+  bool open_ = false;     // the handshake completed and the peer is connected
+  bool ended_ = false;    // the connection is over; nothing more is queued
+  bool closing_ = false;  // closing because the subscriber fell behind
 };
 
 }  // namespace uptake

@@ -11,6 +11,7 @@
 #include "proto/answers.h"
 #include "server/alert_stream_session.h"
 #include "server/clock.h"
+#include "server/ingest_stream_session.h"
 
 namespace uptake {
 namespace asio = boost::asio;
@@ -24,9 +25,9 @@ namespace {
 // before reading the next, so pipelined requests get responses in order.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Router& router, AlertHub& hub, const HttpLimits& limits,
+  HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
               uint64_t id)
-      : stream_(std::move(socket)), router_(router), hub_(hub), limits_(limits), id_(id) {}
+      : stream_(std::move(socket)), services_(services), limits_(limits), id_(id) {}
 
   void Run() { DoReadHeader(); }
 
@@ -72,14 +73,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(request)) {
       auto [path, query] = SplitTarget(request.target());
       if (path == "/v1/alerts/stream") {
-        std::make_shared<AlertStreamSession>(std::move(stream_), hub_, id_)
+        std::make_shared<AlertStreamSession>(std::move(stream_), services_.hub, id_)
             ->Run(std::move(request));
         return;
       }
+      if (path == "/v1/ingest") return UpgradeIngest(std::move(request), query);
     }
 
-    HttpAnswer answer = router_.Handle(request, received_ms_);
+    HttpAnswer answer = services_.router.Handle(request, received_ms_);
     Send(std::move(answer), request.version(), request.keep_alive());
+  }
+
+  // Authenticates the upgrade by the write key in Basic credentials or in
+  // the write_key query parameter (browsers cannot set headers on a
+  // WebSocket), then hands the connection to an ingest stream.
+  void UpgradeIngest(HttpRequest request, std::string_view query) {
+    std::string key = CredentialsFromAuthorization(request[http::field::authorization]).key;
+    if (key.empty()) key = QueryParameter(query, "write_key").value_or("");
+    if (!services_.ingest.IsWriteKey(key)) {
+      return Send(JsonAnswer(401, EncodeError("invalid_write_key",
+                                              "Send a configured write key as Basic credentials "
+                                              "or as the write_key query parameter.")),
+                  request.version(), /*keep_alive=*/false);
+    }
+    std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
+                                          services_.max_in_flight, id_)
+        ->Run(std::move(request));
   }
 
   void OnReadFailed(beast::error_code ec) {
@@ -145,8 +164,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Router& router_;
-  AlertHub& hub_;
+  const HttpServices& services_;
   const HttpLimits& limits_;
   const uint64_t id_;
   int64_t received_ms_ = 0;
@@ -154,8 +172,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, Router& router, AlertHub& hub, HttpLimits limits)
-    : io_(io), acceptor_(asio::make_strand(io)), router_(router), hub_(hub), limits_(limits) {}
+HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits)
+    : io_(io), acceptor_(asio::make_strand(io)), services_(services), limits_(limits) {}
 
 bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
   beast::error_code ec;
@@ -194,7 +212,7 @@ void HttpServer::DoAccept() {
       spdlog::warn("[listener] accept failed: {}", ec.message());
     } else {
       uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
-      std::make_shared<HttpSession>(std::move(socket), router_, hub_, limits_, id)->Run();
+      std::make_shared<HttpSession>(std::move(socket), services_, limits_, id)->Run();
     }
     DoAccept();
   });

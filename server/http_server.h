@@ -11,6 +11,7 @@
 #include <string>
 
 #include "server/alert_hub.h"
+#include "server/ingest_service.h"
 #include "server/router.h"
 
 namespace uptake {
@@ -25,10 +26,18 @@ struct HttpLimits {
   std::chrono::seconds idle_timeout{60};
 };
 
+// The long-lived services every connection uses.
+struct HttpServices {
+  Router& router;
+  AlertHub& hub;
+  IngestService& ingest;
+  size_t max_in_flight;  // WebSocket ingest answers queued before 429s
+};
+
 // Accepts connections and runs one session per connection on its own strand.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Router& router, AlertHub& hub, HttpLimits limits);
+  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits);
 
   // Binds and listens. Returns false and sets `error` when the address
   // cannot be used.
@@ -48,8 +57,7 @@ class HttpServer {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  Router& router_;
-  AlertHub& hub_;
+  const HttpServices services_;
   const HttpLimits limits_;
   std::atomic<uint64_t> next_connection_id_{1};
 };

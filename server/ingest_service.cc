@@ -10,6 +10,7 @@
 
 #include "proto/answers.h"
 #include "proto/body.h"
+#include "server/ingest_families.h"
 
 namespace uptake {
 namespace {
@@ -65,10 +66,8 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
-HttpAnswer Unauthorized(std::string_view message) {
-  HttpAnswer answer = JsonAnswer(401, EncodeError("invalid_write_key", message));
-  answer.headers.emplace_back("WWW-Authenticate", "Basic realm=\"uptake\"");
-  return answer;
+RequestError UnknownKey(std::string message) {
+  return RequestError{401, "invalid_write_key", std::move(message)};
 }
 
 }  // namespace
@@ -91,6 +90,8 @@ IngestService::IngestService(const Config& config, Store& store, Aggregator& agg
                              ServerClock& clock, AlertRecorder& recorder)
     : limits_(config.limits),
       write_keys_(config.write_keys.begin(), config.write_keys.end()),
+      group_type_(config.group_type),
+      mixpanel_account_property_(config.mixpanel_account_property),
       store_(store),
       aggregator_(aggregator),
       clock_(clock),
@@ -100,62 +101,72 @@ bool IngestService::IsWriteKey(std::string_view key) const {
   return !key.empty() && write_keys_.contains(std::string(key));
 }
 
-HttpAnswer IngestService::HandleSegment(SegmentRequest request) {
-  if (!IsJsonMediaType(request.content_type)) {
-    return ErrorAnswer({415, "unsupported_media_type",
-                        "Content-Type '" + std::string(request.content_type) +
-                            "' is not supported; send application/json or text/plain."});
-  }
-
+HttpAnswer IngestService::Handle(IngestRequest request) {
   // Basic credentials are checked before the body is decoded, so a client
-  // with a wrong key costs no parsing. Bearer callers put the key in the
-  // body, so theirs is checked after parsing.
+  // with a wrong key costs no parsing. Bearer callers and the PostHog,
+  // Amplitude and Mixpanel SDKs put the key in the body, so theirs is
+  // checked after parsing.
   HeaderCredentials header = CredentialsFromAuthorization(request.authorization);
   if (!header.key.empty() && !header.bearer && !IsWriteKey(header.key)) {
-    return Unauthorized("The write key in the Authorization header is not configured.");
+    return FamilyErrorAnswer(request.family, UnknownKey("The write key in the Authorization "
+                                                        "header is not configured."));
   }
 
-  if (auto error = DecodeBody(request.content_encoding, request.body, limits_.max_request_bytes)) {
-    return ErrorAnswer(*error);
-  }
-  ParsedRequest parsed = ParseSegment(request.call, request.body, request.received_ms, limits_);
-  if (parsed.error) return ErrorAnswer(*parsed.error);
+  FamilyParse decoded =
+      DecodeAndParse(request, limits_, FamilyOptions{group_type_, mixpanel_account_property_});
+  if (decoded.parsed.error) return FamilyErrorAnswer(decoded.family, *decoded.parsed.error);
 
   std::string write_key;
   if (!header.key.empty() && !header.bearer) {
     write_key = std::move(header.key);
-  } else if (!parsed.body_write_key.empty()) {
-    write_key = std::move(parsed.body_write_key);
+  } else if (!decoded.parsed.body_write_key.empty()) {
+    write_key = std::move(decoded.parsed.body_write_key);
   } else {
     write_key = std::move(header.key);
   }
   if (write_key.empty()) {
-    return Unauthorized("No write key: send Basic credentials or a writeKey field in the body.");
+    return FamilyErrorAnswer(decoded.family,
+                             UnknownKey("No write key: send Basic credentials or the key "
+                                        "field of your SDK's body."));
   }
-  if (!IsWriteKey(write_key)) return Unauthorized("The write key is not configured.");
+  if (!IsWriteKey(write_key)) {
+    return FamilyErrorAnswer(decoded.family, UnknownKey("The write key is not configured."));
+  }
 
-  if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
-    spdlog::error("[ingest] account lookup failed: {}", status.message());
-    HttpAnswer answer =
-        JsonAnswer(503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
+  IngestOutcome outcome;
+  RequestError error;
+  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error)) {
+    HttpAnswer answer = FamilyErrorAnswer(decoded.family, error);
     answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
     return answer;
+  }
+  return FamilySuccessAnswer(decoded.family, request.query, outcome, decoded.decoded_bytes,
+                             request.received_ms);
+}
+
+bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& parsed,
+                                 IngestOutcome* outcome, RequestError* error) {
+  const RequestError unavailable{503, "storage_unavailable",
+                                 "Storage is unavailable; nothing was stored. Retry later."};
+  if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
+    spdlog::error("[ingest] account lookup failed: {}", status.message());
+    *error = unavailable;
+    return false;
   }
 
   std::vector<CommitOutcome> outcomes;
   if (StorageStatus status = store_.Commit(write_key, parsed.events, &outcomes); !status.ok()) {
     spdlog::error("[ingest] commit of {} events failed: {}", parsed.events.size(),
                   status.message());
-    HttpAnswer answer =
-        JsonAnswer(503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
-    answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
-    return answer;
+    *error = unavailable;
+    return false;
   }
 
-  size_t duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
-  size_t accepted = parsed.events.size();
+  outcome->accepted = parsed.events.size();
+  outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
+  outcome->rejected = std::move(parsed.rejected);
   Aggregate(parsed.events, outcomes);
-  return JsonAnswer(200, EncodeIngestAnswer(accepted, duplicates, parsed.rejected));
+  return true;
 }
 
 StorageStatus IngestService::Attribute(std::vector<Event>& events) {
@@ -200,18 +211,37 @@ void IngestService::Aggregate(std::vector<Event>& events,
   }
   if (events.empty()) return;
 
-  for (const Event& event : events) clock_.Observe(event.timestamp_ms);
-  int64_t now = clock_.Now();
-  std::vector<Alert> alerts = aggregator_.Apply(events, now);
-
-  // Under the event clock, time moves only with events, so the accounts
-  // whose deadlines this batch passed are evaluated here rather than by the
-  // wall-clock ticker.
-  if (clock_.mode() == ClockMode::kEvent) {
-    std::vector<Alert> due = aggregator_.Tick(now);
-    alerts.insert(alerts.end(), due.begin(), due.end());
+  std::vector<Alert> alerts;
+  if (clock_.mode() == ClockMode::kWall) {
+    alerts = aggregator_.Apply(events, clock_.Now());
+  } else {
+    alerts = AggregateUnderEventClock(events);
   }
   if (!alerts.empty()) recorder_.Record(alerts);
+}
+
+std::vector<Alert> IngestService::AggregateUnderEventClock(std::span<const Event> events) {
+  // Time moves only with events here, so it advances event by event: the
+  // deadlines an event's time passes (inactivity limits, day boundaries) are
+  // evaluated before that event is applied. The alerts are then the same
+  // however a client splits the history into requests.
+  std::vector<Alert> alerts;
+  auto append = [&alerts](std::vector<Alert> more) {
+    alerts.insert(alerts.end(), std::make_move_iterator(more.begin()),
+                  std::make_move_iterator(more.end()));
+  };
+
+  size_t run_start = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].timestamp_ms <= clock_.Now()) continue;
+    if (i > run_start)
+      append(aggregator_.Apply(events.subspan(run_start, i - run_start), clock_.Now()));
+    run_start = i;
+    clock_.Observe(events[i].timestamp_ms);
+    append(aggregator_.Tick(clock_.Now()));
+  }
+  append(aggregator_.Apply(events.subspan(run_start), clock_.Now()));
+  return alerts;
 }
 
 }  // namespace uptake

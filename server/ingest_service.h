@@ -1,10 +1,11 @@
-// The ingest path shared by every transport: authenticate, decode, parse,
-// attribute, commit, aggregate, alert.
+// The ingest path shared by every wire format and transport: authenticate,
+// decode, parse, attribute, commit, aggregate, alert.
 
 #ifndef UPTAKE_SERVER_INGEST_SERVICE_H_
 #define UPTAKE_SERVER_INGEST_SERVICE_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 
 #include "config/config.h"
 #include "metrics/aggregator.h"
+#include "proto/parse_result.h"
 #include "proto/segment.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
@@ -20,13 +22,39 @@
 
 namespace uptake {
 
-struct SegmentRequest {
-  SegmentCall call = SegmentCall::kBatch;
-  std::string_view authorization;  // the Authorization header, maybe empty
+// The SDK family a route belongs to. Each answers in its own shape and maps
+// "too large" to its own status, because each SDK retries on different codes.
+enum class IngestFamily {
+  kSegment,
+  kPostHog,
+  kAmplitude,
+  kMixpanel,
+  // POST /batch: PostHog's or Amplitude's, told apart by the decoded body.
+  kPostHogOrAmplitude,
+};
+
+struct IngestRequest {
+  IngestFamily family = IngestFamily::kSegment;
+  SegmentCall segment_call = SegmentCall::kBatch;  // kSegment only
+  std::string_view authorization;                  // the Authorization header, maybe empty
   std::string_view content_type;
   std::string_view content_encoding;
+  std::string_view query;   // the request target after '?', not decoded
   std::string body;         // raw request body; consumed
   int64_t received_ms = 0;  // wall time when the request arrived
+};
+
+// Outcome of a request that reached the commit, for transports that answer
+// in their own shape (WebSocket ingest).
+struct IngestOutcome {
+  size_t accepted = 0;  // valid events, duplicates included
+  size_t duplicates = 0;
+  std::vector<EventRejection> rejected;
+};
+
+struct HeaderCredentials {
+  std::string key;  // empty when the header carries no usable credentials
+  bool bearer = false;
 };
 
 // Thread-safe: one instance serves all connections. Holds no lock of its
@@ -36,30 +64,38 @@ class IngestService {
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,
                 AlertRecorder& recorder);
 
-  // Handles one Segment request and returns the response to send. The 2xx is
-  // returned only after the accepted events are committed. Statuses: 200,
-  // 400 (bad body or too large, never retried by Segment's SDK), 401
-  // (unknown or missing write key, nothing stored), 415 (media type or
-  // coding), 503 with Retry-After (storage unavailable, nothing accepted).
-  HttpAnswer HandleSegment(SegmentRequest request);
+  // Handles one ingest request and returns the response to send. A 2xx is
+  // returned only after the accepted events are committed. Statuses: 200
+  // (204 for PostHog beacons); 400 for a bad body; 400 (Segment, Mixpanel)
+  // or 413 (PostHog, Amplitude) for too large; 401 for an unknown or
+  // missing write key, with nothing stored; 415 for an unsupported media
+  // type or coding; 503 with Retry-After when storage fails.
+  HttpAnswer Handle(IngestRequest request);
+
+  // Commits already parsed Segment events under an authenticated write key,
+  // for transports that did their own framing. Returns false with `error`
+  // set when storage fails (nothing was accepted).
+  bool CommitParsed(const std::string& write_key, ParsedRequest& parsed, IngestOutcome* outcome,
+                    RequestError* error);
+
+  bool IsWriteKey(std::string_view key) const;
+
+  const IngestLimits& limits() const { return limits_; }
 
  private:
-  bool IsWriteKey(std::string_view key) const;
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
   void Aggregate(std::vector<Event>& events, const std::vector<CommitOutcome>& outcomes);
+  std::vector<Alert> AggregateUnderEventClock(std::span<const Event> events);
 
   const IngestLimits limits_;
   const std::unordered_set<std::string> write_keys_;
+  const std::string group_type_;
+  const std::string mixpanel_account_property_;
   Store& store_;
   Aggregator& aggregator_;
   ServerClock& clock_;
   AlertRecorder& recorder_;
-};
-
-struct HeaderCredentials {
-  std::string key;  // empty when the header carries no usable credentials
-  bool bearer = false;
 };
 
 // Extracts the write key from an Authorization header: the user name of

@@ -16,24 +16,35 @@ namespace {
 constexpr size_t kDefaultAlertPage = 100;
 constexpr size_t kMaxAlertPage = 1000;
 
-struct SegmentRoute {
-  std::string_view path;
-  SegmentCall call;
+struct IngestRoute {
+  std::string_view path;  // without a trailing slash
+  IngestFamily family;
+  SegmentCall segment_call;
 };
 
-constexpr SegmentRoute kSegmentRoutes[] = {
-    {"/v1/batch", SegmentCall::kBatch},   {"/v1/import", SegmentCall::kBatch},
-    {"/v1/track", SegmentCall::kTrack},   {"/v1/identify", SegmentCall::kIdentify},
-    {"/v1/group", SegmentCall::kGroup},   {"/v1/page", SegmentCall::kPage},
-    {"/v1/screen", SegmentCall::kScreen}, {"/v1/alias", SegmentCall::kAlias},
+constexpr IngestRoute kIngestRoutes[] = {
+    {"/v1/batch", IngestFamily::kSegment, SegmentCall::kBatch},
+    {"/v1/import", IngestFamily::kSegment, SegmentCall::kBatch},
+    {"/v1/track", IngestFamily::kSegment, SegmentCall::kTrack},
+    {"/v1/identify", IngestFamily::kSegment, SegmentCall::kIdentify},
+    {"/v1/group", IngestFamily::kSegment, SegmentCall::kGroup},
+    {"/v1/page", IngestFamily::kSegment, SegmentCall::kPage},
+    {"/v1/screen", IngestFamily::kSegment, SegmentCall::kScreen},
+    {"/v1/alias", IngestFamily::kSegment, SegmentCall::kAlias},
+    {"/batch", IngestFamily::kPostHogOrAmplitude, SegmentCall::kBatch},
+    {"/capture", IngestFamily::kPostHog, SegmentCall::kBatch},
+    {"/e", IngestFamily::kPostHog, SegmentCall::kBatch},
+    {"/i/v0/e", IngestFamily::kPostHog, SegmentCall::kBatch},
+    {"/2/httpapi", IngestFamily::kAmplitude, SegmentCall::kBatch},
+    {"/import", IngestFamily::kMixpanel, SegmentCall::kBatch},
 };
 
-std::optional<SegmentCall> SegmentCallFor(std::string_view path) {
+const IngestRoute* IngestRouteFor(std::string_view path) {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  for (const SegmentRoute& route : kSegmentRoutes) {
-    if (route.path == path) return route.call;
+  for (const IngestRoute& route : kIngestRoutes) {
+    if (route.path == path) return &route;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 HttpAnswer MethodNotAllowed(std::string_view allowed) {
@@ -104,16 +115,23 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
 HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
   auto [path, query] = SplitTarget(request.target());
 
-  if (std::optional<SegmentCall> call = SegmentCallFor(path)) {
-    if (request.method() != http::verb::post) return MethodNotAllowed("POST");
-    SegmentRequest segment;
-    segment.call = *call;
-    segment.authorization = request[http::field::authorization];
-    segment.content_type = request[http::field::content_type];
-    segment.content_encoding = request[http::field::content_encoding];
-    segment.body = std::move(request.body());
-    segment.received_ms = received_ms;
-    return ingest_.HandleSegment(std::move(segment));
+  if (const IngestRoute* route = IngestRouteFor(path)) {
+    std::string_view origin = request[http::field::origin];
+    if (request.method() == http::verb::options) return cors_.Preflight(origin);
+    if (request.method() != http::verb::post) return MethodNotAllowed("POST, OPTIONS");
+
+    IngestRequest ingest;
+    ingest.family = route->family;
+    ingest.segment_call = route->segment_call;
+    ingest.authorization = request[http::field::authorization];
+    ingest.content_type = request[http::field::content_type];
+    ingest.content_encoding = request[http::field::content_encoding];
+    ingest.query = query;
+    ingest.body = std::move(request.body());
+    ingest.received_ms = received_ms;
+    HttpAnswer answer = ingest_.Handle(std::move(ingest));
+    cors_.AddHeaders(origin, answer);
+    return answer;
   }
 
   if (path == "/healthz") {

@@ -10,6 +10,7 @@
 
 #include "metrics/aggregator.h"
 #include "server/clock.h"
+#include "server/cors.h"
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
 #include "storage/store.h"
@@ -21,8 +22,13 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 // Thread-safe; holds references to the long-lived services only.
 class Router {
  public:
-  Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock)
-      : ingest_(ingest), store_(store), aggregator_(aggregator), clock_(clock) {}
+  Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock,
+         CorsPolicy cors)
+      : ingest_(ingest),
+        store_(store),
+        aggregator_(aggregator),
+        clock_(clock),
+        cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
   // clock). Consumes the request body.
@@ -36,6 +42,7 @@ class Router {
   Store& store_;
   Aggregator& aggregator_;
   ServerClock& clock_;
+  const CorsPolicy cors_;
 };
 
 // Splits a request target into path and query (without the '?').

@@ -94,7 +94,9 @@ int RunServer(const Config& config) {
   }
 
   std::unique_ptr<Store> store;
-  StorageStatus status = Store::Open(config.data_dir, StoreOptions{}, &store);
+  StoreOptions store_options;
+  store_options.dedup_retention_ms = int64_t{config.dedup_retention_days} * 24 * 3600 * 1000;
+  StorageStatus status = Store::Open(config.data_dir, store_options, &store);
   if (!status.ok()) {
     spdlog::error("[startup] cannot open the database in '{}': {}", config.data_dir,
                   status.message());
@@ -114,13 +116,20 @@ int RunServer(const Config& config) {
   }
 
   IngestService ingest(config, *store, aggregator, clock, recorder);
-  Router router(ingest, *store, aggregator, clock);
+  Router router(ingest, *store, aggregator, clock,
+                CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
       config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(threads);
-  HttpServer http(io, router, hub,
-                  HttpLimits{.max_body_bytes = config.limits.max_request_bytes + 16 * 1024});
+  // The raw body limit leaves room for PostHog's larger batches; each family
+  // then enforces its own decoded-size limit while inflating.
+  size_t max_body_bytes =
+      std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
+      16 * 1024;
+  HttpServices services{router, hub, ingest,
+                        static_cast<size_t>(config.max_unacknowledged_messages)};
+  HttpServer http(io, services, HttpLimits{.max_body_bytes = max_body_bytes});
   std::string error;
   if (!http.Listen(config.listen_host, config.listen_port, &error)) {
     spdlog::error("[startup] {}", error);

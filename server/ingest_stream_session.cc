@@ -1,0 +1,126 @@
+#include "server/ingest_stream_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "proto/segment.h"
+#include "proto/stream_envelope.h"
+#include "server/clock.h"
+
+namespace uptake {
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+IngestStreamSession::IngestStreamSession(beast::tcp_stream&& stream, IngestService& ingest,
+                                         std::string write_key, size_t max_in_flight,
+                                         uint64_t connection_id)
+    : ws_(std::move(stream)),
+      ingest_(ingest),
+      write_key_(std::move(write_key)),
+      max_in_flight_(max_in_flight),
+      connection_id_(connection_id) {}
+
+void IngestStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+    response.set(beast::http::field::server, "uptake");
+  }));
+  // A message larger than a Segment request is closed with 1009 by Beast;
+  // text frames that are not valid UTF-8 are closed with 1007.
+  ws_.read_message_max(ingest_.limits().max_request_bytes);
+  ws_.async_accept(upgrade,
+                   beast::bind_front_handler(&IngestStreamSession::OnAccept, shared_from_this()));
+}
+
+void IngestStreamSession::OnAccept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("[conn {}] ingest stream handshake failed: {}", connection_id_, ec.message());
+    return;
+  }
+  ws_.text(true);
+  spdlog::info("[conn {}] ingest stream connected", connection_id_);
+  DoRead();
+}
+
+void IngestStreamSession::DoRead() {
+  reading_ = true;
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&IngestStreamSession::OnRead, shared_from_this()));
+}
+
+void IngestStreamSession::OnRead(beast::error_code ec, size_t) {
+  reading_ = false;
+  if (ec) {
+    closed_ = true;
+    if (ec != websocket::error::closed) {
+      spdlog::debug("[conn {}] ingest stream read ended: {}", connection_id_, ec.message());
+    }
+    spdlog::info("[conn {}] ingest stream disconnected", connection_id_);
+    return;
+  }
+
+  if (ws_.got_binary()) {
+    closed_ = true;
+    ws_.async_close(websocket::close_reason(websocket::close_code::unknown_data,
+                                            "binary frames are not accepted; send JSON text"),
+                    [self = shared_from_this()](beast::error_code) {});
+    return;
+  }
+
+  std::string message = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  Enqueue(HandleMessage(std::move(message)));
+
+  // Past twice the bound the client is not reading its answers; stop
+  // reading too, so TCP flow control holds it back.
+  if (answers_.size() < 2 * max_in_flight_) DoRead();
+}
+
+std::string IngestStreamSession::HandleMessage(std::string message) {
+  StreamEnvelope envelope = ReadStreamEnvelope(message);
+  if (answers_.size() >= max_in_flight_) {
+    return EncodeStreamError(
+        envelope.request_id,
+        {429, "too_many_in_flight",
+         "More than " + std::to_string(max_in_flight_) +
+             " answers are waiting to be read; this message was not stored. Read the answers, "
+             "then resend it."});
+  }
+
+  ParsedRequest parsed =
+      ParseSegment(envelope.call, message, ServerClock::WallMs(), ingest_.limits());
+  if (parsed.error) return EncodeStreamError(envelope.request_id, *parsed.error);
+
+  IngestOutcome outcome;
+  RequestError error;
+  if (!ingest_.CommitParsed(write_key_, parsed, &outcome, &error)) {
+    return EncodeStreamError(envelope.request_id, error);
+  }
+  return EncodeStreamAccepted(envelope.request_id, outcome.accepted, outcome.duplicates,
+                              outcome.rejected);
+}
+
+void IngestStreamSession::Enqueue(std::string answer) {
+  answers_.push_back(std::move(answer));
+  if (answers_.size() == 1) DoWrite();
+}
+
+void IngestStreamSession::DoWrite() {
+  ws_.async_write(boost::asio::buffer(answers_.front()),
+                  [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+}
+
+void IngestStreamSession::OnWrite(beast::error_code ec) {
+  if (ec) {
+    closed_ = true;
+    spdlog::debug("[conn {}] ingest stream write failed: {}", connection_id_, ec.message());
+    return;
+  }
+  answers_.pop_front();
+  if (!answers_.empty()) DoWrite();
+  if (!reading_ && !closed_ && answers_.size() < max_in_flight_) DoRead();
+}
+
+}  // namespace uptake

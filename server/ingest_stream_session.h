@@ -1,0 +1,58 @@
+// GET /v1/ingest: a WebSocket over which a product streams Segment events
+// and batches, each acknowledged after its commit.
+
+#ifndef UPTAKE_SERVER_INGEST_STREAM_SESSION_H_
+#define UPTAKE_SERVER_INGEST_STREAM_SESSION_H_
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "server/ingest_service.h"
+
+namespace uptake {
+
+// One ingest connection, authenticated once by the upgrade request. All
+// handlers run on the stream's strand. Messages are handled in arrival
+// order, and each gets one answer tagged with its requestId.
+//
+// Backpressure: answers wait in a queue until the client reads them. With
+// `max_in_flight` answers queued, further messages are answered with 429
+// too_many_in_flight and not stored; with twice that many queued the server
+// stops reading until the client catches up.
+class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession> {
+ public:
+  IngestStreamSession(boost::beast::tcp_stream&& stream, IngestService& ingest,
+                      std::string write_key, size_t max_in_flight, uint64_t connection_id);
+
+  // Completes the WebSocket handshake for `upgrade` and starts reading.
+  void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+
+ private:
+  void OnAccept(boost::beast::error_code ec);
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, size_t bytes);
+  std::string HandleMessage(std::string message);
+  void Enqueue(std::string answer);
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  IngestService& ingest_;
+  const std::string write_key_;
+  const size_t max_in_flight_;
+  const uint64_t connection_id_;
+
+  // Owned by the strand.
+  std::deque<std::string> answers_;
+  bool reading_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_SERVER_INGEST_STREAM_SESSION_H_
