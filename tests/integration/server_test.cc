@@ -242,12 +242,13 @@ TEST_F(ServerTest, InactivityAlertStreamedWithoutNewEvent) {
                       kAuth)
                 .status,
             200);
-  ASSERT_EQ(
-      client
-          .Post("/v1/batch",
-                Batch({Track("b2", "bob", "busy", "Report Viewed", "2024-03-09T10:00:01Z")}), kAuth)
-          .status,
-      200);
+  ASSERT_EQ(client
+                .Post("/v1/batch",
+                      Batch({Track("b2", "bob", "busy", "Report Viewed", "2024-03-05T10:00:00Z"),
+                             Track("b3", "bob", "busy", "Report Viewed", "2024-03-09T10:00:01Z")}),
+                      kAuth)
+                .status,
+            200);
 
   std::optional<std::string> message = stream.Next(milliseconds(5000));
   ASSERT_TRUE(message.has_value());
@@ -278,7 +279,12 @@ TEST_F(ServerTest, FeatureAdoptionAlertNamesUnusedFeatures) {
   ASSERT_EQ(client
                 .Post("/v1/batch",
                       Batch({Track("a1", "ann", "slow", "Report Viewed", "2024-01-01T00:00:00Z"),
-                             Track("a2", "ann", "slow", "Report Viewed", "2024-01-31T00:00:01Z")}),
+                             Track("a2", "ann", "slow", "Report Viewed", "2024-01-06T00:00:00Z"),
+                             Track("a3", "ann", "slow", "Report Viewed", "2024-01-11T00:00:00Z"),
+                             Track("a4", "ann", "slow", "Report Viewed", "2024-01-16T00:00:00Z"),
+                             Track("a5", "ann", "slow", "Report Viewed", "2024-01-21T00:00:00Z"),
+                             Track("a6", "ann", "slow", "Report Viewed", "2024-01-26T00:00:00Z"),
+                             Track("a7", "ann", "slow", "Report Viewed", "2024-01-31T00:00:01Z")}),
                       kAuth)
                 .status,
             200);
@@ -304,6 +310,7 @@ TEST_F(ServerTest, RestartKeepsCountsAndAlerts) {
             .Post("/v1/batch",
                   Batch({Track("r1", "ann", "quiet", "Report Viewed", "2024-03-01T10:00:00Z"),
                          Track("r2", "bob", "busy", "Export Created", "2024-03-01T10:00:00Z"),
+                         Track("r2b", "bob", "busy", "Export Created", "2024-03-05T10:00:00Z"),
                          Track("r3", "bob", "busy", "Report Viewed", "2024-03-09T10:00:01Z")}),
                   kAuth)
             .status,

@@ -42,13 +42,14 @@ class IngestServiceTest : public ::testing::Test {
 
   HttpAnswer Send(SegmentCall call, std::string body,
                   std::string authorization = "Basic a2V5LWE6") {  // key-a:
-    SegmentRequest request;
-    request.call = call;
+    IngestRequest request;
+    request.family = IngestFamily::kSegment;
+    request.segment_call = call;
     request.authorization = authorization;
     request.content_type = "application/json";
     request.body = std::move(body);
     request.received_ms = kReceivedMs;
-    return service_->HandleSegment(std::move(request));
+    return service_->Handle(std::move(request));
   }
 
   int64_t EventCount(const std::string& account) {
@@ -142,12 +143,12 @@ TEST_F(IngestServiceTest, CredentialsParsed) {
 }
 
 TEST_F(IngestServiceTest, UnsupportedMediaTypeIs415) {
-  SegmentRequest request;
-  request.call = SegmentCall::kTrack;
+  IngestRequest request;
+  request.segment_call = SegmentCall::kTrack;
   request.authorization = "Basic a2V5LWE6";
   request.content_type = "application/xml";
   request.body = "<event/>";
-  EXPECT_EQ(service_->HandleSegment(std::move(request)).status, 415);
+  EXPECT_EQ(service_->Handle(std::move(request)).status, 415);
 }
 
 }  // namespace
