@@ -42,7 +42,7 @@ constexpr std::array<std::string_view, 2> kClockNames = {"wall", "event"};
 constexpr int64_t kMaxThreads = 1024;
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr int64_t kMaxDepth = 256;
 constexpr int64_t kMillisPerSecond = 1000;
 constexpr int64_t kMillisPerDay = 24 * 3600 * kMillisPerSecond;
 
@@ -144,7 +144,9 @@ bool ConfigParser::ParseLimits(const Field& field) {
                                                    static_cast<int64_t>(limits.max_request_bytes));
   const auto batch_events = reader_.ReadIntegerOr(*fields, "max_batch_events", 1, kInt64Max,
                                                   static_cast<int64_t>(limits.max_batch_events));
-  const auto depth = reader_.ReadIntegerOr(*fields, "max_depth", 1, kIntMax, limits.max_depth);
+  // The JSON validator recurses once per level up to this depth, so the cap
+  // keeps a deep document far from the thread's stack limit.
+  const auto depth = reader_.ReadIntegerOr(*fields, "max_depth", 1, kMaxDepth, limits.max_depth);
   // The bounds keep the values in milliseconds within int64_t.
   const auto age_days =
       reader_.ReadIntegerOr(*fields, "max_event_age_days", 1, kInt64Max / kMillisPerDay,

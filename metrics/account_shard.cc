@@ -165,7 +165,7 @@ std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_in
     const AlertStamp stamp{id, AlertState::kFiring, scope.now_ms, 0, scope.now_ms};
     return MakeAlert(rule, account.first, std::move(verdict), stamp);
   }
-  if (open != nullptr && !verdict.breach) {
+  if (open != nullptr && !verdict.breach && !verdict.undecided) {
     const AlertStamp stamp{open->id, AlertState::kResolved, open->fired_at_ms, scope.now_ms,
                            scope.now_ms};
     open_alerts.erase(open_alerts.begin() + (open - open_alerts.data()));

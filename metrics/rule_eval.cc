@@ -123,8 +123,12 @@ Verdict EvaluateLoginDrop(const Rule& rule, const RuleInput& input) {
   // With no logins in the earlier week there is no drop to measure.
   verdict.observed = prev7 > 0 ? static_cast<double>(last7) * 100.0 / prev7 : 100.0;
   if (prev7 < rule.min_baseline) {
-    verdict.summary = name + " had " + Counted(prev7, "login") +
-                      " in the previous 7 days, fewer than the " +
+    // Too few logins a week earlier to compare. An account that went dark
+    // gets here too, so an open alert resolves only once logins come back
+    // to the baseline, not merely because the comparison lapsed.
+    verdict.undecided = last7 < rule.min_baseline;
+    verdict.summary = name + " logged in " + Counted(last7, "time") + " in the last 7 days after " +
+                      std::to_string(prev7) + " in the 7 days before, fewer than the " +
                       std::to_string(rule.min_baseline) + " needed to compare weeks.";
     return verdict;
   }

@@ -18,6 +18,10 @@ namespace uptake {
 // The outcome of one rule on one account, in the fields an Alert carries.
 struct Verdict {
   bool breach = false;
+  // The data cannot decide either way, so an open alert stays open and no
+  // new one fires. Set by kLoginDrop when the earlier week is below the
+  // baseline.
+  bool undecided = false;
   double observed = 0;
   double threshold = 0;
   std::string summary;                // a breach when `breach` is set, else a recovery

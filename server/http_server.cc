@@ -112,9 +112,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return SendAndClose(400, EncodeError("request_too_large",
-                                           "The request body is larger than " +
-                                               std::to_string(limits_.max_body_bytes) + " bytes."));
+      return SendAndClose(400,
+                          EncodeError("request_too_large",
+                                      "The raw request body is larger than the server limit of " +
+                                          std::to_string(limits_.max_body_bytes) + " bytes."));
     }
     if (ec == http::error::header_limit) {
       return SendAndClose(

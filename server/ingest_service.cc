@@ -86,6 +86,14 @@ HeaderCredentials CredentialsFromAuthorization(std::string_view authorization) {
   return {};
 }
 
+std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedRequest& parsed) {
+  if (call == SegmentCall::kBatch || !parsed.events.empty() || parsed.rejected.size() != 1) {
+    return std::nullopt;
+  }
+  const EventRejection& rejection = parsed.rejected.front();
+  return RequestError{400, rejection.code, rejection.message};
+}
+
 IngestService::IngestService(const Config& config, Store& store, Aggregator& aggregator,
                              ServerClock& clock, AlertRecorder& recorder)
     : limits_(config.limits),
@@ -131,6 +139,11 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
   }
   if (!IsWriteKey(write_key)) {
     return FamilyErrorAnswer(decoded.family, UnknownKey("The write key is not configured."));
+  }
+  if (decoded.family == IngestFamily::kSegment) {
+    if (auto error = SingleEventError(request.segment_call, decoded.parsed)) {
+      return FamilyErrorAnswer(decoded.family, *error);
+    }
   }
 
   IngestOutcome outcome;

@@ -5,6 +5,7 @@
 #define UPTAKE_SERVER_INGEST_SERVICE_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -97,6 +98,12 @@ class IngestService {
   ServerClock& clock_;
   AlertRecorder& recorder_;
 };
+
+// Returns the request error for a single-event Segment call (track,
+// identify, ...) whose one event was rejected: nothing was stored, so it is
+// answered 400 like a malformed body, not 200 with one rejection listed.
+// Returns nullopt for batches and for calls that stored their event.
+std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedRequest& parsed);
 
 // Extracts the write key from an Authorization header: the user name of
 // Basic credentials (the colon may be missing) or a Bearer token.

@@ -92,6 +92,9 @@ std::string IngestStreamSession::HandleMessage(std::string message) {
   ParsedRequest parsed =
       ParseSegment(envelope.call, message, ServerClock::WallMs(), ingest_.limits());
   if (parsed.error) return EncodeStreamError(envelope.request_id, *parsed.error);
+  if (auto error = SingleEventError(envelope.call, parsed)) {
+    return EncodeStreamError(envelope.request_id, *error);
+  }
 
   IngestOutcome outcome;
   RequestError error;

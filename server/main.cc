@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "config/config.h"
 #include "server/server.h"
@@ -17,7 +18,7 @@ constexpr char kUsage[] =
     R"(uptake: real-time usage telemetry and churn alerts for customer-success teams
 
 Usage:
-  uptake serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT]
+  uptake serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--log-level LEVEL]
   uptake check-config FILE
   uptake --help | --version
 
@@ -26,7 +27,8 @@ serve         Run the server. Without --config it uses the built-in defaults:
               development write key "dev".
 check-config  Validate FILE and print the first error, or "ok".
 
-Options for serve (each overrides the same setting of the config file):
+Options for serve (each overrides the same setting of the config file; write
+them as --option VALUE or --option=VALUE):
   --config FILE        YAML config file; see docs/configuration.md
   --data-dir DIR       folder of the RocksDB database, created when missing
   --listen HOST:PORT   address to listen on; port 0 picks a free port
@@ -37,7 +39,13 @@ void PrintUsageError(const std::string& message) {
   std::fprintf(stderr, "uptake: %s\nRun 'uptake --help' for usage.\n", message.c_str());
 }
 
+bool IsHelp(std::string_view argument) { return argument == "--help" || argument == "-h"; }
+
 int CheckConfig(int argc, char** argv) {
+  if (argc == 3 && IsHelp(argv[2])) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   if (argc != 3) {
     PrintUsageError("check-config takes exactly one FILE");
     return 2;
@@ -57,23 +65,39 @@ int Serve(int argc, char** argv) {
   std::string data_dir;
   std::string listen;
   std::string log_level = "info";
+  const std::pair<std::string_view, std::string*> options[] = {
+      {"--config", &config_path},
+      {"--data-dir", &data_dir},
+      {"--listen", &listen},
+      {"--log-level", &log_level},
+  };
+
   for (int i = 2; i < argc; ++i) {
-    std::string_view flag = argv[i];
-    if (i + 1 >= argc) {
+    std::string_view argument = argv[i];
+    if (IsHelp(argument)) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::string_view flag = argument.substr(0, argument.find('='));
+    std::string* target = nullptr;
+    for (const auto& [name, value] : options) {
+      if (name == flag) target = value;
+    }
+    if (target == nullptr) {
+      PrintUsageError("unknown option " + std::string(flag));
+      return 2;
+    }
+
+    if (flag.size() < argument.size()) {
+      *target = std::string(argument.substr(flag.size() + 1));
+    } else if (i + 1 < argc) {
+      *target = argv[++i];
+    } else {
       PrintUsageError("option " + std::string(flag) + " needs a value");
       return 2;
     }
-    std::string value = argv[++i];
-    if (flag == "--config") {
-      config_path = value;
-    } else if (flag == "--data-dir") {
-      data_dir = value;
-    } else if (flag == "--listen") {
-      listen = value;
-    } else if (flag == "--log-level") {
-      log_level = value;
-    } else {
-      PrintUsageError("unknown option " + std::string(flag));
+    if (target->empty()) {
+      PrintUsageError("option " + std::string(flag) + " needs a non-empty value");
       return 2;
     }
   }

@@ -1,5 +1,7 @@
 #include "server/router.h"
 
+#include <simdjson.h>
+
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -138,6 +140,13 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return JsonAnswer(200, R"({"status":"ok"})");
   }
+  if (path == "/v1/alerts/stream" || path == "/v1/ingest") {
+    HttpAnswer answer = JsonAnswer(
+        426, EncodeError("upgrade_required",
+                         std::string(path) + " is a WebSocket; send a WebSocket upgrade request."));
+    answer.headers.emplace_back("Upgrade", "websocket");
+    return answer;
+  }
   if (path == "/v1/alerts") {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return ListAlerts(query);
@@ -226,6 +235,10 @@ HttpAnswer Router::GetAccount(std::string_view encoded_id) {
   if (!id) {
     return JsonAnswer(400, EncodeError("invalid_parameter",
                                        "The account id in the path has a malformed % escape."));
+  }
+  if (!simdjson::validate_utf8(id->data(), id->size())) {
+    return JsonAnswer(
+        400, EncodeError("invalid_parameter", "The account id in the path is not valid UTF-8."));
   }
   std::optional<AccountView> view = aggregator_.View(*id, clock_.Now());
   if (!view) {

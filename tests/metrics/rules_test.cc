@@ -242,12 +242,24 @@ TEST(LoginDropTest, FiresAndResolvesAtMidnight) {
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(fired[0].observed, 0);
 
-  // Day 0 leaves the earlier week at the start of day 14, so no baseline is left.
-  EXPECT_TRUE(aggregator.Tick(kT0 + 14 * kDay - 1).empty());
-  std::vector<Alert> resolved = aggregator.Tick(kT0 + 14 * kDay);
+  // Day 0 leaves the earlier week at the start of day 14. The account went
+  // dark rather than recovered, so the alert stays firing.
+  EXPECT_TRUE(aggregator.Tick(kT0 + 14 * kDay).empty());
+  EXPECT_TRUE(aggregator.Tick(kT0 + 60 * kDay).empty());
+}
+
+TEST(LoginDropTest, DarkAccountResolvesOnReturn) {
+  Aggregator aggregator(testing::TestCatalog(), {testing::LoginDropRule(50, 4)});
+  aggregator.Apply(Logins(0, 10), kT0 + 12 * kHour);
+  ASSERT_EQ(aggregator.Tick(kT0 + 7 * kDay).size(), 1u);
+  EXPECT_TRUE(aggregator.Tick(kT0 + 30 * kDay).empty());
+
+  // Three logins are still below the baseline of 4, so nothing changes.
+  EXPECT_TRUE(aggregator.Apply(Logins(30, 3), kT0 + 30 * kDay + 12 * kHour).empty());
+
+  std::vector<Alert> resolved = aggregator.Apply(Logins(30, 1), kT0 + 30 * kDay + 13 * kHour);
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(resolved[0].state, AlertState::kResolved);
-  EXPECT_TRUE(aggregator.Tick(kT0 + 60 * kDay).empty());
 }
 
 }  // namespace
