@@ -17,6 +17,32 @@ SegmentCall CallForType(std::string_view type) {
   return SegmentCall::kTrack;
 }
 
+// Finds "requestId":"..." in text that is not valid JSON, so the error
+// answer for a malformed message can still name its request. Returns "" when
+// the id is absent or has escapes.
+std::string ScanRequestId(std::string_view message) {
+  constexpr std::string_view kKey = "\"requestId\"";
+  size_t at = message.find(kKey);
+  if (at == std::string_view::npos) return "";
+  size_t i = at + kKey.size();
+  auto skip_space = [&] {
+    while (i < message.size() &&
+           (message[i] == ' ' || message[i] == '\t' || message[i] == '\n' || message[i] == '\r')) {
+      ++i;
+    }
+  };
+  skip_space();
+  if (i >= message.size() || message[i] != ':') return "";
+  ++i;
+  skip_space();
+  if (i >= message.size() || message[i] != '"') return "";
+  size_t end = message.find('"', i + 1);
+  if (end == std::string_view::npos) return "";
+  std::string_view id = message.substr(i + 1, end - i - 1);
+  if (id.find('\\') != std::string_view::npos) return "";
+  return std::string(id);
+}
+
 }  // namespace
 
 StreamEnvelope ReadStreamEnvelope(const std::string& message) {
@@ -24,9 +50,12 @@ StreamEnvelope ReadStreamEnvelope(const std::string& message) {
   thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(message);
   simdjson::ondemand::document document;
-  if (parser.iterate(padded).get(document) != simdjson::SUCCESS) return envelope;
   simdjson::ondemand::object object;
-  if (document.get_object().get(object) != simdjson::SUCCESS) return envelope;
+  if (parser.iterate(padded).get(document) != simdjson::SUCCESS ||
+      document.get_object().get(object) != simdjson::SUCCESS) {
+    envelope.request_id = ScanRequestId(message);
+    return envelope;
+  }
 
   // Errors past this point leave the fields read so far; the full parse
   // reports what is wrong with the message.
@@ -46,6 +75,9 @@ StreamEnvelope ReadStreamEnvelope(const std::string& message) {
       }
     }
   }
+  // On-Demand stops at the first structural error, which may come before
+  // the id of a malformed message.
+  if (envelope.request_id.empty()) envelope.request_id = ScanRequestId(message);
   return envelope;
 }
 

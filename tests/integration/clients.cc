@@ -52,6 +52,22 @@ HttpReply HttpClient::Get(const std::string& target) {
   return Send(request);
 }
 
+HttpReply HttpClient::Options(const std::string& target, const std::string& origin) {
+  http::request<http::string_body> request(http::verb::options, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.set(http::field::origin, origin);
+  request.set(http::field::access_control_request_method, "POST");
+  request.set(http::field::access_control_request_headers, "content-type, authorization");
+  return Send(request);
+}
+
+std::string HttpReply::Header(std::string_view name) const {
+  for (const auto& [field, value] : headers) {
+    if (beast::iequals(field, name)) return value;
+  }
+  return "";
+}
+
 HttpReply HttpClient::Send(http::request<http::string_body>& request) {
   stream_.expires_after(std::chrono::seconds(30));
   http::write(stream_, request);
@@ -93,6 +109,44 @@ std::optional<std::string> AlertStreamClient::Next(std::chrono::milliseconds tim
   }
   if (result) return std::nullopt;
   return message;
+}
+
+IngestStreamClient::IngestStreamClient(uint16_t port, const std::string& authorization) : ws_(io_) {
+  beast::get_lowest_layer(ws_).connect(Loopback(port));
+  ws_.set_option(beast::websocket::stream_base::decorator(
+      [authorization](beast::websocket::request_type& request) {
+        request.set(http::field::authorization, authorization);
+      }));
+  ws_.handshake("127.0.0.1", "/v1/ingest");
+  ws_.text(true);
+}
+
+void IngestStreamClient::Send(const std::string& message) {
+  ws_.text(true);
+  ws_.write(asio::buffer(message));
+}
+
+void IngestStreamClient::SendBinary(const std::string& bytes) {
+  ws_.binary(true);
+  ws_.write(asio::buffer(bytes));
+}
+
+std::string IngestStreamClient::Read() {
+  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+  ws_.read(buffer_);
+  std::string message = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  return message;
+}
+
+int IngestStreamClient::ReadCloseCode() {
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+  while (!ec) {
+    ws_.read(buffer_, ec);
+    buffer_.consume(buffer_.size());
+  }
+  return ws_.reason().code;
 }
 
 }  // namespace uptake::testing

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct HttpReply {
   int status = 0;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+
+  // The value of header `name` (case-insensitive), or "" when absent.
+  std::string Header(std::string_view name) const;
 };
 
 // One keep-alive connection to 127.0.0.1:port.
@@ -32,6 +36,8 @@ class HttpClient {
   HttpReply Post(const std::string& target, const std::string& body,
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
   HttpReply Get(const std::string& target);
+  // A CORS preflight for a POST from `origin`.
+  HttpReply Options(const std::string& target, const std::string& origin);
 
  private:
   HttpReply Send(boost::beast::http::request<boost::beast::http::string_body>& request);
@@ -51,6 +57,27 @@ class AlertStreamClient {
 
   // Returns the next message, or nullopt when none arrives within `timeout`.
   std::optional<std::string> Next(std::chrono::milliseconds timeout);
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+};
+
+// A client of GET /v1/ingest. Throws beast::system_error when the upgrade
+// is refused, for example for an unknown write key.
+class IngestStreamClient {
+ public:
+  IngestStreamClient(uint16_t port, const std::string& authorization);
+
+  void Send(const std::string& message);
+  void SendBinary(const std::string& bytes);
+
+  // Blocks for the next answer, up to 30 s.
+  std::string Read();
+
+  // Reads until the server closes and returns its close code.
+  int ReadCloseCode();
 
  private:
   boost::asio::io_context io_;

@@ -135,5 +135,43 @@ TEST(ReplayTest, RealHourFiguresMatchData) {
   EXPECT_EQ(streamed, stored);
 }
 
+// Under the event clock, time advances event by event, so the alerts do not
+// depend on how the client splits the history into requests.
+TEST(ReplayTest, AlertsIndependentOfBatchSize) {
+  TempDir dir;
+  std::string config = dir.path() + "/gharchive.yaml";
+  ASSERT_EQ(
+      std::system(("cp " UPTAKE_SOURCE_DIR "/config/examples/gharchive.yaml " + config).c_str()),
+      0);
+
+  std::vector<std::multiset<std::string>> histories;
+  for (int batch : {50, 2500}) {
+    SCOPED_TRACE(batch);
+    std::string name = "batch-" + std::to_string(batch);
+    ServerProcess server(config, dir.path() + "/" + name, dir.path() + "/" + name + ".log");
+    ASSERT_NE(server.port(), 0);
+    std::string replay = std::string(UPTAKE_REPLAY_BINARY) +
+                         " --url http://127.0.0.1:" + std::to_string(server.port()) +
+                         " --write-key demo --time-scale 720 --batch " + std::to_string(batch) +
+                         " " + kHourFile + " > " + dir.path() + "/" + name + ".out 2>&1";
+    ASSERT_EQ(std::system(replay.c_str()), 0);
+
+    // Everything but the id, which depends on the order shards report in.
+    HttpClient client(server.port());
+    simdjson::dom::parser parser;
+    simdjson::dom::element listed = parser.parse(client.Get("/v1/alerts?limit=1000").body).value();
+    std::multiset<std::string> history;
+    for (simdjson::dom::element alert : simdjson::dom::array(listed["alerts"])) {
+      history.insert(std::string(std::string_view(alert["rule"])) + " " +
+                     std::string(std::string_view(alert["account_id"])) + " " +
+                     std::string(std::string_view(alert["state"])) + " " +
+                     std::string(std::string_view(alert["fired_at"])));
+    }
+    histories.push_back(std::move(history));
+  }
+  EXPECT_FALSE(histories[0].empty());
+  EXPECT_EQ(histories[0], histories[1]);
+}
+
 }  // namespace
 }  // namespace uptake::testing
