@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages uptake builds and tests with, skipping
-# those already present. Runs apt-get through sudo when not root.
+# Installs the Debian 12 packages uptake builds with, skipping those already
+# present. With --test it also installs what the test suite needs: Node.js
+# and npm for the analytics SDKs, and Chromium for the browser test. Runs
+# apt-get through sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,13 @@ packages=(
   libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libyaml-cpp-dev libgtest-dev zlib1g-dev
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium)
+  # The machine image may ship a newer Node.js than Debian's own (the SDKs
+  # need 20.20 or later), so Debian's is installed only when none exists.
+  if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+  if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release -DUPTAKE_WERROR=ON
 cmake --build build-test
 ctest --test-dir build-test --output-on-failure --timeout 300
