@@ -191,6 +191,11 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events) {
 
   for (Event& event : events) {
     event.feature = catalog.FeatureOf(event.name);
+    if (event.type == EventType::kAlias && !event.previous_id.empty()) {
+      if (auto it = request_links.find(event.user_id); it != request_links.end()) {
+        request_links[event.previous_id] = it->second;
+      }
+    }
     if (!event.group_id.empty()) {
       event.account_id = event.group_id;
       if (event.type == EventType::kGroup) request_links[event.user_id] = event.group_id;

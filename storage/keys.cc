@@ -49,6 +49,12 @@ std::string UserLinkKey(std::string_view user_id) {
   return key;
 }
 
+std::string UserAliasKey(std::string_view alias) {
+  std::string key("A\0", 2);
+  key.append(alias);
+  return key;
+}
+
 std::string UserTraitKey(std::string_view user_id, std::string_view trait_key) {
   std::string key("T\0", 2);
   key.append(user_id);

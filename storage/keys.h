@@ -34,6 +34,10 @@ std::string AccountTraitKey(std::string_view account_id, std::string_view trait_
 // Returns the users key that links `user_id` to an account: "L", NUL, user id.
 std::string UserLinkKey(std::string_view user_id);
 
+// Returns the users key that ties an alias (an anonymous or earlier id) to
+// a user id: "A", NUL, the alias.
+std::string UserAliasKey(std::string_view alias);
+
 // Returns the users key of one user trait: "T", NUL, user id, NUL, trait key.
 std::string UserTraitKey(std::string_view user_id, std::string_view trait_key);
 

@@ -125,6 +125,11 @@ rocksdb::Status Store::Impl::AddStateMerges(const Event& event, rocksdb::WriteBa
         Family(kUsersFamily), event,
         [&](std::string_view key) { return UserTraitKey(event.user_id, key); }, batch);
   }
+  if (event.type == EventType::kAlias && UsableInStateKey(event.previous_id) &&
+      UsableInStateKey(event.user_id) && event.previous_id != event.user_id) {
+    return batch->Merge(Family(kUsersFamily), UserAliasKey(event.previous_id),
+                        EncodeTimedValue(event.timestamp_ms, event.user_id));
+  }
   if (event.type != EventType::kGroup || !UsableInStateKey(event.group_id)) {
     return rocksdb::Status::OK();
   }

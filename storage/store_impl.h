@@ -61,6 +61,11 @@ class Store::Impl {
 
   rocksdb::ColumnFamilyHandle* Family(ColumnFamilyIndex index) const { return families_[index]; }
 
+  // Reads a users-family value written through the latest-by-time merge and
+  // returns its payload without the time, or nullopt when absent.
+  StorageStatus ReadTimedValue(const std::string& key, std::string_view what,
+                               std::optional<std::string>* payload);
+
   // Sets next_sequence_ to one past the last key of the event log.
   StorageStatus RecoverNextSequence();
 

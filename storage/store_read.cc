@@ -16,21 +16,33 @@ std::string_view ToStringView(const rocksdb::Slice& slice) {
 
 StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id,
                                              std::optional<std::string>* account_id) {
-  std::string link;
+  StorageStatus status = ReadTimedValue(UserLinkKey(user_id), "account link", account_id);
+  if (!status.ok() || account_id->has_value()) return status;
+
+  // An id that an alias call tied to a user takes that user's account. One
+  // step only: an alias of an alias is not followed.
+  std::optional<std::string> aliased_user;
+  status = ReadTimedValue(UserAliasKey(user_id), "alias", &aliased_user);
+  if (!status.ok() || !aliased_user.has_value()) return status;
+  return ReadTimedValue(UserLinkKey(*aliased_user), "account link", account_id);
+}
+
+StorageStatus Store::Impl::ReadTimedValue(const std::string& key, std::string_view what,
+                                          std::optional<std::string>* payload) {
+  std::string value;
   const rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), Family(kUsersFamily), UserLinkKey(user_id), &link);
+      db_->Get(rocksdb::ReadOptions(), Family(kUsersFamily), key, &value);
   if (status.IsNotFound()) {
-    *account_id = std::nullopt;
+    *payload = std::nullopt;
     return StorageStatus::Ok();
   }
-  if (!status.ok()) return FromRocksDbStatus("read user account link", status);
+  if (!status.ok()) return FromRocksDbStatus("read " + std::string(what), status);
 
-  const std::optional<std::string_view> account = TimedValuePayload(link);
-  if (!account.has_value()) {
-    return StorageStatus::Corruption("account link of user " + std::string(user_id) +
-                                     " is shorter than its 8-byte time");
+  const std::optional<std::string_view> text = TimedValuePayload(value);
+  if (!text.has_value()) {
+    return StorageStatus::Corruption(std::string(what) + " record is shorter than its 8-byte time");
   }
-  *account_id = std::string(*account);
+  *payload = std::string(*text);
   return StorageStatus::Ok();
 }
 

@@ -107,6 +107,24 @@ TEST_F(IngestServiceTest, LatestLinkByEventTimeWins) {
   EXPECT_EQ(EventCount("older"), 1);
 }
 
+TEST_F(IngestServiceTest, AliasLinksAnonymousId) {
+  ASSERT_EQ(Send(SegmentCall::kGroup, R"({"userId":"u5","groupId":"initech"})").status, 200);
+  ASSERT_EQ(Send(SegmentCall::kAlias, R"({"userId":"u5","previousId":"anon-5"})").status, 200);
+  ASSERT_EQ(Send(SegmentCall::kTrack, R"({"anonymousId":"anon-5","event":"Report Viewed"})").status,
+            200);
+  EXPECT_EQ(EventCount("initech"), 3);
+  EXPECT_EQ(EventCount(kUnattributedAccount), 0);
+}
+
+TEST_F(IngestServiceTest, AliasInSameBatchApplies) {
+  HttpAnswer answer = Send(SegmentCall::kBatch, R"({"batch":[
+      {"type":"group","userId":"u6","groupId":"hooli"},
+      {"type":"alias","userId":"u6","previousId":"anon-6"},
+      {"type":"track","anonymousId":"anon-6","event":"Report Viewed"}]})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(EventCount("hooli"), 3);
+}
+
 TEST_F(IngestServiceTest, NoAccountGoesUnattributed) {
   ASSERT_EQ(Send(SegmentCall::kTrack, R"({"anonymousId":"anon-1","event":"Report Viewed"})").status,
             200);
