@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/integration/clients.h"
+#include "tests/integration/gharchive.h"
 #include "tests/integration/server_process.h"
 
 namespace uptake::testing {
@@ -29,26 +30,6 @@ clock: event
 write_keys: [demo]
 limits: {max_event_age_days: 10000}
 )";
-
-// The type codes of the minimized GH Archive files, as uptake-replay maps them.
-const std::map<std::string, std::string>& TypeNames() {
-  static const std::map<std::string, std::string> names = {
-      {"pr", "PullRequestEvent"},
-      {"issue", "IssuesEvent"},
-      {"push", "PushEvent"},
-      {"del", "DeleteEvent"},
-      {"create", "CreateEvent"},
-      {"icomment", "IssueCommentEvent"},
-      {"fork", "ForkEvent"},
-      {"public", "PublicEvent"},
-      {"watch", "WatchEvent"},
-      {"golem", "GollumEvent"},
-      {"prcomment", "PullRequestReviewCommentEvent"},
-      {"release", "ReleaseEvent"},
-      {"member", "MemberEvent"},
-      {"ccomment", "CommitCommentEvent"}};
-  return names;
-}
 
 // Builds WebSocket messages of up to `batch_size` Segment track events each,
 // with the same message ids, users, accounts and times as uptake-replay.
@@ -73,7 +54,7 @@ std::vector<std::string> BuildMessages(size_t batch_size, std::set<std::string>*
     // GH logins and repo names need no JSON escaping.
     items += R"({"type":"track","messageId":"gh-)" + std::string(std::string_view(line["id"])) +
              R"(","userId":")" + std::string(std::string_view(line["actor"])) + R"(","event":")" +
-             TypeNames().at(std::string(std::string_view(line["type"]))) + R"(","timestamp":")" +
+             GhTypeNames().at(std::string(std::string_view(line["type"]))) + R"(","timestamp":")" +
              std::string(std::string_view(line["dt"])) + R"(","context":{"groupId":")" + account +
              R"("}})";
     if (++count == batch_size) flush();

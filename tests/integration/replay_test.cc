@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/integration/clients.h"
+#include "tests/integration/gharchive.h"
 #include "tests/integration/server_process.h"
 
 namespace uptake::testing {
@@ -26,25 +27,6 @@ struct ExpectedAccount {
   std::map<std::string, int64_t> counts;
 };
 
-const std::map<std::string, std::string>& TypeNames() {
-  static const std::map<std::string, std::string> names = {
-      {"pr", "PullRequestEvent"},
-      {"issue", "IssuesEvent"},
-      {"push", "PushEvent"},
-      {"del", "DeleteEvent"},
-      {"create", "CreateEvent"},
-      {"icomment", "IssueCommentEvent"},
-      {"fork", "ForkEvent"},
-      {"public", "PublicEvent"},
-      {"watch", "WatchEvent"},
-      {"golem", "GollumEvent"},
-      {"prcomment", "PullRequestReviewCommentEvent"},
-      {"release", "ReleaseEvent"},
-      {"member", "MemberEvent"},
-      {"ccomment", "CommitCommentEvent"}};
-  return names;
-}
-
 std::map<std::string, ExpectedAccount> Recompute(const std::string& path) {
   std::map<std::string, ExpectedAccount> accounts;
   simdjson::padded_string text = simdjson::padded_string::load(path).value();
@@ -57,7 +39,7 @@ std::map<std::string, ExpectedAccount> Recompute(const std::string& path) {
     ExpectedAccount& account = accounts[repo.substr(0, repo.find('/'))];
     ++account.events;
     account.users.insert(actor);
-    ++account.counts[TypeNames().at(type)];
+    ++account.counts[GhTypeNames().at(type)];
   }
   return accounts;
 }
