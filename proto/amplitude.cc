@@ -9,6 +9,7 @@
 #include "proto/detail/common_fields.h"
 #include "proto/detail/json_values.h"
 #include "proto/detail/message_id.h"
+#include "proto/detail/request_parser.h"
 #include "proto/detail/strict_json.h"
 #include "proto/json_writer.h"
 
@@ -49,10 +50,7 @@ Field ClassifyField(std::string_view key) {
       {"user_properties", Field::kUserProperties},
       {"group_properties", Field::kGroupProperties},
   };
-  for (const auto& [name, field] : kFields) {
-    if (key == name) return field;
-  }
-  return Field::kOther;
+  return detail::FindByName(kFields, key, Field::kOther);
 }
 
 // Fields of one event, collected before the checks that need all keys.
@@ -73,11 +71,13 @@ struct EventFields {
   bool created_at_seen = false;
 };
 
-class AmplitudeParser {
+constexpr detail::NotObjectWording kNotObject = {"event", "The event must be a JSON object."};
+
+class AmplitudeParser : public detail::RequestParser {
  public:
   AmplitudeParser(simdjson::padded_string_view json, int64_t received_ms,
                   const IngestLimits& limits, const AmplitudeOptions& options)
-      : json_(json), received_ms_(received_ms), limits_(limits), options_(options) {}
+      : RequestParser(received_ms, limits), json_(json), options_(options) {}
 
   ParsedRequest Parse();
 
@@ -88,7 +88,6 @@ class AmplitudeParser {
   void ParseTopLevelField(std::string_view name, ondemand::value value);
   void ParseApiKey(ondemand::value value);
   void ParseEvents(ondemand::value value);
-  void CheckWholeBody();
 
   // One event object.
   void ParseEvent(ondemand::value item, size_t index);
@@ -104,93 +103,54 @@ class AmplitudeParser {
   std::optional<EventRejection> CheckRequiredFields(const EventFields& fields) const;
   Event BuildEvent(const EventFields& fields) const;
 
-  void AbsorbFault(JsonFault fault, std::string_view name, EventFields& fields);
-  void Reject(EventFields& fields, const char* code, std::string message) const;
-  void Fail(int status, std::string code, std::string message);
-  const char* CurrentPosition();
-
   const simdjson::padded_string_view json_;
-  const int64_t received_ms_;
-  const IngestLimits& limits_;
   const AmplitudeOptions& options_;
-  ondemand::document* document_ = nullptr;
 
-  std::optional<RequestError> error_;
   bool events_seen_ = false;
   size_t event_count_ = 0;
   ParsedRequest out_;
 };
 
 ParsedRequest AmplitudeParser::Parse() {
-  thread_local ondemand::parser parser;
   ondemand::document document;
-  const simdjson::error_code error = parser.iterate(json_).get(document);
-  if (error == simdjson::UTF8_ERROR) {
-    Fail(400, "invalid_utf8", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
-  } else if (error == simdjson::EMPTY) {
-    Fail(400, "empty_batch", "The body is empty; send at least one event.");
-  } else if (error) {
-    Fail(400, "malformed_json",
-         std::string("The body is not valid JSON: ") + simdjson::error_message(error) + ".");
-  } else {
-    document_ = &document;
-    ParseDocument(document);
-  }
-
-  if (error_) {
-    ParsedRequest failed;
-    failed.error = std::move(error_);
-    return failed;
-  }
-  return std::move(out_);
+  if (StartDocument(json_, document, "The body")) ParseDocument(document);
+  return Finish(std::move(out_));
 }
 
 void AmplitudeParser::ParseDocument(ondemand::document& document) {
   ondemand::json_type type;
-  if (document.type().get(type)) return Fail(400, "malformed_json", "The body is not valid JSON.");
+  if (document.type().get(type)) return Fail("malformed_json", "The body is not valid JSON.");
   if (type != ondemand::json_type::object) {
-    CheckWholeBody();
-    return Fail(400, "invalid_batch", "The body must be a JSON object, not an array or a scalar.");
+    // Validated first, so that invalid_batch is returned only for valid JSON
+    // of the wrong shape.
+    ValidateAsText(std::string_view(json_.data(), json_.size()), std::string(detail::kInvalidBody));
+    return Fail("invalid_batch", "The body must be a JSON object, not an array or a scalar.");
   }
 
   ondemand::object root;
   if (document.get_object().get(root)) {
-    return Fail(400, "malformed_json", "The body is not valid JSON.");
+    return Fail("malformed_json", "The body is not valid JSON.");
   }
   ParseRoot(root);
-  if (error_) return;
+  if (failed()) return;
 
-  const char* position = nullptr;
-  if (!document.current_location().get(position)) {
-    return Fail(400, "malformed_json",
-                "The body has content after the JSON value; send one JSON object.");
-  }
+  CheckTrailingContent(document,
+                       "The body has content after the JSON value; send one JSON object.");
+  if (failed()) return;
   // An empty batch is reported before a missing key, so that {} reads as
   // empty in every wire format.
   if (!events_seen_ || event_count_ == 0) {
-    return Fail(400, "empty_batch", "The body has no events; send a non-empty 'events' array.");
+    return Fail("empty_batch", "The body has no events; send a non-empty 'events' array.");
   }
   if (out_.body_write_key.empty()) {
-    Fail(400, "missing_api_key", "The body has no 'api_key'; send the project's API key.");
+    Fail("missing_api_key", "The body has no 'api_key'; send the project's API key.");
   }
 }
 
 void AmplitudeParser::ParseRoot(ondemand::object root) {
-  for (auto field_result : root) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) {
-      return Fail(400, "malformed_json", "The body is not valid JSON.");
-    }
-    const StringRead key = detail::ReadKey(field);
-    if (key.fault == JsonFault::kMalformed) {
-      return Fail(400, "malformed_json", "A top-level key is not a valid JSON string.");
-    }
-    if (key.fault == JsonFault::kBadEscape) {
-      return Fail(400, "invalid_batch", "A top-level key contains an unpaired surrogate escape.");
-    }
-    ParseTopLevelField(key.text, field.value());
-    if (error_) return;
-  }
+  ForEachTopLevelField(root, [this](std::string_view name, ondemand::value value) {
+    ParseTopLevelField(name, value);
+  });
 }
 
 void AmplitudeParser::ParseTopLevelField(std::string_view name, ondemand::value value) {
@@ -201,115 +161,61 @@ void AmplitudeParser::ParseTopLevelField(std::string_view name, ondemand::value 
   // because uptake stores ids of any length.
   const JsonFault fault = detail::WalkValue(value, /*depth=*/1, limits_.max_depth);
   if (fault == JsonFault::kMalformed) {
-    return Fail(400, "malformed_json", Quoted(name) + " is invalid JSON.");
+    return Fail("malformed_json", Quoted(name) + " is invalid JSON.");
   }
   if (fault != JsonFault::kNone) {
-    Fail(400, "invalid_batch",
-         Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) +
-             " levels or contains an unpaired surrogate escape.");
+    Fail("invalid_batch", Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) +
+                              " levels or contains an unpaired surrogate escape.");
   }
 }
 
 void AmplitudeParser::ParseApiKey(ondemand::value value) {
   const IdRead key = detail::ReadName(value, limits_.max_depth);
   if (key.fault == JsonFault::kMalformed) {
-    return Fail(400, "malformed_json", "'api_key' is invalid JSON.");
+    return Fail("malformed_json", "'api_key' is invalid JSON.");
   }
   if (key.fault != JsonFault::kNone || key.wrong_type) {
-    return Fail(400, "invalid_batch", "'api_key' must be a string.");
+    return Fail("invalid_batch", "'api_key' must be a string.");
   }
   if (out_.body_write_key.empty()) out_.body_write_key = key.text;
 }
 
 void AmplitudeParser::ParseEvents(ondemand::value value) {
-  if (events_seen_) return Fail(400, "invalid_batch", "The key 'events' appears more than once.");
+  if (events_seen_) return Fail("invalid_batch", "The key 'events' appears more than once.");
   events_seen_ = true;
 
-  ondemand::json_type type;
-  if (value.type().get(type)) return Fail(400, "malformed_json", "'events' is invalid JSON.");
-  if (type != ondemand::json_type::array) {
-    if (detail::WalkValue(value, 1, limits_.max_depth) == JsonFault::kMalformed) {
-      return Fail(400, "malformed_json", "'events' is invalid JSON.");
-    }
-    return Fail(400, "invalid_batch", "'events' must be a JSON array of events.");
-  }
-
-  ondemand::array items;
-  if (value.get_array().get(items)) return Fail(400, "malformed_json", "'events' is invalid JSON.");
-  for (auto item_result : items) {
-    ondemand::value item;
-    if (std::move(item_result).get(item)) {
-      return Fail(400, "malformed_json", "'events' is invalid JSON.");
-    }
-    if (event_count_ == limits_.max_amplitude_batch_events) {
-      // 413, because Amplitude's SDKs split the batch and resend on 413.
-      return Fail(413, "too_many_events",
-                  "The request has more than " +
-                      std::to_string(limits_.max_amplitude_batch_events) +
-                      " events; split it into smaller requests.");
-    }
-    ParseEvent(item, event_count_++);
-    if (error_) return;
-  }
-}
-
-// Validates a body whose top level is not an object, so that invalid_batch
-// is returned only for valid JSON of the wrong shape.
-void AmplitudeParser::CheckWholeBody() {
-  if (detail::ValidateText(std::string_view(json_.data(), json_.size())) == JsonFault::kMalformed) {
-    Fail(400, "malformed_json", "The body is not valid JSON.");
-  }
+  constexpr std::string_view kInvalid = "'events' is invalid JSON.";
+  std::optional<ondemand::array> items =
+      ReadBatchArray(value, kInvalid, "'events' must be a JSON array of events.");
+  if (!items) return;
+  // 413, because Amplitude's SDKs split the batch and resend on 413.
+  const detail::BatchLimit limit{limits_.max_amplitude_batch_events, 413, "request"};
+  event_count_ = ForEachEvent(*items, kInvalid, limit, [this](ondemand::value item, size_t index) {
+    ParseEvent(item, index);
+  });
 }
 
 void AmplitudeParser::ParseEvent(ondemand::value item, size_t index) {
   const std::string_view start_token = item.raw_json_token();
   EventFields fields;
-  ondemand::json_type type;
-  ondemand::object object;
-  if (item.type().get(type)) {
-    return Fail(400, "malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  }
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(item, 1, limits_.max_depth), "event", fields);
-    Reject(fields, "invalid_event", "The event must be a JSON object.");
-  } else if (item.get_object().get(object)) {
-    return Fail(400, "malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  } else {
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (std::move(field_result).get(field)) {
-        return Fail(400, "malformed_json",
-                    "The event at index " + std::to_string(index) + " is invalid JSON.");
-      }
-      ParseEventField(field, fields);
-      if (error_) return;
-    }
-  }
-  if (error_) return;
+  const detail::EventRead read =
+      VisitEvent(item, index, kNotObject, fields.rejection,
+                 [&](ondemand::field& field) { ParseEventField(field, fields); });
+  if (read == detail::EventRead::kFailed) return;
 
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  CompleteEvent(fields, index, detail::TrimTrailingWhitespace(raw).size());
+  CompleteEvent(fields, index, RawTextSince(start_token).size());
 }
 
 void AmplitudeParser::ParseEventField(ondemand::field& field, EventFields& fields) {
   const StringRead key = detail::ReadKey(field);
-  if (key.fault == JsonFault::kMalformed) {
-    return Fail(400, "malformed_json", "A key is not a valid JSON string.");
-  }
-  if (key.fault == JsonFault::kBadEscape) {
-    Reject(fields, "invalid_unicode_escape",
-           "A key of the event contains an unpaired surrogate escape.");
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), "a value", fields);
-  }
+  if (!CheckEventKey(key, field.value(), fields.rejection)) return;
 
   const Field id = ClassifyField(key.text);
   if (id != Field::kOther) {
     const uint32_t bit = 1u << static_cast<unsigned>(id);
     if (fields.seen_fields & bit) {
-      Reject(fields, "duplicate_key", Quoted(key.text) + " appears more than once.");
-      return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+      return RejectDuplicate(key.text, Quoted(key.text) + " appears more than once.", field.value(),
+                             fields.rejection);
     }
     fields.seen_fields |= bit;
   }
@@ -328,7 +234,7 @@ void AmplitudeParser::ParseEventField(ondemand::field& field, EventFields& field
     case Field::kOther:
       // library, platform, os_name and the other device fields are kept
       // by neither uptake nor its aggregates, but must still be valid.
-      return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+      return CheckValue(field.value(), key.text, fields.rejection);
     default:
       return ParseIdField(id, key.text, field.value(), fields);
   }
@@ -340,9 +246,9 @@ void AmplitudeParser::ParseIdField(Field field, std::string_view name, ondemand:
   const bool is_name = field == Field::kEventType;
   const IdRead id = is_name ? detail::ReadName(value, limits_.max_depth)
                             : detail::ReadId(value, limits_.max_depth);
-  AbsorbFault(id.fault, name, fields);
+  AbsorbFault(id.fault, name, fields.rejection);
   if (id.wrong_type) {
-    Reject(fields, "invalid_event",
+    Reject(fields.rejection, "invalid_event",
            Quoted(name) + (is_name ? " must be a string." : " must be a string or a number."));
   }
 
@@ -367,32 +273,25 @@ void AmplitudeParser::ParseIdField(Field field, std::string_view name, ondemand:
 // before it can count as activity.
 void AmplitudeParser::ParseTime(ondemand::value value, EventFields& fields) {
   const detail::NumberRead number = detail::ReadNumber(value, limits_.max_depth);
-  AbsorbFault(number.fault, "time", fields);
+  AbsorbFault(number.fault, "time", fields.rejection);
   if (number.wrong_type) {
-    return Reject(fields, "invalid_timestamp",
+    return Reject(fields.rejection, "invalid_timestamp",
                   "'time' must be a number of milliseconds since the Unix epoch.");
   }
   if (!number.number) return;
 
   fields.time_ms = detail::EpochToMs(*number.number, /*scale=*/1);
   if (!fields.time_ms) {
-    Reject(fields, "invalid_timestamp", "'time' is not a date in milliseconds since the epoch.");
+    Reject(fields.rejection, "invalid_timestamp",
+           "'time' is not a date in milliseconds since the epoch.");
   }
 }
 
 void AmplitudeParser::ParseGroups(ondemand::value value, EventFields& fields) {
-  ondemand::json_type type;
-  if (value.type().get(type)) return Fail(400, "malformed_json", "'groups' is invalid JSON.");
   ondemand::object groups;
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), "groups", fields);
-    if (type != ondemand::json_type::null) {
-      Reject(fields, "invalid_event", "'groups' must be a JSON object.");
-    }
-    return;
-  }
+  if (!ExpectObject(value, "groups", /*null_allowed=*/true, fields.rejection)) return;
   if (value.get_object().get(groups)) {
-    return Fail(400, "malformed_json", "'groups' is invalid JSON.");
+    return Fail("malformed_json", "'groups' is invalid JSON.");
   }
 
   JsonFault worst = JsonFault::kNone;
@@ -400,7 +299,7 @@ void AmplitudeParser::ParseGroups(ondemand::value value, EventFields& fields) {
   for (auto field_result : groups) {
     ondemand::field field;
     if (std::move(field_result).get(field))
-      return Fail(400, "malformed_json", "'groups' is invalid JSON.");
+      return Fail("malformed_json", "'groups' is invalid JSON.");
     const StringRead key = detail::ReadKey(field);
     worst = detail::MergeFaults(worst, key.fault);
 
@@ -415,7 +314,7 @@ void AmplitudeParser::ParseGroups(ondemand::value value, EventFields& fields) {
     worst = detail::MergeFaults(worst, fault);
     if (worst == JsonFault::kMalformed) break;
   }
-  AbsorbFault(worst, "groups", fields);
+  AbsorbFault(worst, "groups", fields.rejection);
 }
 
 // Reads a group value. It is a string, a number, or an array of them whose
@@ -428,7 +327,7 @@ JsonFault AmplitudeParser::ReadGroupValue(ondemand::value value, EventFields& fi
   if (value.type().get(type)) return JsonFault::kMalformed;
   if (type != ondemand::json_type::array) {
     const IdRead id = detail::ReadId(value, limits_.max_depth);
-    if (id.wrong_type) Reject(fields, "invalid_event", message);
+    if (id.wrong_type) Reject(fields.rejection, "invalid_event", message);
     fields.group_id = id.text;
     return id.fault;
   }
@@ -444,7 +343,7 @@ JsonFault AmplitudeParser::ReadGroupValue(ondemand::value value, EventFields& fi
       worst = detail::MergeFaults(worst, detail::WalkValue(element, 3, limits_.max_depth));
     } else {
       const IdRead id = detail::ReadId(element, limits_.max_depth);
-      if (id.wrong_type) Reject(fields, "invalid_event", message);
+      if (id.wrong_type) Reject(fields.rejection, "invalid_event", message);
       fields.group_id = id.text;
       worst = detail::MergeFaults(worst, id.fault);
       first = false;
@@ -457,16 +356,7 @@ JsonFault AmplitudeParser::ReadGroupValue(ondemand::value value, EventFields& fi
 void AmplitudeParser::ParseRawObject(std::string_view name, ondemand::value value,
                                      std::optional<std::string_view>& target, EventFields& fields) {
   const std::string_view start_token = value.raw_json_token();
-  ondemand::json_type type;
-  if (value.type().get(type))
-    return Fail(400, "malformed_json", Quoted(name) + " is invalid JSON.");
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
-    if (type != ondemand::json_type::null) {
-      Reject(fields, "invalid_event", Quoted(name) + " must be a JSON object.");
-    }
-    return;
-  }
+  if (!ExpectObject(value, name, /*null_allowed=*/true, fields.rejection)) return;
 
   JsonFault fault = JsonFault::kNone;
   ondemand::object object;
@@ -477,11 +367,10 @@ void AmplitudeParser::ParseRawObject(std::string_view name, ondemand::value valu
   } else {
     fault = WalkGroupProperties(object, /*depth=*/2, fields);
   }
-  AbsorbFault(fault, name, fields);
-  if (error_) return;
+  AbsorbFault(fault, name, fields.rejection);
+  if (failed()) return;
 
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  target = detail::TrimTrailingWhitespace(raw);
+  target = RawTextSince(start_token);
 }
 
 // Visits group properties whose values are at nesting level `depth`, and
@@ -489,13 +378,7 @@ void AmplitudeParser::ParseRawObject(std::string_view name, ondemand::value valu
 // level or inside the $set operation. The first one found wins.
 JsonFault AmplitudeParser::WalkGroupProperties(ondemand::object object, int depth,
                                                EventFields& fields) {
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : object) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-    ondemand::value value = field.value();
+  return detail::WalkFields(object, [&](const StringRead& key, ondemand::value value) {
     ondemand::json_type type;
     if (value.type().get(type)) return JsonFault::kMalformed;
 
@@ -516,24 +399,13 @@ JsonFault AmplitudeParser::WalkGroupProperties(ondemand::object object, int dept
     } else {
       fault = detail::WalkValue(value, depth, limits_.max_depth);
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    return fault;
+  });
 }
 
 void AmplitudeParser::CompleteEvent(EventFields& fields, size_t index, size_t event_bytes) {
-  std::optional<EventRejection> rejection;
-  if (event_bytes > limits_.max_event_bytes) {
-    rejection = EventRejection{0, "event_too_large",
-                               "The event is " + std::to_string(event_bytes) +
-                                   " bytes, over the limit of " +
-                                   std::to_string(limits_.max_event_bytes) + " bytes."};
-  } else if (fields.rejection) {
-    rejection = std::move(fields.rejection);
-  } else {
-    rejection = CheckRequiredFields(fields);
-  }
+  std::optional<EventRejection> rejection = FirstRejection(index, event_bytes, fields.rejection);
+  if (!rejection) rejection = CheckRequiredFields(fields);
 
   Event event;
   if (!rejection) {
@@ -542,13 +414,7 @@ void AmplitudeParser::CompleteEvent(EventFields& fields, size_t index, size_t ev
       rejection = detail::SetEventTime(*fields.time_ms, "time", limits_, event);
     }
   }
-  if (rejection) {
-    rejection->index = index;
-    out_.rejected.push_back(std::move(*rejection));
-    return;
-  }
-  out_.events.push_back(std::move(event));
-  out_.indices.push_back(index);
+  AppendEvent(index, std::move(rejection), std::move(event), out_);
 }
 
 std::optional<EventRejection> AmplitudeParser::CheckRequiredFields(
@@ -593,27 +459,6 @@ Event AmplitudeParser::BuildEvent(const EventFields& fields) const {
   }
   event.properties = properties ? std::string(*properties) : std::string("{}");
   return event;
-}
-
-void AmplitudeParser::AbsorbFault(JsonFault fault, std::string_view name, EventFields& fields) {
-  if (fault == JsonFault::kNone) return;
-  if (fault == JsonFault::kMalformed) {
-    return Fail(400, "malformed_json", "The value of " + Quoted(name) + " is invalid JSON.");
-  }
-  if (!fields.rejection) fields.rejection = detail::FaultRejection(fault, name, limits_.max_depth);
-}
-
-void AmplitudeParser::Reject(EventFields& fields, const char* code, std::string message) const {
-  // The first problem found is the one reported.
-  if (!fields.rejection) fields.rejection = EventRejection{0, code, std::move(message)};
-}
-
-void AmplitudeParser::Fail(int status, std::string code, std::string message) {
-  if (!error_) error_ = RequestError{status, std::move(code), std::move(message)};
-}
-
-const char* AmplitudeParser::CurrentPosition() {
-  return detail::CurrentPosition(*document_, json_.data() + json_.size());
 }
 
 // Writes Amplitude's map from a field name to the indices of the events
@@ -686,13 +531,9 @@ bool IsAmplitudeBody(const std::string& body) {
 ParsedRequest ParseAmplitude(const std::string& body, int64_t received_ms,
                              const IngestLimits& limits, const AmplitudeOptions& options) {
   if (body.size() > limits.max_amplitude_request_bytes) {
-    ParsedRequest out;
-    out.error =
-        RequestError{413, "request_too_large",
-                     "The body is " + std::to_string(body.size()) + " bytes, over the limit of " +
-                         std::to_string(limits.max_amplitude_request_bytes) +
-                         " bytes; split it into smaller requests."};
-    return out;
+    // 413, because Amplitude's SDKs split the batch and resend on 413.
+    return detail::RequestTooLarge(body.size(), limits.max_amplitude_request_bytes, 413,
+                                   "; split it into smaller requests");
   }
   return AmplitudeParser(detail::PadJson(body), received_ms, limits, options).Parse();
 }

@@ -8,6 +8,7 @@
 #include "proto/detail/common_fields.h"
 #include "proto/detail/json_values.h"
 #include "proto/detail/message_id.h"
+#include "proto/detail/request_parser.h"
 #include "proto/detail/strict_json.h"
 #include "proto/json_writer.h"
 
@@ -66,22 +67,26 @@ bool IsNdjsonType(std::string_view content_type) {
   return rest.empty() || rest[0] == ';' || rest[0] == ' ';
 }
 
-class MixpanelParser {
+// Mixpanel's /import limit, which both body formats share.
+detail::BatchLimit BatchLimitOf(const IngestLimits& limits) {
+  return detail::BatchLimit{limits.max_batch_events, 400, "request"};
+}
+
+constexpr detail::NotObjectWording kNotObject = {"event", "The event must be a JSON object."};
+
+class MixpanelParser : public detail::RequestParser {
  public:
   MixpanelParser(int64_t received_ms, const IngestLimits& limits, const MixpanelOptions& options)
-      : received_ms_(received_ms), limits_(limits), options_(options) {}
+      : RequestParser(received_ms, limits), options_(options) {}
 
   ParsedRequest ParseArray(const std::string& body);
   ParsedRequest ParseNdjson(const std::string& body);
 
  private:
   // Documents.
-  bool Iterate(simdjson::padded_string_view json, ondemand::document& document,
-               std::string_view source_name);
   void ParseArrayDocument(ondemand::document& document);
   void ParseLine(simdjson::padded_string_view line, size_t index);
   bool CountEvent();
-  ParsedRequest Finish();
 
   // One event object.
   void ParseEvent(ondemand::value item, size_t index, std::string_view raw_line);
@@ -94,76 +99,38 @@ class MixpanelParser {
   void CompleteEvent(EventFields& fields, size_t index, size_t event_bytes);
   std::optional<EventRejection> CheckRequiredFields(const EventFields& fields) const;
 
-  void AbsorbFault(JsonFault fault, std::string_view name, EventFields& fields);
-  void Reject(EventFields& fields, const char* code, std::string message) const;
-  void Fail(std::string code, std::string message);
-  const char* CurrentPosition();
-
-  const int64_t received_ms_;
-  const IngestLimits& limits_;
   const MixpanelOptions& options_;
 
-  // The document being read and the end of its text, which change with
-  // each NDJSON line.
-  ondemand::document* document_ = nullptr;
-  const char* json_end_ = nullptr;
-
-  std::optional<RequestError> error_;
   size_t event_count_ = 0;
   ParsedRequest out_;
 };
 
-bool MixpanelParser::Iterate(simdjson::padded_string_view json, ondemand::document& document,
-                             std::string_view source_name) {
-  thread_local ondemand::parser parser;
-  const simdjson::error_code error = parser.iterate(json).get(document);
-  if (error == simdjson::UTF8_ERROR) {
-    Fail("invalid_utf8",
-         std::string(source_name) + " is not valid UTF-8; send UTF-8 encoded JSON.");
-  } else if (error == simdjson::EMPTY) {
-    Fail("empty_batch", "The body is empty; send at least one event.");
-  } else if (error) {
-    Fail("malformed_json",
-         std::string(source_name) + " is not valid JSON: " + simdjson::error_message(error) + ".");
-  }
-  document_ = &document;
-  json_end_ = json.data() + json.size();
-  return !error_;
-}
-
 ParsedRequest MixpanelParser::ParseArray(const std::string& body) {
   ondemand::document document;
-  if (Iterate(detail::PadJson(body), document, "The body")) ParseArrayDocument(document);
-  if (!error_ && event_count_ == 0) {
+  if (StartDocument(detail::PadJson(body), document, "The body")) ParseArrayDocument(document);
+  if (!failed() && event_count_ == 0) {
     Fail("empty_batch", "The body has no events; send a non-empty JSON array.");
   }
-  return Finish();
+  return Finish(std::move(out_));
 }
 
 void MixpanelParser::ParseArrayDocument(ondemand::document& document) {
   ondemand::array items;
-  if (document.get_array().get(items)) return Fail("malformed_json", "The body is not valid JSON.");
-  for (auto item_result : items) {
-    ondemand::value item;
-    if (std::move(item_result).get(item)) {
-      return Fail("malformed_json", "The body is not valid JSON.");
-    }
-    if (!CountEvent()) return;
-    ParseEvent(item, event_count_ - 1, /*raw_line=*/{});
-    if (error_) return;
-  }
+  if (document.get_array().get(items))
+    return Fail("malformed_json", std::string(detail::kInvalidBody));
+  event_count_ = ForEachEvent(
+      items, detail::kInvalidBody, BatchLimitOf(limits_),
+      [this](ondemand::value item, size_t index) { ParseEvent(item, index, /*raw_line=*/{}); });
+  if (failed()) return;
 
-  const char* position = nullptr;
-  if (!document.current_location().get(position)) {
-    Fail("malformed_json", "The body has content after the JSON array; send one array.");
-  }
+  CheckTrailingContent(document, "The body has content after the JSON array; send one array.");
 }
 
 ParsedRequest MixpanelParser::ParseNdjson(const std::string& body) {
   thread_local std::string line_buffer;
   const std::string_view text = body;
   size_t start = 0;
-  while (start < text.size() && !error_) {
+  while (start < text.size() && !failed()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     const std::string_view line = text.substr(start, end - start);
@@ -178,25 +145,24 @@ ParsedRequest MixpanelParser::ParseNdjson(const std::string& body) {
                                            line_buffer.capacity()),
               event_count_ - 1);
   }
-  if (!error_ && event_count_ == 0) {
+  if (!failed() && event_count_ == 0) {
     Fail("empty_batch", "The body has no events; send one JSON event per line.");
   }
-  return Finish();
+  return Finish(std::move(out_));
 }
 
 void MixpanelParser::ParseLine(simdjson::padded_string_view line, size_t index) {
   const std::string line_name = "Line " + std::to_string(index + 1) + " of the body";
   ondemand::document document;
-  if (!Iterate(line, document, line_name)) return;
+  if (!StartDocument(line, document, line_name)) return;
 
   ondemand::json_type type;
   ondemand::value item;
   if (document.type().get(type)) return Fail("malformed_json", line_name + " is not valid JSON.");
   if (type != ondemand::json_type::object) {
     // A scalar document cannot be read as a value, so it is checked as text.
-    if (detail::ValidateText(line) == JsonFault::kMalformed) {
-      return Fail("malformed_json", line_name + " is not valid JSON.");
-    }
+    ValidateAsText(line, line_name + " is not valid JSON.");
+    if (failed()) return;
     out_.rejected.push_back(
         EventRejection{index, "invalid_event", "The event must be a JSON object."});
     return;
@@ -204,105 +170,63 @@ void MixpanelParser::ParseLine(simdjson::padded_string_view line, size_t index) 
   if (document.get_value().get(item))
     return Fail("malformed_json", line_name + " is not valid JSON.");
   ParseEvent(item, index, line);
-  if (error_) return;
+  if (failed()) return;
 
-  const char* position = nullptr;
-  if (!document.current_location().get(position)) {
-    Fail("malformed_json", line_name + " has content after the event; send one event per line.");
-  }
+  CheckTrailingContent(document,
+                       line_name + " has content after the event; send one event per line.");
 }
 
 bool MixpanelParser::CountEvent() {
-  if (event_count_ == limits_.max_batch_events) {
-    Fail("too_many_events", "The request has more than " +
-                                std::to_string(limits_.max_batch_events) +
-                                " events; split it into smaller requests.");
+  const detail::BatchLimit limit = BatchLimitOf(limits_);
+  if (event_count_ == limit.max_events) {
+    FailTooManyEvents(limit);
     return false;
   }
   ++event_count_;
   return true;
 }
 
-ParsedRequest MixpanelParser::Finish() {
-  if (!error_) return std::move(out_);
-  ParsedRequest failed;
-  failed.error = std::move(error_);
-  return failed;
-}
-
 // `raw_line` is the whole NDJSON line, or empty for an array item.
 void MixpanelParser::ParseEvent(ondemand::value item, size_t index, std::string_view raw_line) {
   const std::string_view start_token = item.raw_json_token();
   EventFields fields;
-  ondemand::json_type type;
-  ondemand::object object;
-  const std::string invalid = "The event at index " + std::to_string(index) + " is invalid JSON.";
-  if (item.type().get(type)) return Fail("malformed_json", invalid);
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(item, 1, limits_.max_depth), "event", fields);
-    Reject(fields, "invalid_event", "The event must be a JSON object.");
-  } else if (item.get_object().get(object)) {
-    return Fail("malformed_json", invalid);
-  } else {
-    for (auto field_result : object) {
-      ondemand::field field;
-      if (std::move(field_result).get(field)) return Fail("malformed_json", invalid);
-      ParseEventField(field, fields);
-      if (error_) return;
-    }
-  }
-  if (error_) return;
+  const detail::EventRead read =
+      VisitEvent(item, index, kNotObject, fields.rejection,
+                 [&](ondemand::field& field) { ParseEventField(field, fields); });
+  if (read == detail::EventRead::kFailed) return;
 
-  std::string_view raw = raw_line;
-  if (raw.empty())
-    raw = std::string_view(start_token.data(), CurrentPosition() - start_token.data());
-  CompleteEvent(fields, index, detail::TrimTrailingWhitespace(raw).size());
+  const std::string_view raw =
+      raw_line.empty() ? RawTextSince(start_token) : detail::TrimTrailingWhitespace(raw_line);
+  CompleteEvent(fields, index, raw.size());
 }
 
 void MixpanelParser::ParseEventField(ondemand::field& field, EventFields& fields) {
   const StringRead key = detail::ReadKey(field);
-  if (key.fault == JsonFault::kMalformed) {
-    return Fail("malformed_json", "A key is not a valid JSON string.");
-  }
-  if (key.fault == JsonFault::kBadEscape) {
-    Reject(fields, "invalid_unicode_escape",
-           "A key of the event contains an unpaired surrogate escape.");
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), "a value", fields);
-  }
+  if (!CheckEventKey(key, field.value(), fields.rejection)) return;
 
   // A repeated event or properties key rejects the event, because the two
   // values may disagree.
   bool* seen = key.text == "event"        ? &fields.event_seen
                : key.text == "properties" ? &fields.properties_seen
                                           : nullptr;
-  if (seen == nullptr) {
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
-  }
+  if (seen == nullptr) return CheckValue(field.value(), key.text, fields.rejection);
   if (*seen) {
-    Reject(fields, "duplicate_key", Quoted(key.text) + " appears more than once.");
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+    return RejectDuplicate(key.text, Quoted(key.text) + " appears more than once.", field.value(),
+                           fields.rejection);
   }
   *seen = true;
   if (seen == &fields.properties_seen) return ParseProperties(field.value(), fields);
 
   const IdRead name = detail::ReadName(field.value(), limits_.max_depth);
-  AbsorbFault(name.fault, "event", fields);
-  if (name.wrong_type) Reject(fields, "invalid_event", "'event' must be a string.");
+  AbsorbFault(name.fault, "event", fields.rejection);
+  if (name.wrong_type) Reject(fields.rejection, "invalid_event", "'event' must be a string.");
   fields.name = name.text;
 }
 
 void MixpanelParser::ParseProperties(ondemand::value value, EventFields& fields) {
   const std::string_view start_token = value.raw_json_token();
-  ondemand::json_type type;
   ondemand::object object;
-  if (value.type().get(type)) return Fail("malformed_json", "'properties' is invalid JSON.");
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), "properties", fields);
-    if (type != ondemand::json_type::null) {
-      Reject(fields, "invalid_event", "'properties' must be a JSON object.");
-    }
-    return;
-  }
+  if (!ExpectObject(value, "properties", /*null_allowed=*/true, fields.rejection)) return;
   if (value.get_object().get(object))
     return Fail("malformed_json", "'properties' is invalid JSON.");
 
@@ -314,11 +238,10 @@ void MixpanelParser::ParseProperties(ondemand::value value, EventFields& fields)
     worst = detail::MergeFaults(worst, ParseProperty(field, fields));
     if (worst == JsonFault::kMalformed) break;
   }
-  AbsorbFault(worst, "properties", fields);
-  if (error_) return;
+  AbsorbFault(worst, "properties", fields.rejection);
+  if (failed()) return;
 
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  fields.properties = detail::TrimTrailingWhitespace(raw);
+  fields.properties = RawTextSince(start_token);
 }
 
 // Reads one property. Inside properties the first occurrence of a key wins.
@@ -359,7 +282,7 @@ JsonFault MixpanelParser::ReadIdProperty(ondemand::value value, std::string_view
   seen = true;
   const IdRead id = detail::ReadId(value, limits_.max_depth);
   if (id.wrong_type) {
-    Reject(fields, "invalid_event", Quoted(name) + " must be a string or a number.");
+    Reject(fields.rejection, "invalid_event", Quoted(name) + " must be a string or a number.");
   }
   target = id.text;
   return id.fault;
@@ -369,7 +292,7 @@ JsonFault MixpanelParser::ReadTime(ondemand::value value, EventFields& fields) {
   fields.time_seen = true;
   const detail::NumberRead number = detail::ReadNumber(value, limits_.max_depth);
   if (number.wrong_type) {
-    Reject(fields, "invalid_timestamp",
+    Reject(fields.rejection, "invalid_timestamp",
            "'properties.time' must be a number of seconds or milliseconds since the epoch.");
     return number.fault;
   }
@@ -378,7 +301,8 @@ JsonFault MixpanelParser::ReadTime(ondemand::value value, EventFields& fields) {
   const int scale = *number.number > kMillisecondsThreshold ? 1 : 1000;
   fields.time_ms = detail::EpochToMs(*number.number, scale);
   if (!fields.time_ms) {
-    Reject(fields, "invalid_timestamp", "'properties.time' is not a date since the epoch.");
+    Reject(fields.rejection, "invalid_timestamp",
+           "'properties.time' is not a date since the epoch.");
   }
   return number.fault;
 }
@@ -386,17 +310,8 @@ JsonFault MixpanelParser::ReadTime(ondemand::value value, EventFields& fields) {
 void MixpanelParser::CompleteEvent(EventFields& fields, size_t index, size_t event_bytes) {
   if (out_.body_write_key.empty()) out_.body_write_key = fields.token;
 
-  std::optional<EventRejection> rejection;
-  if (event_bytes > limits_.max_event_bytes) {
-    rejection = EventRejection{0, "event_too_large",
-                               "The event is " + std::to_string(event_bytes) +
-                                   " bytes, over the limit of " +
-                                   std::to_string(limits_.max_event_bytes) + " bytes."};
-  } else if (fields.rejection) {
-    rejection = std::move(fields.rejection);
-  } else {
-    rejection = CheckRequiredFields(fields);
-  }
+  std::optional<EventRejection> rejection = FirstRejection(index, event_bytes, fields.rejection);
+  if (!rejection) rejection = CheckRequiredFields(fields);
 
   Event event;
   if (!rejection) {
@@ -411,13 +326,7 @@ void MixpanelParser::CompleteEvent(EventFields& fields, size_t index, size_t eve
     event.received_ms = received_ms_;
     rejection = detail::SetEventTime(*fields.time_ms, "properties.time", limits_, event);
   }
-  if (rejection) {
-    rejection->index = index;
-    out_.rejected.push_back(std::move(*rejection));
-    return;
-  }
-  out_.events.push_back(std::move(event));
-  out_.indices.push_back(index);
+  AppendEvent(index, std::move(rejection), std::move(event), out_);
 }
 
 std::optional<EventRejection> MixpanelParser::CheckRequiredFields(const EventFields& fields) const {
@@ -437,39 +346,13 @@ std::optional<EventRejection> MixpanelParser::CheckRequiredFields(const EventFie
   return std::nullopt;
 }
 
-void MixpanelParser::AbsorbFault(JsonFault fault, std::string_view name, EventFields& fields) {
-  if (fault == JsonFault::kNone) return;
-  if (fault == JsonFault::kMalformed) {
-    return Fail("malformed_json", "The value of " + Quoted(name) + " is invalid JSON.");
-  }
-  if (!fields.rejection) fields.rejection = detail::FaultRejection(fault, name, limits_.max_depth);
-}
-
-void MixpanelParser::Reject(EventFields& fields, const char* code, std::string message) const {
-  // The first problem found is the one reported.
-  if (!fields.rejection) fields.rejection = EventRejection{0, code, std::move(message)};
-}
-
-void MixpanelParser::Fail(std::string code, std::string message) {
-  if (!error_) error_ = RequestError{400, std::move(code), std::move(message)};
-}
-
-const char* MixpanelParser::CurrentPosition() {
-  return detail::CurrentPosition(*document_, json_end_);
-}
-
 }  // namespace
 
 ParsedRequest ParseMixpanel(const std::string& body, std::string_view content_type,
                             int64_t received_ms, const IngestLimits& limits,
                             const MixpanelOptions& options) {
   if (body.size() > limits.max_request_bytes) {
-    ParsedRequest out;
-    out.error =
-        RequestError{400, "request_too_large",
-                     "The body is " + std::to_string(body.size()) + " bytes, over the limit of " +
-                         std::to_string(limits.max_request_bytes) + " bytes."};
-    return out;
+    return detail::RequestTooLarge(body.size(), limits.max_request_bytes, 400, "");
   }
   MixpanelParser parser(received_ms, limits, options);
   if (IsNdjsonType(content_type) || !StartsWithArray(body)) return parser.ParseNdjson(body);

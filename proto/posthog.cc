@@ -11,17 +11,17 @@
 #include <utility>
 #include <vector>
 
-#include "proto/detail/event_time.h"
 #include "proto/detail/json_values.h"
 #include "proto/detail/message_id.h"
+#include "proto/detail/request_parser.h"
 #include "proto/detail/strict_json.h"
-#include "proto/time.h"
 
 namespace uptake {
 
 namespace {
 
 namespace ondemand = simdjson::ondemand;
+using detail::Draft;
 using detail::IdRead;
 using detail::JsonFault;
 using detail::Quoted;
@@ -60,10 +60,7 @@ Key ClassifyKey(std::string_view key) {
       {"token", Key::kToken},
       {"batch", Key::kBatch},
   };
-  for (const auto& [name, value] : kKeys) {
-    if (key == name) return value;
-  }
-  return Key::kOther;
+  return detail::FindByName(kKeys, key, Key::kOther);
 }
 
 // Keys of `properties` that the parser reads. Elsewhere in properties the
@@ -97,10 +94,7 @@ PropertyKey ClassifyPropertyKey(std::string_view key) {
       {"$anon_distinct_id", PropertyKey::kAnonDistinctId},
       {"$screen_name", PropertyKey::kScreenName},
   };
-  for (const auto& [name, value] : kKeys) {
-    if (key == name) return value;
-  }
-  return PropertyKey::kOther;
+  return detail::FindByName(kKeys, key, PropertyKey::kOther);
 }
 
 // Values read from `properties`. Views point into the body or the parser's
@@ -139,30 +133,22 @@ struct ItemFields {
   size_t field_count = 0;
 };
 
-// A parsed event waiting for the top-level sent_at, which may follow the
-// batch array in the body.
-struct Draft {
-  size_t index = 0;
-  std::optional<EventRejection> rejection;
-  Event event;
-  std::optional<int64_t> timestamp;
-  std::optional<int64_t> sent_at;
-  std::optional<int64_t> offset_ms;
-};
+constexpr detail::NotObjectWording kNotObject = {"the event", "The event is not a JSON object."};
 
-RequestError MakeRequestError(int status, std::string code, std::string message) {
-  return RequestError{status, std::move(code), std::move(message)};
-}
+constexpr detail::DraftMessages kDraftMessages = {
+    "The top-level 'sent_at' is not an ISO 8601 date-time string.",
+    "The event time",
+};
 
 bool IsContainer(ondemand::json_type type) {
   return type == ondemand::json_type::object || type == ondemand::json_type::array;
 }
 
-class PostHogParser {
+class PostHogParser : public detail::RequestParser {
  public:
   PostHogParser(int64_t received_ms, const IngestLimits& limits, const PostHogOptions& options,
                 simdjson::padded_string_view json)
-      : received_ms_(received_ms), limits_(limits), options_(options), json_(json) {}
+      : RequestParser(received_ms, limits), options_(options), json_(json) {}
 
   ParsedRequest Parse();
 
@@ -174,9 +160,6 @@ class PostHogParser {
   void ParseTopLevelKey(Key key, std::string_view name, ondemand::value value);
   void ParseBatchArray(ondemand::value value, std::string_view name);
   void ParseEvents(ondemand::array events);
-  void CheckTrailingContent(ondemand::document& document);
-  ParsedRequest Finish();
-  void FinishDraft(Draft& draft, ParsedRequest& out);
 
   // One event object.
   void ParseItem(ondemand::value item, size_t index);
@@ -198,43 +181,30 @@ class PostHogParser {
   // Values.
   IdRead ReadNestedId(ondemand::value value, int depth);
   void ReadOffset(ondemand::value value, ItemFields& fields);
-  void AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields);
-  void Reject(ItemFields& fields, const char* code, std::string message) const;
-  void Fail(std::string code, std::string message);
-  const char* CurrentPosition();
 
-  const int64_t received_ms_;
-  const IngestLimits& limits_;
   const PostHogOptions& options_;
   const simdjson::padded_string_view json_;
-  ondemand::document* document_ = nullptr;
 
-  std::optional<RequestError> error_;
   std::string_view api_key_;  // top-level api_key
   std::string_view token_;    // top-level token
   std::string_view first_event_key_;
   bool batch_seen_ = false;
   std::vector<Draft> drafts_;
-  std::optional<int64_t> batch_sent_at_;
-  bool batch_sent_at_invalid_ = false;
+  detail::BatchSentAt batch_sent_at_;
 };
 
 ParsedRequest PostHogParser::Parse() {
-  thread_local ondemand::parser parser;
   ondemand::document document;
-  const simdjson::error_code error = parser.iterate(json_).get(document);
-  if (error == simdjson::UTF8_ERROR) {
-    Fail("invalid_utf8", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
-  } else if (error == simdjson::EMPTY) {
-    Fail("empty_batch", "The body is empty; send at least one event.");
-  } else if (error) {
-    Fail("malformed_json",
-         std::string("The body is not valid JSON: ") + simdjson::error_message(error) + ".");
-  } else {
-    document_ = &document;
-    ParseDocument(document);
+  if (StartDocument(json_, document, "The body")) ParseDocument(document);
+
+  ParsedRequest out;
+  if (!failed()) {
+    std::string_view key = api_key_.empty() ? token_ : api_key_;
+    if (key.empty()) key = first_event_key_;
+    out.body_write_key = key;
+    FinishDrafts(drafts_, batch_sent_at_, kDraftMessages, out);
   }
-  return Finish();
+  return Finish(std::move(out));
 }
 
 void PostHogParser::ParseDocument(ondemand::document& document) {
@@ -243,10 +213,7 @@ void PostHogParser::ParseDocument(ondemand::document& document) {
   if (!IsContainer(type)) {
     // On-Demand cannot visit a scalar document as a value, so it is
     // validated as text.
-    const std::string_view text(json_.data(), json_.size());
-    if (detail::ValidateText(text) == JsonFault::kMalformed) {
-      return Fail("malformed_json", "The body is not valid JSON.");
-    }
+    ValidateAsText(std::string_view(json_.data(), json_.size()), std::string(detail::kInvalidBody));
     return Fail("invalid_batch", "The body must be a JSON object or an array of events.");
   }
 
@@ -257,12 +224,12 @@ void PostHogParser::ParseDocument(ondemand::document& document) {
   } else {
     ParseBatchArray(root, "the body");
   }
-  if (error_) return;
+  if (failed()) return;
 
   if (drafts_.empty()) {
     return Fail("empty_batch", "The body has no events; send an event or a non-empty 'batch'.");
   }
-  CheckTrailingContent(document);
+  CheckTrailingContent(document, "The body has content after the JSON value; send one JSON value.");
 }
 
 // The root is either {"batch":[...]} with top-level keys, or a single
@@ -275,24 +242,17 @@ void PostHogParser::ParseRootObject(ondemand::value root_value) {
     return Fail("malformed_json", "The body is not valid JSON.");
 
   ItemFields root;
-  for (auto field_result : object) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) {
-      return Fail("malformed_json", "The body is not valid JSON.");
-    }
-    ParseRootField(field, root);
-    if (error_) return;
-  }
+  ForEachField(object, detail::kInvalidBody,
+               [&](ondemand::field& field) { ParseRootField(field, root); });
+  if (failed()) return;
 
   if (batch_seen_) {
-    batch_sent_at_ = root.sent_at;
-    batch_sent_at_invalid_ = root.sent_at_invalid;
+    batch_sent_at_ = {root.sent_at, root.sent_at_invalid};
     return;
   }
   if (root.field_count == 0) return;  // no events: empty_batch
   NoteEventKey(root);
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  drafts_.push_back(CompleteItem(root, 0, detail::TrimTrailingWhitespace(raw).size()));
+  drafts_.push_back(CompleteItem(root, 0, RawTextSince(start_token).size()));
 }
 
 void PostHogParser::ParseRootField(ondemand::field& field, ItemFields& root) {
@@ -328,78 +288,32 @@ void PostHogParser::ParseBatchArray(ondemand::value value, std::string_view name
   if (batch_seen_) return Fail("invalid_batch", "The key 'batch' appears more than once.");
   batch_seen_ = true;
 
-  ondemand::json_type type;
-  if (value.type().get(type))
-    return Fail("malformed_json", std::string(name) + " is invalid JSON.");
-  if (type != ondemand::json_type::array) {
-    if (detail::WalkValue(value, 1, limits_.max_depth) == JsonFault::kMalformed) {
-      return Fail("malformed_json", std::string(name) + " is invalid JSON.");
-    }
-    return Fail("invalid_batch", "'batch' must be a JSON array of events.");
-  }
-  ondemand::array events;
-  if (value.get_array().get(events)) {
-    return Fail("malformed_json", std::string(name) + " is invalid JSON.");
-  }
-  ParseEvents(events);
+  const std::string invalid = std::string(name) + " is invalid JSON.";
+  std::optional<ondemand::array> events =
+      ReadBatchArray(value, invalid, "'batch' must be a JSON array of events.");
+  if (events) ParseEvents(*events);
 }
 
 void PostHogParser::ParseEvents(ondemand::array events) {
-  size_t index = 0;
-  for (auto item_result : events) {
-    ondemand::value item;
-    if (std::move(item_result).get(item))
-      return Fail("malformed_json", "The batch is invalid JSON.");
-    if (index == limits_.max_batch_events) {
-      // posthog-node halves its batch on 413, and so recovers.
-      error_ =
-          MakeRequestError(413, "too_many_events",
-                           "The batch has more than " + std::to_string(limits_.max_batch_events) +
-                               " events; split it into smaller batches.");
-      return;
-    }
-    ParseItem(item, index++);
-    if (error_) return;
-  }
+  // 413, because posthog-node halves its batch on 413, and so recovers.
+  const detail::BatchLimit limit{limits_.max_batch_events, 413, "batch"};
+  ForEachEvent(events, "The batch is invalid JSON.", limit,
+               [this](ondemand::value item, size_t index) { ParseItem(item, index); });
 }
 
 void PostHogParser::ParseItem(ondemand::value item, size_t index) {
   ItemFields fields;
   const std::string_view start_token = item.raw_json_token();
-  ondemand::json_type type;
-  ondemand::object object;
-  if (item.type().get(type)) {
-    return Fail("malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  }
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(item, 1, limits_.max_depth), "the event", fields);
-    if (error_) return;
-    Reject(fields, "invalid_event", "The event is not a JSON object.");
-    Draft draft;
-    draft.index = index;
-    draft.rejection = std::move(fields.rejection);
-    draft.rejection->index = index;
-    drafts_.push_back(std::move(draft));
+  const detail::EventRead read = VisitEvent(
+      item, index, kNotObject, fields.rejection,
+      [&](ondemand::field& field) { ParseItemField(field, detail::ReadKey(field), fields); });
+  if (read == detail::EventRead::kFailed) return;
+  if (read == detail::EventRead::kNotObject) {
+    drafts_.push_back(detail::RejectedDraft(index, std::move(fields.rejection)));
     return;
   }
-  if (item.get_object().get(object)) {
-    return Fail("malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  }
-
-  for (auto field_result : object) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) {
-      return Fail("malformed_json",
-                  "The event at index " + std::to_string(index) + " is invalid JSON.");
-    }
-    ParseItemField(field, detail::ReadKey(field), fields);
-    if (error_) return;
-  }
   NoteEventKey(fields);
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  drafts_.push_back(CompleteItem(fields, index, detail::TrimTrailingWhitespace(raw).size()));
+  drafts_.push_back(CompleteItem(fields, index, RawTextSince(start_token).size()));
 }
 
 // `key` is the field's key, already read, because On-Demand reads a key
@@ -407,21 +321,14 @@ void PostHogParser::ParseItem(ondemand::value item, size_t index) {
 void PostHogParser::ParseItemField(ondemand::field& field, const StringRead& key,
                                    ItemFields& fields) {
   ++fields.field_count;
-  if (key.fault == JsonFault::kMalformed) {
-    return Fail("malformed_json", "A key is not a valid JSON string.");
-  }
-  if (key.fault == JsonFault::kBadEscape) {
-    Reject(fields, "invalid_unicode_escape",
-           "A key of the event contains an unpaired surrogate escape.");
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), "a value", fields);
-  }
+  if (!CheckEventKey(key, field.value(), fields.rejection)) return;
 
   const Key key_id = ClassifyKey(key.text);
   if (key_id <= Key::kLastEnvelopeKey) {
     const uint32_t bit = 1u << static_cast<unsigned>(key_id);
     if (fields.seen_keys & bit) {
-      Reject(fields, "duplicate_key", "The key " + Quoted(key.text) + " appears more than once.");
-      return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+      return RejectDuplicate(key.text, "The key " + Quoted(key.text) + " appears more than once.",
+                             field.value(), fields.rejection);
     }
     fields.seen_keys |= bit;
   }
@@ -439,10 +346,11 @@ void PostHogParser::ParseEnvelopeField(Key key, std::string_view name, ondemand:
     case Key::kTimestamp:
     case Key::kSentAt: {
       const detail::TimeRead time = detail::ReadTime(value, limits_.max_depth);
-      AbsorbFault(time.fault, name, fields);
+      AbsorbFault(time.fault, name, fields.rejection);
       if (time.invalid && key == Key::kSentAt) fields.sent_at_invalid = true;
       if (time.invalid) {
-        Reject(fields, "invalid_timestamp", Quoted(name) + " is not an ISO 8601 date-time string.");
+        Reject(fields.rejection, "invalid_timestamp",
+               Quoted(name) + " is not an ISO 8601 date-time string.");
       }
       (key == Key::kTimestamp ? fields.timestamp : fields.sent_at) = time.ms;
       return;
@@ -453,23 +361,23 @@ void PostHogParser::ParseEnvelopeField(Key key, std::string_view name, ondemand:
     case Key::kApiKey:
       break;
     default:
-      return AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
+      return CheckValue(value, name, fields.rejection);
   }
 
   ondemand::json_type type;
   if (value.type().get(type)) return Fail("malformed_json", Quoted(name) + " is invalid JSON.");
   const bool number = type == ondemand::json_type::number;
   const IdRead id = detail::ReadId(value, limits_.max_depth);
-  AbsorbFault(id.fault, name, fields);
+  AbsorbFault(id.fault, name, fields.rejection);
   if (key == Key::kDistinctId) {
     if (id.wrong_type)
-      Reject(fields, "invalid_event", Quoted(name) + " must be a string or a number.");
+      Reject(fields.rejection, "invalid_event", Quoted(name) + " must be a string or a number.");
     fields.distinct_id = id.text;
   } else if (key == Key::kApiKey) {
     // An event's own key only matters when the body has no top-level key.
     if (!id.wrong_type && !number) fields.api_key = id.text;
   } else if (id.wrong_type || number) {
-    Reject(fields, "invalid_event", Quoted(name) + " must be a string.");
+    Reject(fields.rejection, "invalid_event", Quoted(name) + " must be a string.");
   } else {
     (key == Key::kEvent ? fields.event_name : fields.uuid) = id.text;
   }
@@ -477,16 +385,8 @@ void PostHogParser::ParseEnvelopeField(Key key, std::string_view name, ondemand:
 
 void PostHogParser::ParseObjectField(Key key, std::string_view name, ondemand::value value,
                                      ItemFields& fields) {
-  ondemand::json_type type;
   const std::string_view start_token = value.raw_json_token();
-  if (value.type().get(type)) return Fail("malformed_json", Quoted(name) + " is invalid JSON.");
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
-    if (type != ondemand::json_type::null) {
-      Reject(fields, "invalid_event", Quoted(name) + " must be a JSON object.");
-    }
-    return;
-  }
+  if (!ExpectObject(value, name, /*null_allowed=*/true, fields.rejection)) return;
 
   JsonFault fault = JsonFault::kNone;
   ondemand::object object;
@@ -497,35 +397,23 @@ void PostHogParser::ParseObjectField(Key key, std::string_view name, ondemand::v
   } else {
     fault = WalkProperties(object, fields.props);
   }
-  AbsorbFault(fault, name, fields);
-  if (error_) return;
+  AbsorbFault(fault, name, fields.rejection);
+  if (failed()) return;
 
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  (key == Key::kProperties ? fields.properties : fields.set) = detail::TrimTrailingWhitespace(raw);
+  (key == Key::kProperties ? fields.properties : fields.set) = RawTextSince(start_token);
 }
 
 JsonFault PostHogParser::WalkProperties(ondemand::object properties, PropertyFields& props) {
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : properties) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-
+  return detail::WalkFields(properties, [&](const StringRead& key, ondemand::value value) {
     const PropertyKey key_id =
         key.fault == JsonFault::kNone ? ClassifyPropertyKey(key.text) : PropertyKey::kOther;
     const uint32_t bit = 1u << static_cast<unsigned>(key_id);
-    JsonFault fault;
     if (key_id == PropertyKey::kOther || (props.seen_keys & bit)) {
-      fault = detail::WalkValue(field.value(), /*depth=*/2, limits_.max_depth);
-    } else {
-      props.seen_keys |= bit;
-      fault = ReadProperty(key_id, field.value(), props);
+      return detail::WalkValue(value, /*depth=*/2, limits_.max_depth);
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    props.seen_keys |= bit;
+    return ReadProperty(key_id, value, props);
+  });
 }
 
 JsonFault PostHogParser::ReadProperty(PropertyKey key, ondemand::value value,
@@ -544,8 +432,7 @@ JsonFault PostHogParser::ReadProperty(PropertyKey key, ondemand::value value,
       const std::string_view start_token = value.raw_json_token();
       if (value.get_object().get(object)) return JsonFault::kMalformed;
       const JsonFault fault = WalkGroupSet(object, props);
-      const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-      props.group_set = detail::TrimTrailingWhitespace(raw);
+      props.group_set = RawTextSince(start_token);
       return fault;
     }
     default:
@@ -585,38 +472,20 @@ JsonFault PostHogParser::WalkGroups(ondemand::value value, PropertyFields& props
   if (type != ondemand::json_type::object) return detail::WalkValue(value, 2, limits_.max_depth);
   if (value.get_object().get(groups)) return JsonFault::kMalformed;
 
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : groups) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-
-    JsonFault fault;
+  return detail::WalkFields(groups, [&](const StringRead& key, ondemand::value value) {
     if (key.fault == JsonFault::kNone && key.text == options_.group_type && !props.group_seen) {
       props.group_seen = true;
-      const IdRead id = ReadNestedId(field.value(), /*depth=*/3);
+      const IdRead id = ReadNestedId(value, /*depth=*/3);
       props.group_id = id.wrong_type ? std::string_view() : id.text;
-      fault = id.fault;
-    } else {
-      fault = detail::WalkValue(field.value(), /*depth=*/3, limits_.max_depth);
+      return id.fault;
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    return detail::WalkValue(value, /*depth=*/3, limits_.max_depth);
+  });
 }
 
 JsonFault PostHogParser::WalkGroupSet(ondemand::object group_set, PropertyFields& props) {
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : group_set) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-
+  return detail::WalkFields(group_set, [&](const StringRead& key, ondemand::value value) {
     JsonFault fault = JsonFault::kNone;
-    ondemand::value value = field.value();
     ondemand::json_type type;
     if (value.type().get(type)) return JsonFault::kMalformed;
     const bool created_at = key.text == "created_at" || key.text == "createdAt";
@@ -630,10 +499,8 @@ JsonFault PostHogParser::WalkGroupSet(ondemand::object group_set, PropertyFields
       props.created_at_seen = props.created_at_seen || created_at;
       fault = detail::WalkValue(value, /*depth=*/3, limits_.max_depth);
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    return fault;
+  });
 }
 
 // Stores the raw text of an object value. Values of other types are
@@ -645,8 +512,7 @@ JsonFault PostHogParser::ReadRawObject(ondemand::value value, int depth,
   if (value.type().get(type)) return JsonFault::kMalformed;
   const JsonFault fault = detail::WalkValue(value, depth, limits_.max_depth);
   if (type != ondemand::json_type::object || fault == JsonFault::kMalformed) return fault;
-  const std::string_view text(start_token.data(), CurrentPosition() - start_token.data());
-  raw = detail::TrimTrailingWhitespace(text);
+  raw = RawTextSince(start_token);
   return fault;
 }
 
@@ -665,19 +531,20 @@ void PostHogParser::ReadOffset(ondemand::value value, ItemFields& fields) {
   ondemand::json_type type;
   if (value.type().get(type)) return Fail("malformed_json", "'offset' is invalid JSON.");
   if (type == ondemand::json_type::null) {
-    return AbsorbFault(detail::CheckScalar(value, type), "offset", fields);
+    return AbsorbFault(detail::CheckScalar(value, type), "offset", fields.rejection);
   }
 
   double number = 0;
   if (type != ondemand::json_type::number) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), "offset", fields);
+    CheckValue(value, "offset", fields.rejection);
   } else {
-    AbsorbFault(detail::CheckScalar(value, type), "offset", fields);
+    AbsorbFault(detail::CheckScalar(value, type), "offset", fields.rejection);
     if (value.get_double().get(number)) number = NAN;
   }
   // Beyond 1e15 ms (about 31,000 years) the value is not a time span.
   if (type != ondemand::json_type::number || !(std::fabs(number) < 1e15)) {
-    return Reject(fields, "invalid_timestamp", "'offset' is not a number of milliseconds.");
+    return Reject(fields.rejection, "invalid_timestamp",
+                  "'offset' is not a number of milliseconds.");
   }
   fields.offset_ms = static_cast<int64_t>(number);
 }
@@ -692,18 +559,8 @@ void PostHogParser::NoteEventKey(const ItemFields& fields) {
 Draft PostHogParser::CompleteItem(ItemFields& fields, size_t index, size_t event_bytes) {
   Draft draft;
   draft.index = index;
-  if (event_bytes > limits_.max_event_bytes) {
-    draft.rejection = EventRejection{index, "event_too_large",
-                                     "The event is " + std::to_string(event_bytes) +
-                                         " bytes, over the limit of " +
-                                         std::to_string(limits_.max_event_bytes) + " bytes."};
-    return draft;
-  }
-  if (fields.rejection) {
-    draft.rejection = std::move(fields.rejection);
-    draft.rejection->index = index;
-    return draft;
-  }
+  draft.rejection = FirstRejection(index, event_bytes, fields.rejection);
+  if (draft.rejection) return draft;
   draft.rejection = MapEvent(fields, draft.event);
   if (draft.rejection) {
     draft.rejection->index = index;
@@ -711,7 +568,7 @@ Draft PostHogParser::CompleteItem(ItemFields& fields, size_t index, size_t event
   }
 
   draft.event.received_ms = received_ms_;
-  draft.timestamp = fields.timestamp;
+  draft.event_time = fields.timestamp;
   draft.sent_at = fields.sent_at;
   draft.offset_ms = fields.offset_ms;
   return draft;
@@ -781,100 +638,14 @@ std::optional<EventRejection> PostHogParser::MapEvent(const ItemFields& fields,
   return std::nullopt;
 }
 
-void PostHogParser::AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields) {
-  switch (fault) {
-    case JsonFault::kNone:
-      return;
-    case JsonFault::kMalformed:
-      return Fail("malformed_json", "The value of " + Quoted(name) + " is invalid JSON.");
-    case JsonFault::kTooDeep:
-      return Reject(
-          fields, "too_deep",
-          Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) + " levels.");
-    case JsonFault::kBadEscape:
-      return Reject(fields, "invalid_unicode_escape",
-                    Quoted(name) + " contains a \\u escape that is an unpaired surrogate.");
-  }
-}
-
-void PostHogParser::Reject(ItemFields& fields, const char* code, std::string message) const {
-  // The first problem found is the one reported.
-  if (!fields.rejection) fields.rejection = EventRejection{0, code, std::move(message)};
-}
-
-void PostHogParser::Fail(std::string code, std::string message) {
-  if (!error_) error_ = MakeRequestError(400, std::move(code), std::move(message));
-}
-
-// Returns the first byte after the value just visited. On-Demand reports the
-// end of the document as an error, so the end of the body is returned then.
-const char* PostHogParser::CurrentPosition() {
-  const char* position = nullptr;
-  if (document_->current_location().get(position)) return json_.data() + json_.size();
-  return position;
-}
-
-void PostHogParser::CheckTrailingContent(ondemand::document& document) {
-  const char* position = nullptr;
-  if (!document.current_location().get(position)) {
-    Fail("malformed_json", "The body has content after the JSON value; send one JSON value.");
-  }
-}
-
-void PostHogParser::FinishDraft(Draft& draft, ParsedRequest& out) {
-  // An unparsable top-level sent_at rejects each event without its own.
-  if (!draft.rejection && batch_sent_at_invalid_ && !draft.sent_at) {
-    draft.rejection =
-        EventRejection{draft.index, "invalid_timestamp",
-                       "The top-level 'sent_at' is not an ISO 8601 date-time string."};
-  }
-  if (draft.rejection) {
-    out.rejected.push_back(std::move(*draft.rejection));
-    return;
-  }
-
-  const std::optional<int64_t> sent_at = draft.sent_at ? draft.sent_at : batch_sent_at_;
-  int64_t corrected = detail::CorrectClockSkew(draft.timestamp, sent_at, received_ms_);
-  if (!draft.timestamp && draft.offset_ms) corrected = received_ms_ - *draft.offset_ms;
-  const detail::CheckedTime time = detail::CheckEventTime(corrected, received_ms_, limits_);
-  if (time.out_of_range) {
-    out.rejected.push_back(EventRejection{
-        draft.index, "timestamp_out_of_range",
-        "The event time " + FormatIso8601Ms(corrected) + " is older than the accepted event age."});
-    return;
-  }
-  draft.event.timestamp_ms = time.ms;
-  draft.event.timestamp_clamped = time.clamped;
-  out.events.push_back(std::move(draft.event));
-  out.indices.push_back(draft.index);
-}
-
-ParsedRequest PostHogParser::Finish() {
-  ParsedRequest out;
-  if (error_) {
-    out.error = std::move(error_);
-    return out;
-  }
-  std::string_view key = api_key_.empty() ? token_ : api_key_;
-  if (key.empty()) key = first_event_key_;
-  out.body_write_key = key;
-  out.events.reserve(drafts_.size());
-  out.indices.reserve(drafts_.size());
-  for (Draft& draft : drafts_) FinishDraft(draft, out);
-  return out;
-}
-
 }  // namespace
 
 ParsedRequest ParsePostHog(const std::string& body, int64_t received_ms, const IngestLimits& limits,
                            const PostHogOptions& options) {
   if (body.size() > limits.max_posthog_request_bytes) {
-    ParsedRequest out;
-    out.error = MakeRequestError(
-        413, "request_too_large",
-        "The body is " + std::to_string(body.size()) + " bytes, over the limit of " +
-            std::to_string(limits.max_posthog_request_bytes) + " bytes; send smaller batches.");
-    return out;
+    // 413, because PostHog's SDKs halve their batch on 413.
+    return detail::RequestTooLarge(body.size(), limits.max_posthog_request_bytes, 413,
+                                   "; send smaller batches");
   }
   return PostHogParser(received_ms, limits, options, detail::PadJson(body)).Parse();
 }

@@ -8,17 +8,17 @@
 #include <utility>
 #include <vector>
 
-#include "proto/detail/event_time.h"
 #include "proto/detail/json_values.h"
 #include "proto/detail/message_id.h"
+#include "proto/detail/request_parser.h"
 #include "proto/detail/strict_json.h"
-#include "proto/time.h"
 
 namespace uptake {
 
 namespace {
 
 namespace ondemand = simdjson::ondemand;
+using detail::Draft;
 using detail::GenerateMessageId;
 using detail::IdRead;
 using detail::JsonFault;
@@ -67,10 +67,7 @@ Key ClassifyKey(std::string_view key) {
       {"writeKey", Key::kWriteKey},
       {"write_key", Key::kWriteKey},
   };
-  for (const auto& [name, value] : kKeys) {
-    if (key == name) return value;
-  }
-  return Key::kOther;
+  return detail::FindByName(kKeys, key, Key::kOther);
 }
 
 std::optional<EventType> EventTypeFromName(std::string_view name) {
@@ -127,25 +124,20 @@ struct ItemFields {
   size_t field_count = 0;
 };
 
-// A parsed item waiting for the batch-level sentAt and context, which may
-// follow the batch array in the body.
-struct Draft {
-  size_t index = 0;
-  std::optional<EventRejection> rejection;
-  Event event;
-  std::optional<int64_t> event_time;
-  std::optional<int64_t> sent_at;
+constexpr detail::DraftMessages kDraftMessages = {
+    "The batch 'sentAt' is not an ISO 8601 date-time string.",
+    "'timestamp'",
 };
 
-RequestError MakeRequestError(std::string code, std::string message) {
-  return RequestError{400, std::move(code), std::move(message)};
-}
+constexpr detail::NotObjectWording kNotObject = {"the event", "The event is not a JSON object."};
 
-class SegmentParser {
+// Drafts wait for the batch-level sentAt and context as well, since both
+// may follow the batch array in the body.
+class SegmentParser : public detail::RequestParser {
  public:
   SegmentParser(SegmentCall call, int64_t received_ms, const IngestLimits& limits,
                 simdjson::padded_string_view json)
-      : call_(call), received_ms_(received_ms), limits_(limits), json_(json) {}
+      : RequestParser(received_ms, limits), call_(call), json_(json) {}
 
   ParsedRequest Parse();
 
@@ -156,10 +148,6 @@ class SegmentParser {
   void ParseBatchArray(ondemand::value value);
   void ParseBatchContext(ondemand::value value);
   void ParseTopLevelField(Key key, std::string_view name, ondemand::value value);
-  void CheckWholeBody();
-  void CheckTrailingContent(ondemand::document& document);
-  ParsedRequest Finish();
-  void FinishDraft(Draft& draft, ParsedRequest& out);
 
   // One event object.
   void ParseItem(ondemand::value item, size_t index, bool is_root);
@@ -178,43 +166,31 @@ class SegmentParser {
   IdRead ReadId(ondemand::value value);
   TimeRead ReadTime(ondemand::value value);
   std::optional<int64_t> ReadCreatedAt(ondemand::value value, JsonFault& fault);
-  void AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields);
-  void Reject(ItemFields& fields, const char* code, std::string message) const;
-  void Fail(std::string code, std::string message);
-  const char* CurrentPosition();
 
   const SegmentCall call_;
-  const int64_t received_ms_;
-  const IngestLimits& limits_;
   const simdjson::padded_string_view json_;
-  ondemand::document* document_ = nullptr;
 
-  std::optional<RequestError> error_;
   std::string body_write_key_;
   bool batch_seen_ = false;
   std::vector<Draft> drafts_;
   std::string_view batch_group_id_;
   bool batch_group_seen_ = false;
-  std::optional<int64_t> batch_sent_at_;
-  bool batch_sent_at_invalid_ = false;
+  detail::BatchSentAt batch_sent_at_;
 };
 
 ParsedRequest SegmentParser::Parse() {
-  thread_local ondemand::parser parser;
   ondemand::document document;
-  const simdjson::error_code error = parser.iterate(json_).get(document);
-  if (error == simdjson::UTF8_ERROR) {
-    Fail("invalid_utf8", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
-  } else if (error == simdjson::EMPTY) {
-    Fail("empty_batch", "The body is empty; send at least one event.");
-  } else if (error) {
-    Fail("malformed_json",
-         std::string("The body is not valid JSON: ") + simdjson::error_message(error) + ".");
-  } else {
-    document_ = &document;
-    ParseDocument(document);
+  if (StartDocument(json_, document, "The body")) ParseDocument(document);
+
+  ParsedRequest out;
+  if (!failed()) {
+    out.body_write_key = std::move(body_write_key_);
+    for (Draft& draft : drafts_) {
+      if (draft.event.group_id.empty()) draft.event.group_id = batch_group_id_;
+    }
+    FinishDrafts(drafts_, batch_sent_at_, kDraftMessages, out);
   }
-  return Finish();
+  return Finish(std::move(out));
 }
 
 void SegmentParser::ParseDocument(ondemand::document& document) {
@@ -224,11 +200,10 @@ void SegmentParser::ParseDocument(ondemand::document& document) {
     return;
   }
   if (type != ondemand::json_type::object) {
-    CheckWholeBody();
-    if (!error_) {
-      Fail("invalid_batch", "The body must be a JSON object, not an array or a scalar.");
-    }
-    return;
+    // Validated first, so that invalid_batch is returned only for valid JSON
+    // of the wrong shape.
+    ValidateAsText(std::string_view(json_.data(), json_.size()), std::string(detail::kInvalidBody));
+    return Fail("invalid_batch", "The body must be a JSON object, not an array or a scalar.");
   }
 
   if (call_ == SegmentCall::kBatch) {
@@ -246,26 +221,17 @@ void SegmentParser::ParseDocument(ondemand::document& document) {
     }
     ParseItem(root, /*index=*/0, /*is_root=*/true);
   }
-  if (error_) return;
+  if (failed()) return;
 
-  CheckTrailingContent(document);
+  CheckTrailingContent(document,
+                       "The body has content after the JSON value; send one JSON object.");
 }
 
 void SegmentParser::ParseBatchEnvelope(ondemand::object root) {
-  for (auto field_result : root) {
-    ondemand::field field;
-    if (std::move(field_result).get(field))
-      return Fail("malformed_json", "The body is not valid JSON.");
-    const StringRead key = detail::ReadKey(field);
-    if (key.fault == JsonFault::kMalformed) {
-      return Fail("malformed_json", "A top-level key is not a valid JSON string.");
-    }
-    if (key.fault == JsonFault::kBadEscape) {
-      return Fail("invalid_batch", "A top-level key contains an unpaired surrogate escape.");
-    }
-    ParseTopLevelField(ClassifyKey(key.text), key.text, field.value());
-    if (error_) return;
-  }
+  ForEachTopLevelField(root, [this](std::string_view name, ondemand::value value) {
+    ParseTopLevelField(ClassifyKey(name), name, value);
+  });
+  if (failed()) return;
   if (!batch_seen_ || drafts_.empty()) {
     Fail("empty_batch", "The body has no events; send a non-empty 'batch' array.");
   }
@@ -279,8 +245,7 @@ void SegmentParser::ParseTopLevelField(Key key, std::string_view name, ondemand:
     const TimeRead sent_at = ReadTime(value);
     if (sent_at.fault == JsonFault::kMalformed)
       return Fail("malformed_json", "'sentAt' is invalid JSON.");
-    batch_sent_at_ = sent_at.ms;
-    batch_sent_at_invalid_ = sent_at.invalid;
+    batch_sent_at_ = {sent_at.ms, sent_at.invalid};
     return;
   }
   if (key == Key::kWriteKey) {
@@ -307,29 +272,14 @@ void SegmentParser::ParseBatchArray(ondemand::value value) {
   if (batch_seen_) return Fail("invalid_batch", "The key 'batch' appears more than once.");
   batch_seen_ = true;
 
-  ondemand::json_type type;
-  if (value.type().get(type)) return Fail("malformed_json", "'batch' is invalid JSON.");
-  if (type != ondemand::json_type::array) {
-    if (detail::WalkValue(value, 1, limits_.max_depth) == JsonFault::kMalformed) {
-      return Fail("malformed_json", "'batch' is invalid JSON.");
-    }
-    return Fail("invalid_batch", "'batch' must be a JSON array of events.");
-  }
-
-  ondemand::array items;
-  if (value.get_array().get(items)) return Fail("malformed_json", "'batch' is invalid JSON.");
-  size_t index = 0;
-  for (auto item_result : items) {
-    ondemand::value item;
-    if (std::move(item_result).get(item)) return Fail("malformed_json", "'batch' is invalid JSON.");
-    if (index == limits_.max_batch_events) {
-      return Fail("too_many_events", "The batch has more than " +
-                                         std::to_string(limits_.max_batch_events) +
-                                         " events; split it into smaller batches.");
-    }
-    ParseItem(item, index++, /*is_root=*/false);
-    if (error_) return;
-  }
+  constexpr std::string_view kInvalid = "'batch' is invalid JSON.";
+  std::optional<ondemand::array> items =
+      ReadBatchArray(value, kInvalid, "'batch' must be a JSON array of events.");
+  if (!items) return;
+  const detail::BatchLimit limit{limits_.max_batch_events, 400, "batch"};
+  ForEachEvent(*items, kInvalid, limit, [this](ondemand::value item, size_t index) {
+    ParseItem(item, index, /*is_root=*/false);
+  });
 }
 
 // A batch-level context belongs to every item, so a fault in it rejects the
@@ -363,60 +313,32 @@ void SegmentParser::ParseBatchContext(ondemand::value value) {
 void SegmentParser::ParseItem(ondemand::value item, size_t index, bool is_root) {
   ItemFields fields;
   const std::string_view start_token = item.raw_json_token();
-  ondemand::json_type type;
-  if (item.type().get(type)) {
-    return Fail("malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  }
-
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(item, 1, limits_.max_depth), "the event", fields);
-    if (error_) return;
-    Reject(fields, "invalid_event", "The event is not a JSON object.");
-    fields.rejection->index = index;
-    drafts_.push_back(Draft{index, fields.rejection, {}, {}, {}});
+  const detail::EventRead read =
+      VisitEvent(item, index, kNotObject, fields.rejection,
+                 [&](ondemand::field& field) { ParseItemField(field, fields, is_root); });
+  if (read == detail::EventRead::kFailed) return;
+  if (read == detail::EventRead::kNotObject) {
+    drafts_.push_back(detail::RejectedDraft(index, std::move(fields.rejection)));
     return;
-  }
-
-  ondemand::object object;
-  if (item.get_object().get(object)) {
-    return Fail("malformed_json",
-                "The event at index " + std::to_string(index) + " is invalid JSON.");
-  }
-  for (auto field_result : object) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) {
-      return Fail("malformed_json",
-                  "The event at index " + std::to_string(index) + " is invalid JSON.");
-    }
-    ParseItemField(field, fields, is_root);
-    if (error_) return;
   }
 
   if (is_root && fields.field_count == 0) {
     return Fail("empty_batch", "The body is an empty object; send an event.");
   }
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  drafts_.push_back(CompleteItem(fields, index, detail::TrimTrailingWhitespace(raw).size()));
+  drafts_.push_back(CompleteItem(fields, index, RawTextSince(start_token).size()));
 }
 
 void SegmentParser::ParseItemField(ondemand::field& field, ItemFields& fields, bool is_root) {
   ++fields.field_count;
   const StringRead key = detail::ReadKey(field);
-  if (key.fault == JsonFault::kMalformed)
-    return Fail("malformed_json", "A key is not a valid JSON string.");
-  if (key.fault == JsonFault::kBadEscape) {
-    Reject(fields, "invalid_unicode_escape",
-           "A key of the event contains an unpaired surrogate escape.");
-    return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), "a value", fields);
-  }
+  if (!CheckEventKey(key, field.value(), fields.rejection)) return;
 
   const Key key_id = ClassifyKey(key.text);
   if (key_id <= Key::kLastEnvelopeKey) {
     const uint32_t bit = 1u << static_cast<unsigned>(key_id);
     if (fields.seen_keys & bit) {
-      Reject(fields, "duplicate_key", "The key " + Quoted(key.text) + " appears more than once.");
-      return AbsorbFault(detail::WalkValue(field.value(), 1, limits_.max_depth), key.text, fields);
+      return RejectDuplicate(key.text, "The key " + Quoted(key.text) + " appears more than once.",
+                             field.value(), fields.rejection);
     }
     fields.seen_keys |= bit;
   }
@@ -470,24 +392,25 @@ void SegmentParser::ParseEnvelopeField(Key key, std::string_view name, ondemand:
     case Key::kContext:
       return ParseRawObjectField(key, name, value, fields);
     default:
-      return AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
+      return CheckValue(value, name, fields.rejection);
   }
 
   if (time_target != nullptr) {
     const TimeRead time = ReadTime(value);
-    AbsorbFault(time.fault, name, fields);
+    AbsorbFault(time.fault, name, fields.rejection);
     if (time.invalid) {
-      Reject(fields, "invalid_timestamp", Quoted(name) + " is not an ISO 8601 date-time string.");
+      Reject(fields.rejection, "invalid_timestamp",
+             Quoted(name) + " is not an ISO 8601 date-time string.");
     }
     *time_target = time.ms;
     return;
   }
 
   const IdRead id = ReadId(value);
-  AbsorbFault(id.fault, name, fields);
+  AbsorbFault(id.fault, name, fields.rejection);
   if (id_target != nullptr) {
     if (id.wrong_type)
-      Reject(fields, "invalid_event", Quoted(name) + " must be a string or a number.");
+      Reject(fields.rejection, "invalid_event", Quoted(name) + " must be a string or a number.");
     *id_target = id.text;
     return;
   }
@@ -506,17 +429,9 @@ void SegmentParser::ParseEnvelopeField(Key key, std::string_view name, ondemand:
 
 void SegmentParser::ParseRawObjectField(Key key, std::string_view name, ondemand::value value,
                                         ItemFields& fields) {
-  ondemand::json_type type;
   const std::string_view start_token = value.raw_json_token();
-  if (value.type().get(type)) {
-    return Fail("malformed_json", Quoted(name) + " is invalid JSON.");
-  }
-  if (type != ondemand::json_type::object) {
-    AbsorbFault(detail::WalkValue(value, 1, limits_.max_depth), name, fields);
-    const bool null_context = key == Key::kContext && type == ondemand::json_type::null;
-    if (!null_context) Reject(fields, "invalid_event", Quoted(name) + " must be a JSON object.");
-    return;
-  }
+  const bool null_allowed = key == Key::kContext;
+  if (!ExpectObject(value, name, null_allowed, fields.rejection)) return;
 
   JsonFault fault = JsonFault::kNone;
   ondemand::object object;
@@ -529,59 +444,38 @@ void SegmentParser::ParseRawObjectField(Key key, std::string_view name, ondemand
   } else {
     fault = WalkTraits(object, fields);
   }
-  AbsorbFault(fault, name, fields);
-  if (error_ || key == Key::kContext) return;
+  AbsorbFault(fault, name, fields.rejection);
+  if (failed() || key == Key::kContext) return;
 
-  const std::string_view raw(start_token.data(), CurrentPosition() - start_token.data());
-  (key == Key::kProperties ? fields.properties : fields.traits) =
-      detail::TrimTrailingWhitespace(raw);
+  (key == Key::kProperties ? fields.properties : fields.traits) = RawTextSince(start_token);
 }
 
 JsonFault SegmentParser::WalkContext(ondemand::object context, std::string_view& group_id,
                                      bool& seen) {
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : context) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-
-    JsonFault fault;
+  return detail::WalkFields(context, [&](const StringRead& key, ondemand::value value) {
     if (key.fault == JsonFault::kNone && key.text == "groupId" && !seen) {
       // Inside context only the first groupId counts, as for properties.
-      const IdRead id = ReadId(field.value());
+      const IdRead id = ReadId(value);
       seen = true;
       group_id = id.wrong_type ? std::string_view() : id.text;
-      fault = id.fault;
-    } else {
-      fault = detail::WalkValue(field.value(), /*depth=*/2, limits_.max_depth);
+      return id.fault;
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    return detail::WalkValue(value, /*depth=*/2, limits_.max_depth);
+  });
 }
 
 JsonFault SegmentParser::WalkTraits(ondemand::object traits, ItemFields& fields) {
-  JsonFault worst = JsonFault::kNone;
-  for (auto field_result : traits) {
-    ondemand::field field;
-    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
-    const StringRead key = detail::ReadKey(field);
-    worst = detail::MergeFaults(worst, key.fault);
-
+  return detail::WalkFields(traits, [&](const StringRead& key, ondemand::value value) {
     JsonFault fault = JsonFault::kNone;
     const bool created_at = key.text == "created_at" || key.text == "createdAt";
     if (key.fault == JsonFault::kNone && created_at && !fields.created_at_seen) {
       fields.created_at_seen = true;
-      fields.created_at_ms = ReadCreatedAt(field.value(), fault);
+      fields.created_at_ms = ReadCreatedAt(value, fault);
     } else {
-      fault = detail::WalkValue(field.value(), /*depth=*/2, limits_.max_depth);
+      fault = detail::WalkValue(value, /*depth=*/2, limits_.max_depth);
     }
-    worst = detail::MergeFaults(worst, fault);
-    if (worst == JsonFault::kMalformed) return worst;
-  }
-  return worst;
+    return fault;
+  });
 }
 
 std::optional<EventRejection> SegmentParser::CheckRequiredFields(const ItemFields& fields,
@@ -608,18 +502,8 @@ std::optional<EventRejection> SegmentParser::CheckRequiredFields(const ItemField
 Draft SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event_bytes) {
   Draft draft;
   draft.index = index;
-  if (event_bytes > limits_.max_event_bytes) {
-    draft.rejection = EventRejection{index, "event_too_large",
-                                     "The event is " + std::to_string(event_bytes) +
-                                         " bytes, over the limit of " +
-                                         std::to_string(limits_.max_event_bytes) + " bytes."};
-    return draft;
-  }
-  if (fields.rejection) {
-    draft.rejection = std::move(fields.rejection);
-    draft.rejection->index = index;
-    return draft;
-  }
+  draft.rejection = FirstRejection(index, event_bytes, fields.rejection);
+  if (draft.rejection) return draft;
   if (call_ == SegmentCall::kBatch && !fields.type) {
     draft.rejection =
         EventRejection{index, "invalid_type",
@@ -686,107 +570,12 @@ std::optional<int64_t> SegmentParser::ReadCreatedAt(ondemand::value value, JsonF
   return read.ms;
 }
 
-void SegmentParser::AbsorbFault(JsonFault fault, std::string_view name, ItemFields& fields) {
-  switch (fault) {
-    case JsonFault::kNone:
-      return;
-    case JsonFault::kMalformed:
-      return Fail("malformed_json", "The value of " + Quoted(name) + " is invalid JSON.");
-    case JsonFault::kTooDeep:
-      return Reject(
-          fields, "too_deep",
-          Quoted(name) + " nests deeper than " + std::to_string(limits_.max_depth) + " levels.");
-    case JsonFault::kBadEscape:
-      return Reject(fields, "invalid_unicode_escape",
-                    Quoted(name) + " contains a \\u escape that is an unpaired surrogate.");
-  }
-}
-
-void SegmentParser::Reject(ItemFields& fields, const char* code, std::string message) const {
-  // The first problem found is the one reported.
-  if (!fields.rejection) fields.rejection = EventRejection{0, code, std::move(message)};
-}
-
-void SegmentParser::Fail(std::string code, std::string message) {
-  if (!error_) error_ = MakeRequestError(std::move(code), std::move(message));
-}
-
-// The first byte after the value just visited; On-Demand reports the end of
-// the document as an error.
-const char* SegmentParser::CurrentPosition() {
-  const char* position = nullptr;
-  if (document_->current_location().get(position)) return json_.data() + json_.size();
-  return position;
-}
-
-void SegmentParser::CheckTrailingContent(ondemand::document& document) {
-  const char* position = nullptr;
-  if (!document.current_location().get(position)) {
-    Fail("malformed_json", "The body has content after the JSON value; send one JSON object.");
-  }
-}
-
-// Validates a body whose top level is not an object, so that invalid_batch
-// is returned only for valid JSON of the wrong shape.
-void SegmentParser::CheckWholeBody() {
-  if (detail::ValidateText(std::string_view(json_.data(), json_.size())) == JsonFault::kMalformed) {
-    Fail("malformed_json", "The body is not valid JSON.");
-  }
-}
-
-void SegmentParser::FinishDraft(Draft& draft, ParsedRequest& out) {
-  // An unparsable batch sentAt rejects each event without a sentAt of its own.
-  if (!draft.rejection && batch_sent_at_invalid_ && !draft.sent_at) {
-    draft.rejection = EventRejection{draft.index, "invalid_timestamp",
-                                     "The batch 'sentAt' is not an ISO 8601 date-time string."};
-  }
-  if (draft.rejection) {
-    out.rejected.push_back(std::move(*draft.rejection));
-    return;
-  }
-
-  Event& event = draft.event;
-  const std::optional<int64_t> sent_at = draft.sent_at ? draft.sent_at : batch_sent_at_;
-  const int64_t corrected = detail::CorrectClockSkew(draft.event_time, sent_at, received_ms_);
-  const detail::CheckedTime time = detail::CheckEventTime(corrected, received_ms_, limits_);
-  if (time.out_of_range) {
-    out.rejected.push_back(EventRejection{
-        draft.index, "timestamp_out_of_range",
-        "'timestamp' " + FormatIso8601Ms(corrected) + " is older than the accepted event age."});
-    return;
-  }
-  event.timestamp_ms = time.ms;
-  event.timestamp_clamped = time.clamped;
-  if (event.group_id.empty()) event.group_id = batch_group_id_;
-
-  out.events.push_back(std::move(event));
-  out.indices.push_back(draft.index);
-}
-
-ParsedRequest SegmentParser::Finish() {
-  ParsedRequest out;
-  if (error_) {
-    out.error = std::move(error_);
-    return out;
-  }
-  out.body_write_key = std::move(body_write_key_);
-  out.events.reserve(drafts_.size());
-  out.indices.reserve(drafts_.size());
-  for (Draft& draft : drafts_) FinishDraft(draft, out);
-  return out;
-}
-
 }  // namespace
 
 ParsedRequest ParseSegment(SegmentCall call, const std::string& body, int64_t received_ms,
                            const IngestLimits& limits) {
   if (body.size() > limits.max_request_bytes) {
-    ParsedRequest out;
-    out.error = MakeRequestError("request_too_large", "The body is " + std::to_string(body.size()) +
-                                                          " bytes, over the limit of " +
-                                                          std::to_string(limits.max_request_bytes) +
-                                                          " bytes.");
-    return out;
+    return detail::RequestTooLarge(body.size(), limits.max_request_bytes, 400, "");
   }
 
   return SegmentParser(call, received_ms, limits, detail::PadJson(body)).Parse();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 namespace uptake::detail {
 
@@ -65,6 +66,23 @@ JsonFault WalkValue(simdjson::ondemand::value value, int depth, int max_depth);
 
 // Checks a scalar (string, number, true, false, null) without entering it.
 JsonFault CheckScalar(simdjson::ondemand::value& value, simdjson::ondemand::json_type type);
+
+// Calls read(key, value) for each field of `object`, where `key` is the
+// StringRead of the field's key, and merges the key's fault and the returned
+// fault as WalkValue does. Stops at the first kMalformed.
+template <typename Read>
+JsonFault WalkFields(simdjson::ondemand::object object, Read read) {
+  JsonFault worst = JsonFault::kNone;
+  for (auto field_result : object) {
+    simdjson::ondemand::field field;
+    if (std::move(field_result).get(field)) return JsonFault::kMalformed;
+    const StringRead key = ReadKey(field);
+    worst = MergeFaults(worst, key.fault);
+    worst = MergeFaults(worst, read(key, field.value()));
+    if (worst == JsonFault::kMalformed) return worst;
+  }
+  return worst;
+}
 
 }  // namespace uptake::detail
 
