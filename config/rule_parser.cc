@@ -2,23 +2,40 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string_view>
 
+#include "metrics/alert_template.h"
+
 namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 11> kRuleKeys = {
-    "name",      "kind",     "severity", "min_account_events", "days", "min_features", "events",
-    "min_count", "activity", "percent",  "min_baseline",
+constexpr std::array<std::string_view, 15> kRuleKeys = {
+    "name",
+    "kind",
+    "severity",
+    "min_account_events",
+    "days",
+    "min_features",
+    "events",
+    "min_count",
+    "activity",
+    "percent",
+    "min_baseline",
+    "for",
+    "keep_firing_for",
+    "labels",
+    "annotations",
 };
 
 // Keys that every kind accepts.
-constexpr std::array<std::string_view, 4> kCommonKeys = {"name", "kind", "severity",
-                                                         "min_account_events"};
+constexpr std::array<std::string_view, 8> kCommonKeys = {
+    "name",   "kind",       "severity", "min_account_events", "for", "keep_firing_for",
+    "labels", "annotations"};
 
 // Same order as RuleKind.
 constexpr std::array<std::string_view, 4> kKindNames = {"feature_adoption", "event_count",
@@ -39,6 +56,11 @@ constexpr std::array<std::string_view, 3> kSeverityNames = {"info", "warning", "
 constexpr std::array<std::string_view, 2> kActivityNames = {"any", "login"};
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+// Upper bound of `for` and keep_firing_for, about ten years. Far longer than
+// any useful wait, and it keeps event time plus the duration far from
+// int64 overflow.
+constexpr int64_t kMaxAlertDurationMs = int64_t{3650} * 86'400'000;
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
 bool Contains(std::span<const std::string_view> list, std::string_view name) {
@@ -56,6 +78,24 @@ std::string KindsAccepting(std::string_view key) {
     kinds += kKindNames[i];
   }
   return kinds;
+}
+
+// Label and annotation names, as in Prometheus: a letter or underscore,
+// then letters, digits and underscores, so any alert receiver accepts them.
+bool IsIdentifier(std::string_view name) {
+  const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  return !name.empty() && !std::isdigit(static_cast<unsigned char>(name.front())) &&
+         std::all_of(name.begin(), name.end(), word);
+}
+
+// Returns the entries of `fields` in file order, so the first error reported
+// is the first in the file.
+std::vector<const Field*> ByLine(const FieldMap& fields) {
+  std::vector<const Field*> entries;
+  for (const auto& [key, field] : fields) entries.push_back(&field);
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Field* a, const Field* b) { return a->line < b->line; });
+  return entries;
 }
 
 std::string RequiredBy(RuleKind kind) {
@@ -105,6 +145,10 @@ std::optional<Rule> RuleParser::ParseRule(const Field& item) {
   if (!min_account_events) return std::nullopt;
   rule.min_account_events = *min_account_events;
 
+  std::optional<Rule> with_alert_keys = ParseAlertKeys(*fields, std::move(rule));
+  if (!with_alert_keys) return std::nullopt;
+  rule = std::move(*with_alert_keys);
+
   switch (rule.kind) {
     case RuleKind::kFeatureAdoption:
       return ParseFeatureAdoption(*fields, item, std::move(rule));
@@ -148,6 +192,56 @@ bool RuleParser::CheckKeysOfKind(const FieldMap& fields, RuleKind kind) {
   reader_->Fail(*misplaced, "not allowed for kind " + std::string(KindName(kind)) +
                                 "; it applies to " + KindsAccepting(key));
   return false;
+}
+
+std::optional<Rule> RuleParser::ParseAlertKeys(const FieldMap& fields, Rule rule) {
+  if (const Field* field = FindField(fields, "for")) {
+    const std::optional<int64_t> for_ms = reader_->ReadDurationMs(*field, kMaxAlertDurationMs);
+    if (!for_ms) return std::nullopt;
+    rule.for_ms = *for_ms;
+  }
+  if (const Field* field = FindField(fields, "keep_firing_for")) {
+    const std::optional<int64_t> keep_ms = reader_->ReadDurationMs(*field, kMaxAlertDurationMs);
+    if (!keep_ms) return std::nullopt;
+    rule.keep_firing_for_ms = *keep_ms;
+  }
+
+  std::optional<StringMap> labels = ParseStringMap(fields, "labels", /*templates=*/false);
+  if (!labels) return std::nullopt;
+  rule.labels = std::move(*labels);
+  std::optional<StringMap> annotations = ParseStringMap(fields, "annotations", /*templates=*/true);
+  if (!annotations) return std::nullopt;
+  rule.annotations = std::move(*annotations);
+  return rule;
+}
+
+std::optional<RuleParser::StringMap> RuleParser::ParseStringMap(const FieldMap& fields,
+                                                                std::string_view name,
+                                                                bool templates) {
+  StringMap values;
+  const Field* field = FindField(fields, name);
+  if (field == nullptr) return values;
+  std::optional<FieldMap> entries = reader_->ReadFreeMapping(*field);
+  if (!entries) return std::nullopt;
+
+  for (const Field* entry : ByLine(*entries)) {
+    const std::string key = entry->key.substr(field->key.size() + 1);
+    if (!IsIdentifier(key)) {
+      reader_->Fail(*entry,
+                    "invalid name; use letters, digits and underscores, not starting with a digit");
+      return std::nullopt;
+    }
+    std::optional<std::string> value = reader_->ReadString(*entry);
+    if (!value) return std::nullopt;
+    if (templates) {
+      if (std::optional<std::string> error = FindTemplateError(*value)) {
+        reader_->Fail(*entry, *error);
+        return std::nullopt;
+      }
+    }
+    values.emplace(key, std::move(*value));
+  }
+  return values;
 }
 
 std::optional<Rule> RuleParser::ParseFeatureAdoption(const FieldMap& fields, const Field& item,

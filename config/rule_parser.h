@@ -3,7 +3,10 @@
 #ifndef UPTAKE_CONFIG_RULE_PARSER_H_
 #define UPTAKE_CONFIG_RULE_PARSER_H_
 
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/yaml_reader.h"
@@ -30,6 +33,17 @@ class RuleParser {
   std::optional<Rule> ParseRule(const Field& item);
   std::optional<std::string> ParseName(const FieldMap& fields, const Field& item);
   bool CheckKeysOfKind(const FieldMap& fields, RuleKind kind);
+
+  using StringMap = std::map<std::string, std::string>;
+
+  // Reads the keys of the alert lifecycle that every kind accepts: `for`,
+  // keep_firing_for, labels and annotations.
+  std::optional<Rule> ParseAlertKeys(const FieldMap& fields, Rule rule);
+
+  // Reads the optional mapping `name` of identifier keys to strings. With
+  // `templates`, each value must be a valid annotation template.
+  std::optional<StringMap> ParseStringMap(const FieldMap& fields, std::string_view name,
+                                          bool templates);
 
   // Each reads the keys of one kind into `rule` and returns it, or nullopt
   // after recording an error.

@@ -1,9 +1,12 @@
 #include "config/yaml_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <set>
+#include <utility>
 
 namespace uptake {
 namespace config_internal {
@@ -68,6 +71,52 @@ std::optional<double> ParseNumber(std::string_view text) {
   return value;
 }
 
+// A duration as written: a count of units.
+struct Duration {
+  int64_t count = 0;
+  int64_t unit_ms = 1000;
+};
+
+// Parses "90s", "30m", "12h" or "3d", or, when `plain`, a bare whole number
+// of seconds. A quoted bare number is rejected like a quoted integer.
+std::optional<Duration> ParseDuration(std::string_view text, bool plain) {
+  constexpr std::array<std::pair<char, int64_t>, 4> kUnits = {{
+      {'s', 1000},
+      {'m', 60 * 1000},
+      {'h', 60 * 60 * 1000},
+      {'d', 24 * 60 * 60 * 1000},
+  }};
+
+  Duration duration;
+  const auto unit = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& entry) {
+    return !text.empty() && text.back() == entry.first;
+  });
+  if (unit != kUnits.end()) {
+    text.remove_suffix(1);
+    duration.unit_ms = unit->second;
+  } else if (!plain) {
+    return std::nullopt;
+  }
+
+  // Digits only: a sign, a fraction or a space is not a duration. A count
+  // too large for int64 is kept at the maximum so it fails the range check.
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), duration.count);
+  if (ec == std::errc::result_out_of_range) duration.count = std::numeric_limits<int64_t>::max();
+  return duration;
+}
+
+// Writes `ms` in the largest unit that divides it, for example "3650d".
+std::string FormatDuration(int64_t ms) {
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  return std::to_string(ms / 1000) + "s";
+}
+
 }  // namespace
 
 const Field* FindField(const FieldMap& fields, std::string_view name) {
@@ -95,6 +144,15 @@ void YamlReader::FailType(const Field& field, std::string_view expected) {
 
 std::optional<FieldMap> YamlReader::ReadMapping(const Field& field,
                                                 std::span<const std::string_view> allowed) {
+  return ReadEntries(field, allowed);
+}
+
+std::optional<FieldMap> YamlReader::ReadFreeMapping(const Field& field) {
+  return ReadEntries(field, std::nullopt);
+}
+
+std::optional<FieldMap> YamlReader::ReadEntries(
+    const Field& field, std::optional<std::span<const std::string_view>> allowed) {
   FieldMap fields;
   if (!field.value.IsDefined() || field.value.IsNull()) return fields;
   if (!field.value.IsMap()) {
@@ -112,8 +170,8 @@ std::optional<FieldMap> YamlReader::ReadMapping(const Field& field,
 
     const std::string& name = key_node.Scalar();
     std::string key = ChildKey(field.key, name);
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      Fail(key_line, key, "unknown key; expected one of " + JoinChoices(allowed));
+    if (allowed && std::find(allowed->begin(), allowed->end(), name) == allowed->end()) {
+      Fail(key_line, key, "unknown key; expected one of " + JoinChoices(*allowed));
       return std::nullopt;
     }
     // yaml-cpp keeps both entries of a repeated key, and a lookup would
@@ -177,6 +235,24 @@ std::optional<int64_t> YamlReader::ReadInteger(const Field& field, int64_t min, 
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<int64_t> YamlReader::ReadDurationMs(const Field& field, int64_t max_ms) {
+  std::optional<Duration> duration;
+  if (field.value.IsScalar())
+    duration = ParseDuration(field.value.Scalar(), IsPlainScalar(field.value));
+  if (!duration) {
+    FailType(field, "a duration such as 90s, 30m, 12h or 3d, or a whole number of seconds");
+    return std::nullopt;
+  }
+
+  // Dividing the maximum instead of multiplying the count keeps a huge count
+  // from overflowing before it is compared.
+  if (duration->count > max_ms / duration->unit_ms) {
+    Fail(field, "must be at most " + FormatDuration(max_ms) + ", got " + field.value.Scalar());
+    return std::nullopt;
+  }
+  return duration->count * duration->unit_ms;
 }
 
 std::optional<double> YamlReader::ReadNumber(const Field& field) {

@@ -60,6 +60,11 @@ class YamlReader {
   std::optional<FieldMap> ReadMapping(const Field& field,
                                       std::span<const std::string_view> allowed);
 
+  // Reads a mapping whose keys are plain strings and unique, but otherwise
+  // free, such as a rule's labels. An absent or empty `field` gives an
+  // empty map.
+  std::optional<FieldMap> ReadFreeMapping(const Field& field);
+
   // Reads a sequence into one Field per item, keyed "parent[index]". An absent
   // or empty `field` gives an empty list.
   std::optional<std::vector<Field>> ReadSequence(const Field& field);
@@ -76,6 +81,11 @@ class YamlReader {
   // when the key is absent.
   std::optional<int64_t> ReadIntegerOr(const FieldMap& fields, std::string_view name, int64_t min,
                                        int64_t max, int64_t fallback);
+
+  // Reads a duration in milliseconds, written as a whole number followed by
+  // s, m, h or d ("90s", "30m", "12h", "3d"), or as a plain whole number of
+  // seconds. Rejects values above `max_ms`.
+  std::optional<int64_t> ReadDurationMs(const Field& field, int64_t max_ms);
 
   // Reads a plain (unquoted) decimal number. The caller checks the range.
   std::optional<double> ReadNumber(const Field& field);
@@ -97,6 +107,10 @@ class YamlReader {
  private:
   // Records an error saying that `field` is not a scalar of the `expected` kind.
   void FailType(const Field& field, std::string_view expected);
+
+  // ReadMapping and ReadFreeMapping. Without `allowed`, any key is accepted.
+  std::optional<FieldMap> ReadEntries(const Field& field,
+                                      std::optional<std::span<const std::string_view>> allowed);
 
   std::string file_;
   std::optional<ConfigError> error_;

@@ -2,39 +2,99 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 
+#include "metrics/alert_template.h"
 #include "metrics/rule_eval.h"
 
 namespace uptake {
 
 namespace {
 
-// The identity and timestamps of one alert change.
-struct AlertStamp {
-  uint64_t id;
-  AlertState state;
-  int64_t fired_at_ms;
-  int64_t resolved_at_ms;
-  int64_t updated_at_ms;
+// One rule evaluated on one account at one time.
+struct Step {
+  const Rule& rule;
+  std::string_view account_id;
+  int64_t now_ms;
 };
 
-Alert MakeAlert(const Rule& rule, std::string_view account_id, Verdict verdict,
-                const AlertStamp& stamp) {
+std::map<std::string, std::string> RenderAnnotations(
+    const Alert& alert, const std::map<std::string, std::string>& templates) {
+  const TemplateValues values{alert.account_id, alert.rule,      SeverityName(alert.severity),
+                              alert.observed,   alert.threshold, AlertStateName(alert.state)};
+  std::map<std::string, std::string> annotations;
+  for (const auto& [key, text] : templates) {
+    annotations.emplace(key, RenderTemplate(text, values));
+  }
+  return annotations;
+}
+
+// Builds the change of `open` to `state`, as the alert the caller returns.
+Alert MakeAlert(const Step& step, Verdict verdict, const OpenAlert& open, AlertState state) {
   Alert alert;
-  alert.id = stamp.id;
-  alert.rule = rule.name;
-  alert.kind = rule.kind;
-  alert.account_id = std::string(account_id);
-  alert.severity = rule.severity;
-  alert.state = stamp.state;
+  alert.id = open.id;
+  alert.rule = step.rule.name;
+  alert.kind = step.rule.kind;
+  alert.account_id = std::string(step.account_id);
+  alert.severity = step.rule.severity;
+  alert.state = state;
   alert.observed = verdict.observed;
   alert.threshold = verdict.threshold;
   alert.summary = std::move(verdict.summary);
   alert.evidence = std::move(verdict.evidence);
-  alert.fired_at_ms = stamp.fired_at_ms;
-  alert.resolved_at_ms = stamp.resolved_at_ms;
-  alert.updated_at_ms = stamp.updated_at_ms;
+  alert.labels = step.rule.labels;
+  alert.annotations = RenderAnnotations(alert, step.rule.annotations);
+  if (auto it = alert.annotations.find("summary"); it != alert.annotations.end()) {
+    alert.summary = it->second;
+  }
+  alert.active_since_ms = open.active_since_ms;
+  alert.fired_at_ms = open.fired_at_ms;
+  alert.resolved_at_ms = state == AlertState::kResolved ? step.now_ms : 0;
+  alert.updated_at_ms = step.now_ms;
   return alert;
+}
+
+// Opens an episode for a breach first seen now. It fires at once when the
+// rule's `for` is 0, else it waits as pending.
+OpenAlert StartEpisode(const Step& step, uint32_t rule_index, uint64_t id) {
+  const bool firing = step.rule.for_ms == 0;
+  return OpenAlert{rule_index, id, firing, step.now_ms, firing ? step.now_ms : 0, std::nullopt};
+}
+
+// Applies one verdict to an open alert. Returns the state to report when it
+// changed, or nullopt. On kResolved the caller removes `open`. For a pending
+// alert, kResolved means the breach ended before `for` elapsed.
+std::optional<AlertState> Advance(const Step& step, const Verdict& verdict, OpenAlert& open) {
+  if (verdict.breach) {
+    // A breach back within keep_firing_for continues the same episode.
+    open.breach_ended_ms.reset();
+    if (open.firing || step.now_ms < open.active_since_ms + step.rule.for_ms) {
+      return std::nullopt;
+    }
+    open.firing = true;
+    open.fired_at_ms = step.now_ms;
+    return AlertState::kFiring;
+  }
+
+  // Undecided data neither confirms a pending breach nor ends a firing one.
+  if (verdict.undecided) return std::nullopt;
+  if (!open.firing) return AlertState::kResolved;
+  if (!open.breach_ended_ms) open.breach_ended_ms = step.now_ms;
+  if (step.now_ms < *open.breach_ended_ms + step.rule.keep_firing_for_ms) return std::nullopt;
+  return AlertState::kResolved;
+}
+
+// Returns when `open` changes state by the passing of time alone, or
+// kNoDeadline. A pending alert whose `for` elapsed while undecided waits
+// for a verdict that some other deadline or event brings.
+int64_t OpenAlertDueMs(const Rule& rule, const OpenAlert& open, int64_t now_ms) {
+  int64_t due = kNoDeadline;
+  if (!open.firing) {
+    due = open.active_since_ms + rule.for_ms;
+  } else if (open.breach_ended_ms) {
+    due = *open.breach_ended_ms + rule.keep_firing_for_ms;
+  }
+  return due > now_ms ? due : kNoDeadline;
 }
 
 // Feature masks are 64 bits wide and FeatureUse keeps the index in a byte.
@@ -141,12 +201,31 @@ std::vector<Alert> AccountShard::EvaluateEvery(const EvalScope& scope) {
   return alerts;
 }
 
-void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const Alert& alert) {
+void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
+                                    const Alert& alert) {
   AccountState& state = account.second;
   if (!IsEvaluated(account.first) || state.FindOpenAlert(rule_index) != nullptr) {
     return;
   }
-  state.open_alerts().push_back({rule_index, alert.id, alert.fired_at_ms});
+
+  // Alerts stored before active_since existed were active from when they fired.
+  const int64_t active_since =
+      alert.active_since_ms != 0 ? alert.active_since_ms : alert.fired_at_ms;
+  const bool firing = alert.state == AlertState::kFiring;
+  state.open_alerts().push_back(
+      {rule_index, alert.id, firing, active_since, firing ? alert.fired_at_ms : 0, std::nullopt});
+  if (firing) {
+    return;
+  }
+
+  // The `for` timer resumes from the stored active_since, and must run out
+  // even if no later evaluation reschedules this account.
+  const int64_t due = active_since + rule.for_ms;
+  state.next_due_ms = std::min(state.next_due_ms, due);
+  if (due < state.queued_due_ms) {
+    deadlines_.Push(due, &account);
+    state.queued_due_ms = due;
+  }
 }
 
 std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_index,
@@ -156,22 +235,25 @@ std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_in
   const RuleInput input{scope.catalog, account.first, state, rule_event_ids_[rule_index],
                         scope.now_ms};
   Verdict verdict = EvaluateRule(rule, input);
+  const Step step{rule, account.first, scope.now_ms};
 
   std::vector<OpenAlert>& open_alerts = state.open_alerts();
   OpenAlert* open = state.FindOpenAlert(rule_index);
-  if (open == nullptr && verdict.breach) {
-    const uint64_t id = scope.next_alert_id.fetch_add(1);
-    open_alerts.push_back({rule_index, id, scope.now_ms});
-    const AlertStamp stamp{id, AlertState::kFiring, scope.now_ms, 0, scope.now_ms};
-    return MakeAlert(rule, account.first, std::move(verdict), stamp);
+  if (open == nullptr) {
+    if (!verdict.breach) return std::nullopt;
+    open_alerts.push_back(StartEpisode(step, rule_index, scope.next_alert_id.fetch_add(1)));
+    const OpenAlert& started = open_alerts.back();
+    const AlertState reported = started.firing ? AlertState::kFiring : AlertState::kPending;
+    return MakeAlert(step, std::move(verdict), started, reported);
   }
-  if (open != nullptr && !verdict.breach && !verdict.undecided) {
-    const AlertStamp stamp{open->id, AlertState::kResolved, open->fired_at_ms, scope.now_ms,
-                           scope.now_ms};
+
+  const std::optional<AlertState> changed = Advance(step, verdict, *open);
+  if (!changed) return std::nullopt;
+  Alert alert = MakeAlert(step, std::move(verdict), *open, *changed);
+  if (*changed == AlertState::kResolved) {
     open_alerts.erase(open_alerts.begin() + (open - open_alerts.data()));
-    return MakeAlert(rule, account.first, std::move(verdict), stamp);
   }
-  return std::nullopt;
+  return alert;
 }
 
 void AccountShard::Schedule(Account& account, const EvalScope& scope) {
@@ -181,6 +263,10 @@ void AccountShard::Schedule(Account& account, const EvalScope& scope) {
     if (state.event_count() >= rule.min_account_events) {
       state.next_due_ms = std::min(state.next_due_ms, NextDueMs(rule, state, scope.now_ms));
     }
+  }
+  for (const OpenAlert& open : state.open_alerts()) {
+    const Rule& rule = scope.rules[open.rule_index];
+    state.next_due_ms = std::min(state.next_due_ms, OpenAlertDueMs(rule, open, scope.now_ms));
   }
 
   // An earlier entry already queued pops first and re-pushes the later time,

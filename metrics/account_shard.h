@@ -56,8 +56,10 @@ class AccountShard {
   // Adds one event to its account, creating the account on its first event.
   Account& AddEvent(const Event& event, const Catalog& catalog);
 
-  // Evaluates every rule on `account`, fires or resolves alerts, and
-  // reschedules its next due time. The unattributed bucket is skipped.
+  // Evaluates every rule on `account`, opens, fires or resolves alerts, and
+  // reschedules its next due time, including the `for` and
+  // keep_firing_for deadlines of its open alerts. The unattributed bucket
+  // is skipped.
   std::vector<Alert> Evaluate(Account& account, const EvalScope& scope);
 
   // Evaluates the accounts due at or before `scope.now_ms`.
@@ -66,9 +68,12 @@ class AccountShard {
   // Evaluates and reschedules every account.
   std::vector<Alert> EvaluateEvery(const EvalScope& scope);
 
-  // Records `alert` as the open alert of rule `rule_index` on `account`
-  // unless that rule already has one.
-  void RestoreOpenAlert(Account& account, uint32_t rule_index, const Alert& alert);
+  // Records a pending or firing `alert` as the open alert of `rule`, whose
+  // index is `rule_index`, on `account` unless that rule already has one. A
+  // pending alert is queued to fire at its active_since plus the rule's
+  // `for`, if the rule is still in breach then.
+  void RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
+                        const Alert& alert);
 
   // Copies one account's aggregates as of `now_ms`.
   AccountView View(const Account& account, const ViewInput& input) const;

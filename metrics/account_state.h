@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "proto/event.h"
@@ -42,10 +43,16 @@ struct DayCount {
   uint32_t logins;
 };
 
+// The alert of one rule that is pending or firing on an account.
 struct OpenAlert {
   uint32_t rule_index;
   uint64_t id;
-  int64_t fired_at_ms;
+  bool firing;              // false while pending
+  int64_t active_since_ms;  // when the breach began
+  int64_t fired_at_ms;      // 0 while pending
+  // When the breach of a firing alert ended, while it waits out the rule's
+  // keep_firing_for. Unset while the breach holds.
+  std::optional<int64_t> breach_ended_ms;
 };
 
 // Facts the shard resolves about an event before the account adds it.

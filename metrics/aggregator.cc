@@ -110,7 +110,7 @@ void Aggregator::Replay(const Event& event) {
 
 void Aggregator::RestoreAlert(const Alert& alert) {
   AdvancePast(next_alert_id_, alert.id);
-  if (alert.state != AlertState::kFiring) {
+  if (alert.state == AlertState::kResolved) {
     return;
   }
   auto rule = std::find_if(rules_.begin(), rules_.end(),
@@ -125,7 +125,7 @@ void Aggregator::RestoreAlert(const Alert& alert) {
   std::lock_guard lock(shard.mu);
   AccountShard::Account* account = shard.Find(alert.account_id);
   if (account != nullptr) {
-    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), alert);
+    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), *rule, alert);
   }
 }
 

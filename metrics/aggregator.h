@@ -35,25 +35,41 @@ class Aggregator {
 
   // Adds stored events (each with account_id and feature set) to their
   // accounts, then evaluates every rule on the accounts they touched at
-  // `now_ms`. Returns the alerts that fired or resolved, in id order.
+  // `now_ms`. Returns the alerts that changed state, in id order:
+  //  - kPending: a breach began on a rule whose `for` is not 0. The caller
+  //    stores it, so a restart resumes it, but sends no notification.
+  //  - kFiring: a breach began on a rule with `for` 0, or a pending alert's
+  //    breach held for `for`. The id is the pending alert's, if it had one.
+  //  - kResolved: a firing alert's breach ended, and stayed away for the
+  //    rule's keep_firing_for. Also a pending alert whose breach ended
+  //    before `for` elapsed, with fired_at_ms 0, which was never notified.
+  // A breach after a resolve starts a new alert with a new id.
   std::vector<Alert> Apply(std::span<const Event> events, int64_t now_ms);
 
   // Adds one stored event without evaluating rules. Used while rebuilding
   // from the event log at startup.
   void Replay(const Event& event);
 
-  // Reinstates an alert read back from storage. A firing alert becomes the
-  // open alert of its (account, rule), so it is not fired again; resolved
-  // ones are ignored. Ids issued later are greater than `alert.id`.
+  // Reinstates an alert read back from storage. A firing or pending alert
+  // becomes the open alert of its (account, rule), so the episode keeps its
+  // id and active_since and is not reported again until it changes state.
+  // A pending alert fires at active_since plus the rule's `for` if its
+  // breach still holds. Resolved ones are ignored. Ids issued later are
+  // greater than `alert.id`.
+  // NOTE: the time a firing alert's breach ended is not stored, so after a
+  // restart its keep_firing_for window starts again at the first
+  // evaluation without a breach.
   void RestoreAlert(const Alert& alert);
 
   // Evaluates every rule on every account once. Used after a rebuild;
   // ordinary operation uses Apply and Tick.
   std::vector<Alert> EvaluateAll(int64_t now_ms);
 
-  // Evaluates the accounts whose next time-driven change (an inactivity
-  // limit reached, an age threshold passed, a day boundary for login
-  // windows) is due at or before `now_ms`. Cost is proportional to the
+  // Evaluates the accounts whose next time-driven change is due at or
+  // before `now_ms`, and returns changes as Apply does. Such a change is an
+  // inactivity limit reached, an age threshold passed, a day boundary for
+  // login windows, or a pending alert's `for` or a firing alert's
+  // keep_firing_for elapsed. Cost is proportional to the
   // number of due accounts, not to the number of accounts.
   std::vector<Alert> Tick(int64_t now_ms);
 

@@ -4,6 +4,7 @@
 #define UPTAKE_METRICS_ALERT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,10 @@
 
 namespace uptake {
 
-enum class AlertState { kFiring, kResolved };
+// kPending: the rule is in breach but has not held for the rule's `for`
+// duration yet; nobody is notified. kFiring: notified. kResolved: the
+// episode is over; a new breach starts a new alert with a new id.
+enum class AlertState { kFiring, kResolved, kPending };
 
 struct Alert {
   uint64_t id = 0;  // unique across the server's life, increasing
@@ -34,12 +38,23 @@ struct Alert {
   // the window. Empty for the other kinds.
   std::vector<std::string> evidence;
 
-  int64_t fired_at_ms = 0;     // clock time when it fired
-  int64_t resolved_at_ms = 0;  // clock time when it resolved; 0 while firing
-  int64_t updated_at_ms = 0;   // clock time of the last change
+  // The rule's labels, copied, and its annotation templates rendered for
+  // this account, for example {"summary": "..."}.
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+
+  int64_t active_since_ms = 0;  // clock time when the breach began (pending or firing)
+  int64_t fired_at_ms = 0;      // clock time when it fired; 0 while pending
+  int64_t resolved_at_ms = 0;   // clock time when it resolved; 0 while firing
+  int64_t updated_at_ms = 0;    // clock time of the last change
+
+  // Set by POST /v1/alerts/{id}/ack and kept for the rest of the episode.
+  std::string acknowledged_by;  // empty while unacknowledged
+  std::string acknowledgement_comment;
+  int64_t acknowledged_at_ms = 0;
 };
 
-const char* AlertStateName(AlertState state);  // "firing", "resolved"
+const char* AlertStateName(AlertState state);  // "firing", "resolved", "pending"
 
 }  // namespace uptake
 

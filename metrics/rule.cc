@@ -36,6 +36,8 @@ const char* AlertStateName(AlertState state) {
       return "firing";
     case AlertState::kResolved:
       return "resolved";
+    case AlertState::kPending:
+      return "pending";
   }
   return "unknown";
 }

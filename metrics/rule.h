@@ -5,6 +5,7 @@
 #define UPTAKE_METRICS_RULE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,24 @@ struct Rule {
   // Accounts with fewer lifetime events are too small to judge and are not
   // evaluated by this rule. Default: 0, every account.
   int64_t min_account_events = 0;
+
+  // How long a breach must hold before its alert fires, in milliseconds.
+  // Until then the alert is kPending, and it is dropped if the breach ends
+  // first. Default: 0, the alert fires on the first breach.
+  int64_t for_ms = 0;
+
+  // How long a firing alert stays firing after its breach ends, in
+  // milliseconds. A breach that returns within this time continues the same
+  // alert. Default: 0, the alert resolves as soon as the breach ends.
+  int64_t keep_firing_for_ms = 0;
+
+  // Copied to every alert of the rule. Default: empty.
+  std::map<std::string, std::string> labels;
+
+  // Templates rendered into each alert's annotations; see alert_template.h
+  // for the placeholders. A "summary" entry also replaces Alert::summary.
+  // Default: empty.
+  std::map<std::string, std::string> annotations;
 };
 
 const char* RuleKindName(RuleKind kind);      // "feature_adoption", ...

@@ -3,23 +3,13 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstdio>
 
+#include "metrics/alert_template.h"
 #include "proto/time.h"
 
 namespace uptake {
 
 namespace {
-
-std::string FormatNumber(double value) {
-  char text[32];
-  if (value == std::floor(value)) {
-    std::snprintf(text, sizeof(text), "%.0f", value);
-  } else {
-    std::snprintf(text, sizeof(text), "%.1f", value);
-  }
-  return text;
-}
 
 std::string Counted(int64_t n, const char* noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
@@ -100,7 +90,7 @@ Verdict EvaluateInactivity(const Rule& rule, const RuleInput& input) {
   verdict.breach = idle_ms > DaysMs(rule.days);
   verdict.observed = idle_days;
   verdict.threshold = rule.days;
-  const std::string idle_text = FormatNumber(idle_days) + (idle_days == 1 ? " day" : " days");
+  const std::string idle_text = FormatIndicator(idle_days) + (idle_days == 1 ? " day" : " days");
   if (verdict.breach) {
     verdict.summary = std::string(input.account_id) + " has had no " + what + " for over " +
                       Counted(rule.days, "day") + " (" + idle_text +
@@ -136,10 +126,10 @@ Verdict EvaluateLoginDrop(const Rule& rule, const RuleInput& input) {
   verdict.breach = static_cast<double>(last7) * 100.0 < rule.percent * prev7;
   verdict.summary =
       name + " logged in " + Counted(last7, "time") + " in the last 7 days, " +
-      FormatNumber(verdict.observed) + "% of the " + std::to_string(prev7) +
+      FormatIndicator(verdict.observed) + "% of the " + std::to_string(prev7) +
       " in the 7 days before" +
       (verdict.breach ? ", below the threshold of " : ", at or above the threshold of ") +
-      FormatNumber(rule.percent) + "%.";
+      FormatIndicator(rule.percent) + "%.";
   return verdict;
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace uptake {
@@ -51,6 +52,12 @@ rules:
     severity: info
     days: 14
     activity: login
+    for: 12h
+    keep_firing_for: 3d
+    labels:
+      team: cs-emea
+    annotations:
+      summary: "{{account}} has been idle for {{observed}} days, now {{state}}"
   - name: login-drop
     kind: login_drop
     percent: 50.5
@@ -146,6 +153,11 @@ TEST_F(ConfigTest, FullExampleRules) {
   EXPECT_EQ(inactive.severity, Severity::kInfo);
   EXPECT_EQ(inactive.days, 14);
   EXPECT_TRUE(inactive.logins_only);
+  EXPECT_EQ(inactive.for_ms, 12 * 3'600'000);
+  EXPECT_EQ(inactive.keep_firing_for_ms, 3 * 86'400'000);
+  EXPECT_EQ(inactive.labels, (std::map<std::string, std::string>{{"team", "cs-emea"}}));
+  EXPECT_EQ(inactive.annotations.at("summary"),
+            "{{account}} has been idle for {{observed}} days, now {{state}}");
 
   const Rule& drop = config.rules[3];
   EXPECT_EQ(drop.kind, RuleKind::kLoginDrop);
@@ -548,6 +560,136 @@ TEST(ParseListenAddressTest, AcceptsValid) {
     EXPECT_EQ(host, c.host) << c.text;
     EXPECT_EQ(port, c.port) << c.text;
   }
+}
+
+// A one-rule file whose rule sets `extra`, lines starting at line 5.
+std::string IdleRuleWith(const std::string& extra) {
+  return "rules:\n"
+         "  - name: idle\n"
+         "    kind: inactivity\n"
+         "    days: 7\n" +
+         extra;
+}
+
+TEST_F(ConfigTest, RuleLifecycleDefaults) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(IdleRuleWith("")), &config);
+  ASSERT_FALSE(error) << error->ToString();
+  ASSERT_EQ(config.rules.size(), 1u);
+  EXPECT_EQ(config.rules[0].for_ms, 0);
+  EXPECT_EQ(config.rules[0].keep_firing_for_ms, 0);
+  EXPECT_TRUE(config.rules[0].labels.empty());
+  EXPECT_TRUE(config.rules[0].annotations.empty());
+}
+
+TEST_F(ConfigTest, RuleDurations) {
+  const struct {
+    const char* text;
+    int64_t ms;
+  } cases[] = {
+      {"90s", 90'000},     {"30m", 1'800'000},    {"12h", 43'200'000},
+      {"3d", 259'200'000}, {"45", 45'000},        {"0", 0},
+      {"0s", 0},           {"\"2h\"", 7'200'000}, {"3650d", 3650LL * 86'400'000},
+  };
+  for (const auto& c : cases) {
+    Config config;
+    const std::string yaml =
+        IdleRuleWith("    for: " + std::string(c.text) + "\n    keep_firing_for: " + c.text + "\n");
+    std::optional<ConfigError> error = LoadConfigFile(WriteFile(yaml), &config);
+    ASSERT_FALSE(error) << c.text << ": " << error->ToString();
+    EXPECT_EQ(config.rules[0].for_ms, c.ms) << c.text;
+    EXPECT_EQ(config.rules[0].keep_firing_for_ms, c.ms) << c.text;
+  }
+}
+
+TEST_F(ConfigTest, InvalidDurationNamesLineAndKey) {
+  const char* cases[] = {"5w", "-5", "1.5h", "\"90\"", "h", "90 s", "1h30m", "[1]", ""};
+  for (const char* text : cases) {
+    const ConfigError error =
+        LoadError(IdleRuleWith("    severity: info\n    for: " + std::string(text) + "\n"));
+    EXPECT_EQ(error.file, path_) << text;
+    EXPECT_EQ(error.line, 6) << text;
+    EXPECT_EQ(error.key, "rules[0].for") << text;
+    EXPECT_THAT(error.message, HasSubstr("expected a duration such as 90s, 30m, 12h or 3d, or a "
+                                         "whole number of seconds, got"))
+        << text;
+  }
+}
+
+TEST_F(ConfigTest, DurationAboveMaximum) {
+  const ConfigError error = LoadError(IdleRuleWith("    keep_firing_for: 3651d\n"));
+  EXPECT_EQ(error.line, 5);
+  EXPECT_EQ(error.key, "rules[0].keep_firing_for");
+  EXPECT_EQ(error.message, "must be at most 3650d, got 3651d");
+
+  const ConfigError huge = LoadError(IdleRuleWith("    for: 99999999999999999999999s\n"));
+  EXPECT_EQ(huge.key, "rules[0].for");
+  EXPECT_THAT(huge.message, HasSubstr("must be at most 3650d"));
+}
+
+TEST_F(ConfigTest, RuleLabelsAndAnnotations) {
+  Config config;
+  const std::string yaml = IdleRuleWith(
+      "    labels:\n"
+      "      team: cs-emea\n"
+      "      tier: 1\n"
+      "    annotations:\n"
+      "      summary: \"{{account}} idle {{ observed }} days\"\n"
+      "      runbook_url: https://wiki.example/{{rule}}\n");
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(yaml), &config);
+  ASSERT_FALSE(error) << error->ToString();
+
+  const Rule& rule = config.rules[0];
+  EXPECT_EQ(rule.labels, (std::map<std::string, std::string>{{"team", "cs-emea"}, {"tier", "1"}}));
+  EXPECT_EQ(rule.annotations,
+            (std::map<std::string, std::string>{{"summary", "{{account}} idle {{ observed }} days"},
+                                                {"runbook_url", "https://wiki.example/{{rule}}"}}));
+}
+
+TEST_F(ConfigTest, UnknownPlaceholderNamesLineAndKey) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    annotations:\n"
+                             "      summary: \"{{account}} is idle\"\n"
+                             "      description: \"{{acount}} is idle\"\n"));
+  EXPECT_EQ(error.file, path_);
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[0].annotations.description");
+  EXPECT_THAT(error.message, HasSubstr("unknown placeholder {{acount}}"));
+  EXPECT_THAT(error.message, HasSubstr("expected one of account, rule"));
+}
+
+TEST_F(ConfigTest, UnclosedPlaceholder) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    annotations:\n      summary: \"{{rule\"\n"));
+  EXPECT_EQ(error.line, 6);
+  EXPECT_EQ(error.key, "rules[0].annotations.summary");
+  EXPECT_THAT(error.message, HasSubstr("is not closed by"));
+}
+
+TEST_F(ConfigTest, InvalidLabelName) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    labels:\n      team: cs\n      1tier: a\n"));
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[0].labels.1tier");
+  EXPECT_THAT(error.message, HasSubstr("invalid name"));
+}
+
+TEST_F(ConfigTest, LabelsWrongShape) {
+  const ConfigError list = LoadError(IdleRuleWith("    labels: [team]\n"));
+  EXPECT_EQ(list.line, 5);
+  EXPECT_EQ(list.key, "rules[0].labels");
+  EXPECT_THAT(list.message, HasSubstr("expected a mapping"));
+
+  const ConfigError value = LoadError(IdleRuleWith("    labels:\n      team: [a, b]\n"));
+  EXPECT_EQ(value.line, 6);
+  EXPECT_EQ(value.key, "rules[0].labels.team");
+  EXPECT_EQ(value.message, "expected a string, got a list");
+
+  const ConfigError repeated =
+      LoadError(IdleRuleWith("    labels:\n      team: a\n      team: b\n"));
+  EXPECT_EQ(repeated.line, 7);
+  EXPECT_EQ(repeated.key, "rules[0].labels.team");
+  EXPECT_THAT(repeated.message, HasSubstr("duplicate key"));
 }
 
 TEST(ParseListenAddressTest, RejectsMalformed) {

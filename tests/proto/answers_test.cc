@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace uptake {
@@ -37,6 +38,9 @@ void ExpectSameAlert(const Alert& a, const Alert& b) {
   EXPECT_EQ(a.threshold, b.threshold);
   EXPECT_EQ(a.summary, b.summary);
   EXPECT_EQ(a.evidence, b.evidence);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.annotations, b.annotations);
+  EXPECT_EQ(a.active_since_ms, b.active_since_ms);
   EXPECT_EQ(a.fired_at_ms, b.fired_at_ms);
   EXPECT_EQ(a.resolved_at_ms, b.resolved_at_ms);
   EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
@@ -69,6 +73,85 @@ TEST(AlertCodecTest, EveryEnumRoundTrips) {
       ASSERT_TRUE(decoded);
       ExpectSameAlert(*decoded, alert);
     }
+  }
+}
+
+Alert PendingAlert() {
+  Alert alert = SampleAlert();
+  alert.state = AlertState::kPending;
+  alert.labels = {{"team", "cs \"emea\""}, {"tier", "1"}};
+  alert.annotations = {{"summary", "acme is idle\nsee {runbook}"}, {"runbook_url", "https://x/y"}};
+  alert.active_since_ms = 1424638800000;
+  alert.fired_at_ms = 0;
+  return alert;
+}
+
+TEST(AlertCodecTest, PendingRoundTrip) {
+  const Alert alert = PendingAlert();
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"state\":\"pending\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"fired_at\":null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"active_since\":\"2015-02-22T21:00:00.000Z\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"labels\":{\"team\":\"cs \\\"emea\\\"\",\"tier\":\"1\"}"),
+            std::string::npos)
+      << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  ExpectSameAlert(*decoded, alert);
+}
+
+// A pending alert whose breach ended before `for` elapsed: resolved, but
+// never fired.
+TEST(AlertCodecTest, DroppedPendingRoundTrip) {
+  Alert alert = PendingAlert();
+  alert.state = AlertState::kResolved;
+  alert.resolved_at_ms = 1424638900000;
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"fired_at\":null"), std::string::npos) << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  ExpectSameAlert(*decoded, alert);
+}
+
+TEST(AlertCodecTest, FiringWithLifecycleFieldsRoundTrip) {
+  Alert alert = PendingAlert();
+  alert.state = AlertState::kFiring;
+  alert.fired_at_ms = 1424642400000;
+  const std::optional<Alert> decoded = DecodeAlert(EncodeAlert(alert));
+  ASSERT_TRUE(decoded);
+  ExpectSameAlert(*decoded, alert);
+}
+
+// Records stored before labels, annotations and active_since existed.
+TEST(AlertCodecTest, DecodesRecordWithoutLifecycleFields) {
+  const std::string json =
+      "{\"id\":7,\"rule\":\"inactive\",\"kind\":\"inactivity\",\"account_id\":\"acme\","
+      "\"severity\":\"warning\",\"state\":\"firing\",\"observed\":21.5,\"threshold\":14,"
+      "\"summary\":\"s\",\"evidence\":[],\"fired_at\":\"2015-02-22T21:00:01.123Z\","
+      "\"resolved_at\":null,\"updated_at\":\"2015-02-22T21:00:02.000Z\"}";
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->id, 7u);
+  EXPECT_TRUE(decoded->labels.empty());
+  EXPECT_TRUE(decoded->annotations.empty());
+  EXPECT_EQ(decoded->active_since_ms, 0);
+  EXPECT_EQ(decoded->fired_at_ms, 1424638801123);
+}
+
+TEST(AlertCodecTest, RejectsMalformedLifecycleFields) {
+  const std::string json = EncodeAlert(PendingAlert());
+  const std::pair<std::string, std::string> cases[] = {
+      {"\"tier\":\"1\"", "\"tier\":1"},
+      {"\"labels\":{", "\"labels\":[],\"x\":{"},
+      {"\"active_since\":\"2015-02-22T21:00:00.000Z\"", "\"active_since\":\"yesterday\""},
+      {"\"state\":\"pending\"", "\"state\":\"pendng\""},
+  };
+  for (const auto& [from, to] : cases) {
+    std::string broken = json;
+    const size_t at = broken.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    broken.replace(at, from.size(), to);
+    EXPECT_EQ(DecodeAlert(broken), std::nullopt) << broken;
   }
 }
 
