@@ -70,6 +70,10 @@ struct Config {
   // by a scan. Default: 7.
   int dedup_retention_days = 7;
 
+  // Alert changes kept for resuming streams with ?after=SEQ; older cursors
+  // get a resync message with the open alerts. Default: 100,000.
+  uint64_t retained_alert_changes = 100000;
+
   // WebSocket ingest: messages a connection may have in flight before the
   // server answers further ones with too_many_in_flight. Default: 64.
   int max_unacknowledged_messages = 64;

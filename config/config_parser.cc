@@ -11,10 +11,12 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 12> kTopLevelKeys = {
-    "listen",       "data_dir", "clock", "threads",  "write_keys", "limits",
-    "login_events", "features", "rules", "accounts", "cors",       "ingest",
+constexpr std::array<std::string_view, 13> kTopLevelKeys = {
+    "listen",   "data_dir", "clock",    "threads", "write_keys", "limits", "login_events",
+    "features", "rules",    "accounts", "cors",    "ingest",     "alerts",
 };
+
+constexpr std::array<std::string_view, 1> kAlertKeys = {"retained_changes"};
 
 constexpr std::array<std::string_view, 9> kLimitKeys = {
     "max_event_bytes",
@@ -63,6 +65,8 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
   if (cors != nullptr && !ParseCors(*cors)) return reader_.error();
   const Field* ingest = FindField(*top, "ingest");
   if (ingest != nullptr && !ParseIngest(*ingest)) return reader_.error();
+  const Field* alerts = FindField(*top, "alerts");
+  if (alerts != nullptr && !ParseAlerts(*alerts)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -293,6 +297,16 @@ bool ConfigParser::ParseIngest(const Field& field) {
 
   config_.dedup_retention_days = static_cast<int>(*retention);
   config_.max_unacknowledged_messages = static_cast<int>(*in_flight);
+  return true;
+}
+
+bool ConfigParser::ParseAlerts(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kAlertKeys);
+  if (!fields) return false;
+  const auto retained = reader_.ReadIntegerOr(*fields, "retained_changes", 1, kInt64Max,
+                                              static_cast<int64_t>(config_.retained_alert_changes));
+  if (!retained) return false;
+  config_.retained_alert_changes = static_cast<uint64_t>(*retained);
   return true;
 }
 

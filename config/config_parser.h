@@ -37,6 +37,7 @@ class ConfigParser {
   bool ParseAccounts(const Field& field);
   bool ParseCors(const Field& field);
   bool ParseIngest(const Field& field);
+  bool ParseAlerts(const Field& field);
   bool ParseFeatures(const Field& field);
   std::optional<FeatureDefinition> ParseFeature(const Field& item);
 

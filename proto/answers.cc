@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <array>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "proto/json_writer.h"
@@ -29,9 +31,10 @@ constexpr std::array<std::pair<Severity, std::string_view>, 3> kSeverityNames = 
     {Severity::kCritical, "critical"},
 }};
 
-constexpr std::array<std::pair<AlertState, std::string_view>, 2> kAlertStateNames = {{
+constexpr std::array<std::pair<AlertState, std::string_view>, 3> kAlertStateNames = {{
     {AlertState::kFiring, "firing"},
     {AlertState::kResolved, "resolved"},
+    {AlertState::kPending, "pending"},
 }};
 
 template <typename Enum, size_t N>
@@ -57,6 +60,16 @@ void WriteTime(JsonWriter& writer, std::string_view key, int64_t ms) {
 }
 
 // Writes an ISO 8601 time, or null when `ms` is 0, which means unknown.
+// Writes `value`, or null when it is empty.
+void WriteOptionalString(JsonWriter& writer, std::string_view key, const std::string& value) {
+  writer.Key(key);
+  if (value.empty()) {
+    writer.Null();
+  } else {
+    writer.String(value);
+  }
+}
+
 void WriteOptionalTime(JsonWriter& writer, std::string_view key, int64_t ms) {
   writer.Key(key);
   if (ms == 0) {
@@ -77,6 +90,17 @@ void WriteStrings(JsonWriter& writer, std::string_view key,
   writer.BeginArray();
   for (const std::string& value : values) writer.String(value);
   writer.EndArray();
+}
+
+void WriteStringMap(JsonWriter& writer, std::string_view key,
+                    const std::map<std::string, std::string>& values) {
+  writer.Key(key);
+  writer.BeginObject();
+  for (const auto& [name, value] : values) {
+    writer.Key(name);
+    writer.String(value);
+  }
+  writer.EndObject();
 }
 
 std::string DayDate(int64_t day) {
@@ -148,11 +172,48 @@ class AlertReader {
   std::optional<int64_t> Time(std::string_view key, bool nullable) {
     ondemand::value value;
     if (object_.find_field_unordered(key).get(value)) return std::nullopt;
-    bool is_null = false;
-    if (nullable && !value.is_null().get(is_null) && is_null) return 0;
+    return TimeOf(value, nullable);
+  }
+
+  // Like Time with `nullable`, but an absent key, as in alerts stored before
+  // the field existed, also reads as 0.
+  std::optional<int64_t> OptionalTime(std::string_view key) {
+    ondemand::value value;
+    const simdjson::error_code error = object_.find_field_unordered(key).get(value);
+    if (error == simdjson::NO_SUCH_FIELD) return 0;
+    if (error) return std::nullopt;
+    return TimeOf(value, /*nullable=*/true);
+  }
+
+  // A string, or "" when the key is absent or null, as in alerts stored
+  // before the field existed.
+  std::optional<std::string> OptionalString(std::string_view key) {
+    ondemand::value value;
+    const simdjson::error_code error = object_.find_field_unordered(key).get(value);
+    if (error == simdjson::NO_SUCH_FIELD) return std::string();
+    if (error) return std::nullopt;
+    if (value.is_null()) return std::string();
     std::string_view text;
     if (value.get_string().get(text)) return std::nullopt;
-    return ParseIso8601Ms(text);
+    return std::string(text);
+  }
+
+  // An object of strings written by WriteStringMap. Alerts stored before
+  // labels and annotations existed lack the key, which reads as empty.
+  std::optional<std::map<std::string, std::string>> OptionalStringMap(std::string_view key) {
+    std::map<std::string, std::string> values;
+    ondemand::object map;
+    const simdjson::error_code error = object_.find_field_unordered(key).get_object().get(map);
+    if (error == simdjson::NO_SUCH_FIELD) return values;
+    if (error) return std::nullopt;
+    for (auto field : map) {
+      std::string_view name;
+      std::string_view text;
+      if (field.unescaped_key().get(name)) return std::nullopt;
+      if (field.value().get_string().get(text)) return std::nullopt;
+      values.insert_or_assign(std::string(name), std::string(text));
+    }
+    return values;
   }
 
   std::optional<std::vector<std::string>> Strings(std::string_view key) {
@@ -168,6 +229,14 @@ class AlertReader {
   }
 
  private:
+  static std::optional<int64_t> TimeOf(ondemand::value& value, bool nullable) {
+    bool is_null = false;
+    if (nullable && !value.is_null().get(is_null) && is_null) return 0;
+    std::string_view text;
+    if (value.get_string().get(text)) return std::nullopt;
+    return ParseIso8601Ms(text);
+  }
+
   ondemand::object& object_;
 };
 
@@ -183,11 +252,19 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   const auto threshold = reader.Double("threshold");
   auto summary = reader.String("summary");
   auto evidence = reader.Strings("evidence");
-  const auto fired_at = reader.Time("fired_at", /*nullable=*/false);
+  auto labels = reader.OptionalStringMap("labels");
+  auto annotations = reader.OptionalStringMap("annotations");
+  const auto active_since = reader.OptionalTime("active_since");
+  const auto fired_at = reader.Time("fired_at", /*nullable=*/true);
   const auto resolved_at = reader.Time("resolved_at", /*nullable=*/true);
   const auto updated_at = reader.Time("updated_at", /*nullable=*/false);
+  auto acknowledged_by = reader.OptionalString("acknowledged_by");
+  auto acknowledgement_comment = reader.OptionalString("acknowledgement_comment");
+  const auto acknowledged_at = reader.OptionalTime("acknowledged_at");
   if (!id || !rule || !kind || !account_id || !severity || !state || !observed || !threshold ||
-      !summary || !evidence || !fired_at || !resolved_at || !updated_at) {
+      !summary || !evidence || !labels || !annotations || !active_since || !fired_at ||
+      !resolved_at || !updated_at || !acknowledged_by || !acknowledgement_comment ||
+      !acknowledged_at) {
     return std::nullopt;
   }
 
@@ -206,9 +283,15 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   alert.threshold = *threshold;
   alert.summary = std::move(*summary);
   alert.evidence = std::move(*evidence);
+  alert.labels = std::move(*labels);
+  alert.annotations = std::move(*annotations);
+  alert.active_since_ms = *active_since;
   alert.fired_at_ms = *fired_at;
   alert.resolved_at_ms = *resolved_at;
   alert.updated_at_ms = *updated_at;
+  alert.acknowledged_by = std::move(*acknowledged_by);
+  alert.acknowledgement_comment = std::move(*acknowledgement_comment);
+  alert.acknowledged_at_ms = *acknowledged_at;
   return alert;
 }
 
@@ -275,9 +358,16 @@ std::string EncodeAlert(const Alert& alert) {
   writer.Key("summary");
   writer.String(alert.summary);
   WriteStrings(writer, "evidence", alert.evidence);
-  WriteTime(writer, "fired_at", alert.fired_at_ms);
+
+  WriteStringMap(writer, "labels", alert.labels);
+  WriteStringMap(writer, "annotations", alert.annotations);
+  WriteOptionalTime(writer, "active_since", alert.active_since_ms);
+  WriteOptionalTime(writer, "fired_at", alert.fired_at_ms);
   WriteOptionalTime(writer, "resolved_at", alert.resolved_at_ms);
   WriteTime(writer, "updated_at", alert.updated_at_ms);
+  WriteOptionalString(writer, "acknowledged_by", alert.acknowledged_by);
+  WriteOptionalString(writer, "acknowledgement_comment", alert.acknowledgement_comment);
+  WriteOptionalTime(writer, "acknowledged_at", alert.acknowledged_at_ms);
   writer.EndObject();
   return writer.Release();
 }

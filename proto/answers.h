@@ -28,12 +28,19 @@ void WriteRejections(JsonWriter& writer, std::span<const EventRejection> rejecte
 // {"error":"code","message":"..."}
 std::string EncodeError(std::string_view code, std::string_view message);
 
-// One alert as a JSON object: id, rule, kind, account_id, severity, state,
-// observed, threshold, summary, evidence, fired_at, resolved_at (null while
-// firing), updated_at. Times are ISO 8601 UTC.
+// One alert as a JSON object: id, rule, kind, account_id, severity, state
+// ("pending", "firing" or "resolved"), observed, threshold, summary,
+// evidence, labels and annotations (objects of strings), active_since,
+// fired_at, resolved_at and updated_at. Times are ISO 8601 UTC. fired_at is
+// null while pending and for a pending alert that resolved, and
+// resolved_at is null until the alert resolves. acknowledged_by,
+// acknowledgement_comment and acknowledged_at are null until someone
+// acknowledges the alert.
 std::string EncodeAlert(const Alert& alert);
 
-// Reads back the output of EncodeAlert. Returns nullopt for anything else.
+// Reads back the output of EncodeAlert. Records written before labels,
+// annotations and active_since existed decode with those empty or 0.
+// Returns nullopt for anything else.
 std::optional<Alert> DecodeAlert(std::string_view json);
 
 // An account's aggregates, with first_seen and last_seen in ISO 8601 UTC.

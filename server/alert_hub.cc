@@ -10,7 +10,7 @@ void AlertHub::Subscribe(const std::shared_ptr<AlertSubscriber>& subscriber) {
   subscribers_.push_back(subscriber);
 }
 
-void AlertHub::Publish(std::shared_ptr<const std::string> message) {
+void AlertHub::Publish(AlertChangePtr change) {
   std::vector<std::shared_ptr<AlertSubscriber>> live;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -20,7 +20,7 @@ void AlertHub::Publish(std::shared_ptr<const std::string> message) {
       if (auto subscriber = weak.lock()) live.push_back(std::move(subscriber));
     }
   }
-  for (const auto& subscriber : live) subscriber->Deliver(message);
+  for (const auto& subscriber : live) subscriber->Deliver(change);
 }
 
 size_t AlertHub::subscriber_count() {

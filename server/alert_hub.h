@@ -3,6 +3,7 @@
 #ifndef UPTAKE_SERVER_ALERT_HUB_H_
 #define UPTAKE_SERVER_ALERT_HUB_H_
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,12 +11,25 @@
 
 namespace uptake {
 
-// A receiver of alert messages. Deliver is called from any thread and must
-// not block: implementations queue the message on their own strand.
+// One entry of the alert change log as subscribers receive it.
+struct AlertChange {
+  uint64_t seq = 0;  // strictly increasing over the server's life
+  std::string json;  // the alert's fields plus "seq" and "change"
+
+  // Copies of fields subscribers filter on.
+  std::string rule;
+  std::string account_id;
+  std::string severity;
+};
+
+using AlertChangePtr = std::shared_ptr<const AlertChange>;
+
+// A receiver of alert changes. Deliver is called from any thread and must
+// not block: implementations queue the change on their own strand.
 class AlertSubscriber {
  public:
   virtual ~AlertSubscriber() = default;
-  virtual void Deliver(std::shared_ptr<const std::string> message) = 0;
+  virtual void Deliver(AlertChangePtr change) = 0;
 };
 
 // Thread-safe. Holds subscribers weakly, so a closed session needs no
@@ -24,9 +38,9 @@ class AlertHub {
  public:
   void Subscribe(const std::shared_ptr<AlertSubscriber>& subscriber);
 
-  // Hands `message` to every live subscriber. The lock covers only the copy
+  // Hands `change` to every live subscriber. The lock covers only the copy
   // of the subscriber list, never a delivery.
-  void Publish(std::shared_ptr<const std::string> message);
+  void Publish(AlertChangePtr change);
 
   size_t subscriber_count();
 

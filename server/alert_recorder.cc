@@ -2,25 +2,124 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
 #include "proto/answers.h"
 
 namespace uptake {
+namespace {
+
+// The change log is trimmed once per this many changes (or per retained
+// count, when that is smaller), not on every one.
+constexpr uint64_t kTrimInterval = 1024;
+
+std::string ChangeJson(uint64_t seq, std::string_view change, const std::string& alert_json) {
+  // The alert object with "seq" and "change" in front, so a reader of the
+  // stream sees every alert field at the top level.
+  std::string json = "{\"seq\":" + std::to_string(seq) + ",\"change\":\"";
+  json.append(change);
+  json.append("\",");
+  json.append(alert_json, 1, std::string::npos);
+  return json;
+}
+
+}  // namespace
+
+std::string_view ChangeKind(const Alert& alert) {
+  switch (alert.state) {
+    case AlertState::kFiring:
+      return "fired";
+    case AlertState::kResolved:
+      // A pending alert dropped before it fired was never notified.
+      return alert.fired_at_ms != 0 ? "resolved" : "";
+    case AlertState::kPending:
+      return "";
+  }
+  return "";
+}
+
+Alert AlertRecorder::WithAcknowledgement(const Alert& alert) {
+  // The aggregator knows nothing of acknowledgements, so the one stored on
+  // the alert is carried into its later changes (resolved, mostly).
+  if (alert.state == AlertState::kPending) return alert;
+  std::optional<std::string> stored;
+  if (!store_.GetAlert(alert.id, &stored).ok() || !stored) return alert;
+  std::optional<Alert> previous = DecodeAlert(*stored);
+  if (!previous || previous->acknowledged_by.empty()) return alert;
+
+  Alert merged = alert;
+  merged.acknowledged_by = previous->acknowledged_by;
+  merged.acknowledgement_comment = previous->acknowledgement_comment;
+  merged.acknowledged_at_ms = previous->acknowledged_at_ms;
+  return merged;
+}
+
+AlertRecorder::AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes)
+    : store_(store), hub_(hub), retained_changes_(retained_changes) {}
+
+StorageStatus AlertRecorder::Recover() {
+  uint64_t oldest = 0;
+  uint64_t newest = 0;
+  StorageStatus status = store_.AlertChangeBounds(&oldest, &newest);
+  if (!status.ok()) return status;
+  std::lock_guard<std::mutex> lock(mu_);
+  next_seq_ = newest + 1;
+  return status;
+}
 
 void AlertRecorder::Record(std::span<const Alert> alerts) {
-  for (const Alert& alert : alerts) {
-    auto json = std::make_shared<const std::string>(EncodeAlert(alert));
-    StorageStatus status = store_.PutAlert(alert.id, *json);
-    if (!status.ok()) {
-      spdlog::error("[alert {}] [account {}] failed to store alert: {}", alert.id, alert.account_id,
-                    status.message());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Alert& computed : alerts) {
+    const Alert alert = WithAcknowledgement(computed);
+    std::string json = EncodeAlert(alert);
+    std::string_view change = ChangeKind(alert);
+    if (change.empty()) {
+      StorageStatus status = store_.PutAlert(alert.id, json);
+      if (!status.ok()) {
+        spdlog::error("[alert {}] [account {}] failed to store alert: {}", alert.id,
+                      alert.account_id, status.message());
+      }
+      continue;
     }
-    spdlog::info("[alert {}] [account {}] {} {}: {}", alert.id, alert.account_id,
-                 AlertStateName(alert.state), alert.rule, alert.summary);
-    hub_.Publish(std::move(json));
+    spdlog::info("[alert {}] [account {}] {} {}: {}", alert.id, alert.account_id, change,
+                 alert.rule, alert.summary);
+    RecordLocked(alert.id, json, change, alert.rule, alert.account_id,
+                 SeverityName(alert.severity));
   }
+}
+
+bool AlertRecorder::RecordEncoded(uint64_t alert_id, const std::string& alert_json,
+                                  std::string_view change, std::string_view rule,
+                                  std::string_view account_id, std::string_view severity) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return RecordLocked(alert_id, alert_json, change, rule, account_id, severity);
+}
+
+bool AlertRecorder::RecordLocked(uint64_t alert_id, const std::string& alert_json,
+                                 std::string_view change, std::string_view rule,
+                                 std::string_view account_id, std::string_view severity) {
+  auto entry = std::make_shared<AlertChange>();
+  entry->seq = next_seq_++;
+  entry->json = ChangeJson(entry->seq, change, alert_json);
+  entry->rule = std::string(rule);
+  entry->account_id = std::string(account_id);
+  entry->severity = std::string(severity);
+
+  StorageStatus status = store_.RecordAlertChange(entry->seq, alert_id, alert_json, entry->json);
+  const bool stored = status.ok();
+  if (!stored) {
+    spdlog::error("[alert {}] [account {}] failed to store change {}: {}", alert_id, account_id,
+                  entry->seq, status.message());
+  }
+  const uint64_t trim_every = std::min(kTrimInterval, retained_changes_);
+  if (entry->seq % trim_every == 0 && entry->seq > retained_changes_) {
+    status = store_.TrimAlertChanges(entry->seq - retained_changes_ + 1);
+    if (!status.ok()) spdlog::warn("[alerts] trimming the change log failed: {}", status.message());
+  }
+  hub_.Publish(std::move(entry));
+  return stored;
 }
 
 }  // namespace uptake

@@ -1,9 +1,14 @@
-// Persists alert changes and publishes them to stream subscribers.
+// Persists alert changes, numbers them, and publishes them to stream
+// subscribers.
 
 #ifndef UPTAKE_SERVER_ALERT_RECORDER_H_
 #define UPTAKE_SERVER_ALERT_RECORDER_H_
 
+#include <cstdint>
+#include <mutex>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "metrics/alert.h"
 #include "server/alert_hub.h"
@@ -14,17 +19,44 @@ namespace uptake {
 // Thread-safe: called from every ingest request and from the ticker.
 class AlertRecorder {
  public:
-  AlertRecorder(Store& store, AlertHub& hub) : store_(store), hub_(hub) {}
+  // Keeps the newest `retained_changes` entries of the change log.
+  AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes);
 
-  // Writes each alert under its id, then publishes it. An alert whose write
-  // fails is logged and still published: the aggregates already hold the
+  // Continues numbering after the newest change in the store. Call once at
+  // startup before Record.
+  StorageStatus Recover();
+
+  // Writes each alert and, for notified states (firing, resolved after
+  // firing, acknowledged), a change with the next seq in the same batch,
+  // then publishes the change. Pending alerts, and pending ones dropped
+  // before firing, are stored but neither numbered nor published. A failed
+  // write is logged and still published: the aggregates already hold the
   // new state, and the next restart re-derives it from the event log.
   void Record(std::span<const Alert> alerts);
 
+  // Records an alert change of kind `change` (for example "acknowledged")
+  // for an already encoded alert. Returns false when the write fails.
+  bool RecordEncoded(uint64_t alert_id, const std::string& alert_json, std::string_view change,
+                     std::string_view rule, std::string_view account_id, std::string_view severity);
+
  private:
+  Alert WithAcknowledgement(const Alert& alert);
+  bool RecordLocked(uint64_t alert_id, const std::string& alert_json, std::string_view change,
+                    std::string_view rule, std::string_view account_id, std::string_view severity);
+
   Store& store_;
   AlertHub& hub_;
+  const uint64_t retained_changes_;
+
+  // Numbering, writing and publishing happen under one lock, so subscribers
+  // see changes in seq order. Only alert changes take it, never events.
+  std::mutex mu_;
+  uint64_t next_seq_ = 1;  // guarded by mu_
 };
+
+// The change kind of an alert as Record numbers it: "fired", "resolved",
+// or "" for states that are not notified.
+std::string_view ChangeKind(const Alert& alert);
 
 }  // namespace uptake
 

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "proto/answers.h"
-#include "server/alert_stream_session.h"
+#include "server/alert_stream.h"
 #include "server/clock.h"
 #include "server/ingest_stream_session.h"
 
@@ -70,18 +70,41 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return OnReadFailed(ec);
     HttpRequest request = parser_->release();
 
-    if (beast::websocket::is_upgrade(request)) {
-      auto [path, query] = SplitTarget(request.target());
-      if (path == "/v1/alerts/stream") {
-        std::make_shared<AlertStreamSession>(std::move(stream_), services_.hub, id_)
-            ->Run(std::move(request));
-        return;
+    auto [path, query] = SplitTarget(request.target());
+    if (path == "/v1/alerts/stream" && request.method() == http::verb::get) {
+      if (beast::websocket::is_upgrade(request) ||
+          beast::iequals(request[http::field::accept], "text/event-stream")) {
+        return OpenAlertStream(std::move(request), query);
       }
-      if (path == "/v1/ingest") return UpgradeIngest(std::move(request), query);
+    }
+    if (beast::websocket::is_upgrade(request) && path == "/v1/ingest") {
+      return UpgradeIngest(std::move(request), query);
     }
 
     HttpAnswer answer = services_.router.Handle(request, received_ms_);
     Send(std::move(answer), request.version(), request.keep_alive());
+  }
+
+  // Hands the connection to a WebSocket or SSE alert stream, resuming from
+  // ?after=SEQ or Last-Event-ID when given.
+  void OpenAlertStream(HttpRequest request, std::string_view query) {
+    AlertStreamOptions options;
+    std::string error;
+    std::string_view last_event_id = request["Last-Event-ID"];
+    if (!ParseAlertStreamOptions(query, last_event_id, &options, &error)) {
+      return Send(JsonAnswer(400, EncodeError("invalid_parameter", error)), request.version(),
+                  /*keep_alive=*/false);
+    }
+    if (beast::websocket::is_upgrade(request)) {
+      std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
+                                             services_.store, services_.hub, std::move(options),
+                                             id_)
+          ->Run();
+      return;
+    }
+    std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
+                                     services_.hub, std::move(options), id_)
+        ->Run();
   }
 
   // Authenticates the upgrade by the write key in Basic credentials or in

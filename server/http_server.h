@@ -31,6 +31,7 @@ struct HttpServices {
   Router& router;
   AlertHub& hub;
   IngestService& ingest;
+  Store& store;
   size_t max_in_flight;  // WebSocket ingest answers queued before 429s
 };
 

@@ -147,6 +147,15 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     answer.headers.emplace_back("Upgrade", "websocket");
     return answer;
   }
+  constexpr std::string_view kAlertsPrefix = "/v1/alerts/";
+  constexpr std::string_view kAckSuffix = "/ack";
+  if (path.starts_with(kAlertsPrefix) && path.ends_with(kAckSuffix) &&
+      path.size() > kAlertsPrefix.size() + kAckSuffix.size()) {
+    if (request.method() != http::verb::post) return MethodNotAllowed("POST");
+    std::string_view id =
+        path.substr(kAlertsPrefix.size(), path.size() - kAlertsPrefix.size() - kAckSuffix.size());
+    return Acknowledge(id, request.body());
+  }
   if (path == "/v1/alerts") {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return ListAlerts(query);
@@ -246,6 +255,61 @@ HttpAnswer Router::GetAccount(std::string_view encoded_id) {
                                        "No events have been received for account '" + *id + "'."));
   }
   return JsonAnswer(200, EncodeAccountView(*view));
+}
+
+HttpAnswer Router::Acknowledge(std::string_view id_text, const std::string& body) {
+  std::optional<uint64_t> id = ParseUnsigned(id_text);
+  if (!id) {
+    return JsonAnswer(400, EncodeError("invalid_parameter", "The alert id must be a number."));
+  }
+
+  simdjson::dom::parser parser;
+  simdjson::dom::object fields;
+  std::string_view by;
+  if (parser.parse(body).get(fields) || fields["by"].get(by) || by.empty()) {
+    return JsonAnswer(400, EncodeError("invalid_body",
+                                       "Send a JSON object with \"by\" (who acknowledges, "
+                                       "non-empty) and an optional \"comment\"."));
+  }
+  std::string_view comment;
+  if (fields["comment"].get(comment) == simdjson::INCORRECT_TYPE) {
+    return JsonAnswer(400, EncodeError("invalid_body", "\"comment\" must be a string."));
+  }
+
+  std::optional<std::string> stored;
+  if (StorageStatus status = store_.GetAlert(*id, &stored); !status.ok()) {
+    HttpAnswer answer =
+        JsonAnswer(503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
+    answer.headers.emplace_back("Retry-After", "5");
+    return answer;
+  }
+  std::optional<Alert> alert = stored ? DecodeAlert(*stored) : std::nullopt;
+  if (!alert) {
+    return JsonAnswer(
+        404, EncodeError("alert_not_found", "No alert " + std::to_string(*id) + " is stored."));
+  }
+  if (alert->state != AlertState::kFiring) {
+    return JsonAnswer(
+        409, EncodeError("alert_not_firing", "Alert " + std::to_string(*id) + " is " +
+                                                 AlertStateName(alert->state) +
+                                                 "; only a firing alert can be acknowledged."));
+  }
+  // Acknowledging twice changes nothing and records no second change.
+  if (!alert->acknowledged_by.empty()) return JsonAnswer(200, *stored);
+
+  alert->acknowledged_by = std::string(by);
+  alert->acknowledgement_comment = std::string(comment);
+  alert->acknowledged_at_ms = clock_.Now();
+  alert->updated_at_ms = alert->acknowledged_at_ms;
+  std::string json = EncodeAlert(*alert);
+  if (!recorder_.RecordEncoded(alert->id, json, "acknowledged", alert->rule, alert->account_id,
+                               SeverityName(alert->severity))) {
+    HttpAnswer answer =
+        JsonAnswer(503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
+    answer.headers.emplace_back("Retry-After", "5");
+    return answer;
+  }
+  return JsonAnswer(200, std::move(json));
 }
 
 }  // namespace uptake

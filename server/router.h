@@ -9,6 +9,7 @@
 #include <string>
 
 #include "metrics/aggregator.h"
+#include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/cors.h"
 #include "server/http_answer.h"
@@ -23,11 +24,12 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 class Router {
  public:
   Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock,
-         CorsPolicy cors)
+         AlertRecorder& recorder, CorsPolicy cors)
       : ingest_(ingest),
         store_(store),
         aggregator_(aggregator),
         clock_(clock),
+        recorder_(recorder),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
@@ -37,11 +39,13 @@ class Router {
  private:
   HttpAnswer ListAlerts(std::string_view query);
   HttpAnswer GetAccount(std::string_view encoded_id);
+  HttpAnswer Acknowledge(std::string_view id_text, const std::string& body);
 
   IngestService& ingest_;
   Store& store_;
   Aggregator& aggregator_;
   ServerClock& clock_;
+  AlertRecorder& recorder_;
   const CorsPolicy cors_;
 };
 

@@ -108,7 +108,11 @@ int RunServer(const Config& config) {
   if (!Rebuild(*store, aggregator, clock)) return 1;
 
   AlertHub hub;
-  AlertRecorder recorder(*store, hub);
+  AlertRecorder recorder(*store, hub, config.retained_alert_changes);
+  if (StorageStatus recovered = recorder.Recover(); !recovered.ok()) {
+    spdlog::error("[startup] reading the alert change log failed: {}", recovered.message());
+    return 1;
+  }
   std::vector<Alert> caught_up = aggregator.EvaluateAll(clock.Now());
   if (!caught_up.empty()) {
     spdlog::info("[startup] {} alert changes found by evaluating every account", caught_up.size());
@@ -116,7 +120,7 @@ int RunServer(const Config& config) {
   }
 
   IngestService ingest(config, *store, aggregator, clock, recorder);
-  Router router(ingest, *store, aggregator, clock,
+  Router router(ingest, *store, aggregator, clock, recorder,
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
@@ -127,7 +131,7 @@ int RunServer(const Config& config) {
   size_t max_body_bytes =
       std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
       16 * 1024;
-  HttpServices services{router, hub, ingest,
+  HttpServices services{router, hub, ingest, *store,
                         static_cast<size_t>(config.max_unacknowledged_messages)};
   HttpServer http(io, services, HttpLimits{.max_body_bytes = max_body_bytes});
   std::string error;

@@ -48,6 +48,28 @@ StorageStatus Store::ListAlerts(uint64_t after_id, size_t limit,
 
 StorageStatus Store::Compact() { return impl_->Compact(); }
 
+StorageStatus Store::GetAlert(uint64_t id, std::optional<std::string>* json) {
+  return impl_->GetAlert(id, json);
+}
+
+StorageStatus Store::RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
+                                       std::string_view change_json) {
+  return impl_->RecordAlertChange(seq, alert_id, alert_json, change_json);
+}
+
+StorageStatus Store::ReadAlertChanges(uint64_t after_seq, size_t limit,
+                                      std::vector<std::pair<uint64_t, std::string>>* changes) {
+  return impl_->ReadAlertChanges(after_seq, limit, changes);
+}
+
+StorageStatus Store::AlertChangeBounds(uint64_t* oldest_seq, uint64_t* newest_seq) {
+  return impl_->AlertChangeBounds(oldest_seq, newest_seq);
+}
+
+StorageStatus Store::TrimAlertChanges(uint64_t keep_from_seq) {
+  return impl_->TrimAlertChanges(keep_from_seq);
+}
+
 StorageStatus Store::GetAccountTraits(std::string_view account_id, std::string* json) {
   return impl_->GetAccountTraits(account_id, json);
 }

@@ -84,6 +84,27 @@ class Store {
   StorageStatus ListAlerts(uint64_t after_id, size_t limit,
                            std::vector<std::pair<uint64_t, std::string>>* alerts);
 
+  // Reads one alert record. Sets `json` to nullopt when there is none.
+  StorageStatus GetAlert(uint64_t id, std::optional<std::string>* json);
+
+  // Writes alert record `alert_id` and change `seq` of the alert change log
+  // in one WriteBatch. Callers give strictly increasing seqs.
+  StorageStatus RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
+                                  std::string_view change_json);
+
+  // Returns up to `limit` changes with seq greater than `after_seq`, in seq
+  // order.
+  StorageStatus ReadAlertChanges(uint64_t after_seq, size_t limit,
+                                 std::vector<std::pair<uint64_t, std::string>>* changes);
+
+  // Sets the oldest and newest seq still in the change log; both 0 when it
+  // is empty.
+  StorageStatus AlertChangeBounds(uint64_t* oldest_seq, uint64_t* newest_seq);
+
+  // Deletes the changes with seq below `keep_from_seq` (a range delete, so
+  // the cost does not grow with the number removed).
+  StorageStatus TrimAlertChanges(uint64_t keep_from_seq);
+
   // Compacts every column family now, which also drops expired dedup marks.
   // RocksDB compacts on its own as data grows; this is for operators and
   // tests that need the expiry to happen at a known moment.

@@ -28,6 +28,7 @@ enum ColumnFamilyIndex : size_t {
   kAccountsFamily,
   kUsersFamily,
   kAlertsFamily,
+  kAlertChangesFamily,
   kFamilyCount,
 };
 
@@ -54,6 +55,13 @@ class Store::Impl {
   StorageStatus ListAlerts(uint64_t after_id, size_t limit,
                            std::vector<std::pair<uint64_t, std::string>>* alerts);
   StorageStatus Compact();
+  StorageStatus RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
+                                  std::string_view change_json);
+  StorageStatus ReadAlertChanges(uint64_t after_seq, size_t limit,
+                                 std::vector<std::pair<uint64_t, std::string>>* changes);
+  StorageStatus AlertChangeBounds(uint64_t* oldest_seq, uint64_t* newest_seq);
+  StorageStatus TrimAlertChanges(uint64_t keep_from_seq);
+  StorageStatus GetAlert(uint64_t id, std::optional<std::string>* json);
 
  private:
   Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,

@@ -64,6 +64,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
   families[kAccountsFamily] = {"accounts", latest_by_time};
   families[kUsersFamily] = {"users", WithBloomFilter(latest_by_time)};
   families[kAlertsFamily] = {"alerts", {}};
+  families[kAlertChangesFamily] = {"alert_changes", {}};
   return families;
 }
 

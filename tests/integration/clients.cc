@@ -46,9 +46,11 @@ HttpReply HttpClient::Post(const std::string& target, const std::string& body,
   return Send(request);
 }
 
-HttpReply HttpClient::Get(const std::string& target) {
+HttpReply HttpClient::Get(const std::string& target,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
   http::request<http::string_body> request(http::verb::get, target, 11);
   request.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) request.set(name, value);
   return Send(request);
 }
 
@@ -82,9 +84,63 @@ HttpReply HttpClient::Send(http::request<http::string_body>& request) {
   return reply;
 }
 
-AlertStreamClient::AlertStreamClient(uint16_t port) : ws_(io_) {
+AlertStreamClient::AlertStreamClient(uint16_t port, const std::string& target) : ws_(io_) {
   beast::get_lowest_layer(ws_).connect(Loopback(port));
-  ws_.handshake("127.0.0.1", "/v1/alerts/stream");
+  ws_.handshake("127.0.0.1", target);
+}
+
+SseClient::SseClient(uint16_t port, const std::string& target, const std::string& last_event_id)
+    : stream_(io_) {
+  stream_.connect(Loopback(port));
+  std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+  if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
+  request += "\r\n";
+  asio::write(stream_.socket(), asio::buffer(request));
+}
+
+std::vector<SseEvent> SseClient::Read(size_t count, std::chrono::milliseconds timeout) {
+  std::vector<SseEvent> events;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (events.size() < count && std::chrono::steady_clock::now() < deadline) {
+    if (!head_done_) {
+      size_t end = buffer_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        buffer_.erase(0, end + 4);
+        head_done_ = true;
+        continue;
+      }
+    } else if (size_t end = buffer_.find("\n\n"); end != std::string::npos) {
+      std::string block = buffer_.substr(0, end);
+      buffer_.erase(0, end + 2);
+      SseEvent event;
+      size_t start = 0;
+      while (start < block.size()) {
+        size_t stop = block.find('\n', start);
+        if (stop == std::string::npos) stop = block.size();
+        std::string line = block.substr(start, stop - start);
+        start = stop + 1;
+        if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
+        if (line.rfind("event: ", 0) == 0) event.event = line.substr(7);
+        if (line.rfind("data: ", 0) == 0) event.data = line.substr(6);
+      }
+      if (!event.data.empty()) events.push_back(std::move(event));
+      continue;
+    }
+    char chunk[4096];
+    beast::error_code ec;
+    size_t read = 0;
+    stream_.expires_at(deadline);
+    stream_.async_read_some(asio::buffer(chunk), [&](beast::error_code e, size_t n) {
+      ec = e;
+      read = n;
+    });
+    io_.restart();
+    io_.run();
+    if (ec) break;
+    buffer_.append(chunk, read);
+  }
+  return events;
 }
 
 std::optional<std::string> AlertStreamClient::Next(std::chrono::milliseconds timeout) {

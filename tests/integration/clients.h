@@ -35,7 +35,8 @@ class HttpClient {
 
   HttpReply Post(const std::string& target, const std::string& body,
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
-  HttpReply Get(const std::string& target);
+  HttpReply Get(const std::string& target,
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
   // A CORS preflight for a POST from `origin`.
   HttpReply Options(const std::string& target, const std::string& origin);
 
@@ -50,10 +51,10 @@ class HttpClient {
 // "Basic base64(key:)"
 std::string BasicAuth(const std::string& write_key);
 
-// A subscriber of GET /v1/alerts/stream.
+// A WebSocket subscriber of GET /v1/alerts/stream, or of `target`.
 class AlertStreamClient {
  public:
-  explicit AlertStreamClient(uint16_t port);
+  explicit AlertStreamClient(uint16_t port, const std::string& target = "/v1/alerts/stream");
 
   // Returns the next message, or nullopt when none arrives within `timeout`.
   std::optional<std::string> Next(std::chrono::milliseconds timeout);
@@ -62,6 +63,28 @@ class AlertStreamClient {
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
+};
+
+struct SseEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+// A Server-Sent Events subscriber of `target`, sending Last-Event-ID when
+// `last_event_id` is not empty.
+class SseClient {
+ public:
+  SseClient(uint16_t port, const std::string& target, const std::string& last_event_id);
+
+  // Returns up to `count` events, fewer when `timeout` passes first.
+  std::vector<SseEvent> Read(size_t count, std::chrono::milliseconds timeout);
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::tcp_stream stream_;
+  std::string buffer_;
+  bool head_done_ = false;
 };
 
 // A client of GET /v1/ingest. Throws beast::system_error when the upgrade

@@ -30,7 +30,7 @@ class IngestServiceTest : public ::testing::Test {
     config_.features = {{"Reports", {"Report Viewed"}}};
     aggregator_ = std::make_unique<Aggregator>(Catalog(config_.features, config_.login_events),
                                                config_.rules);
-    recorder_ = std::make_unique<AlertRecorder>(*store_, hub_);
+    recorder_ = std::make_unique<AlertRecorder>(*store_, hub_, /*retained_changes=*/1000);
     service_ = std::make_unique<IngestService>(config_, *store_, *aggregator_, clock_, *recorder_);
   }
 

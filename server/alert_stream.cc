@@ -1,0 +1,375 @@
+#include "server/alert_stream.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include "proto/answers.h"
+#include "server/router.h"
+
+namespace uptake {
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+// Changes read from storage per replay step. Small enough to stay far below
+// the queue bound, large enough that a long replay takes few reads.
+constexpr size_t kReplayPage = 256;
+
+// SSE comment sent on an idle stream, so proxies keep it open and a dead
+// peer is noticed.
+constexpr std::chrono::seconds kSsePingInterval{15};
+
+std::optional<uint64_t> ParseSeq(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+bool AlertStreamFilter::Matches(const AlertChange& change) const {
+  if (rule && *rule != change.rule) return false;
+  if (account_id && *account_id != change.account_id) return false;
+  if (severity && *severity != change.severity) return false;
+  return true;
+}
+
+bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event_id,
+                             AlertStreamOptions* options, std::string* error) {
+  options->filter.rule = QueryParameter(query, "rule");
+  options->filter.account_id = QueryParameter(query, "account");
+  options->filter.severity = QueryParameter(query, "severity");
+  const auto& severity = options->filter.severity;
+  if (severity && *severity != "info" && *severity != "warning" && *severity != "critical") {
+    *error = "severity must be info, warning or critical.";
+    return false;
+  }
+
+  std::optional<std::string> cursor = QueryParameter(query, "after");
+  if (!last_event_id.empty()) cursor = std::string(last_event_id);
+  if (cursor) {
+    options->after_seq = ParseSeq(*cursor);
+    if (!options->after_seq) {
+      *error = "The stream cursor (after or Last-Event-ID) must be a seq, a whole number.";
+      return false;
+    }
+  }
+  return true;
+}
+
+AlertStream::AlertStream(Store& store, AlertHub& hub, AlertStreamOptions options,
+                         uint64_t connection_id)
+    : connection_id_(connection_id), store_(store), hub_(hub), options_(std::move(options)) {}
+
+void AlertStream::Start() {
+  // Subscribing first means every change is either in storage when the
+  // replay reads it, or delivered live afterwards; the seq removes overlap.
+  hub_.Subscribe(shared_from_this());
+  replaying_ = options_.after_seq.has_value();
+  if (replaying_) last_seq_ = *options_.after_seq;
+  StartTransport();
+}
+
+void AlertStream::OnOpen() {
+  open_ = true;
+  spdlog::info("[conn {}] alert stream subscriber connected{}", connection_id_,
+               replaying_ ? " (resuming)" : "");
+  if (!queue_.empty() && !writing_) {
+    writing_ = true;
+    WriteFrame(queue_.front());
+  }
+  if (!replaying_) return;
+
+  uint64_t oldest = 0;
+  uint64_t newest = 0;
+  StorageStatus status = store_.AlertChangeBounds(&oldest, &newest);
+  if (!status.ok()) {
+    spdlog::error("[conn {}] reading the alert change log failed: {}", connection_id_,
+                  status.message());
+  } else if (oldest > 0 && last_seq_ + 1 < oldest) {
+    return SendResync(newest);
+  }
+  ReplayPage();
+}
+
+void AlertStream::End() {
+  open_ = false;
+  ended_ = true;
+  queue_.clear();
+  held_live_.clear();
+}
+
+void AlertStream::Deliver(AlertChangePtr change) {
+  boost::asio::post(Executor(), [self = shared_from_this(), change = std::move(change)] {
+    self->OnLiveChange(change);
+  });
+}
+
+void AlertStream::OnLiveChange(const AlertChangePtr& change) {
+  if (ended_ || closing_) return;
+  if (replaying_) {
+    if (held_live_.size() >= kMaxQueuedMessages) {
+      closing_ = true;
+      return CloseSlow();
+    }
+    held_live_.push_back(change);
+    return;
+  }
+  if (change->seq <= last_seq_) return;
+  last_seq_ = change->seq;
+  if (options_.filter.Matches(*change)) Enqueue(EncodeChange(*change));
+}
+
+void AlertStream::Enqueue(std::string frame) {
+  if (ended_ || closing_) return;
+  if (queue_.size() >= kMaxQueuedMessages) {
+    closing_ = true;
+    spdlog::warn("[conn {}] closing alert stream subscriber: more than {} messages queued",
+                 connection_id_, kMaxQueuedMessages);
+    return CloseSlow();
+  }
+  queue_.push_back(std::move(frame));
+  if (open_ && !writing_) {
+    writing_ = true;
+    WriteFrame(queue_.front());
+  }
+}
+
+void AlertStream::OnFrameWritten() {
+  writing_ = false;
+  if (!queue_.empty()) queue_.pop_front();
+  if (ended_) return;
+  if (!queue_.empty()) {
+    writing_ = true;
+    return WriteFrame(queue_.front());
+  }
+  if (replaying_) ReplayPage();
+}
+
+void AlertStream::ReplayPage() {
+  // Pages are read until one leaves something queued; the next is read once
+  // that is written, keeping the queue short however long the replay.
+  while (true) {
+    std::vector<std::pair<uint64_t, std::string>> page;
+    StorageStatus status = store_.ReadAlertChanges(last_seq_, kReplayPage, &page);
+    if (!status.ok()) {
+      spdlog::error("[conn {}] replaying alert changes failed: {}", connection_id_,
+                    status.message());
+      return FinishReplay();
+    }
+    for (auto& [seq, json] : page) {
+      last_seq_ = seq;
+      std::optional<Alert> alert = DecodeAlert(json);
+      if (!alert) continue;
+      AlertChange change{seq, std::move(json), alert->rule, alert->account_id,
+                         SeverityName(alert->severity)};
+      if (options_.filter.Matches(change)) Enqueue(EncodeChange(change));
+    }
+    if (page.size() < kReplayPage) return FinishReplay();
+    if (!queue_.empty() || ended_ || closing_) return;
+  }
+}
+
+void AlertStream::SendResync(uint64_t newest_seq) {
+  std::string open_alerts = "[";
+  StorageStatus status = store_.ForEachAlert([&](uint64_t, std::string_view json) {
+    std::optional<Alert> alert = DecodeAlert(json);
+    if (!alert || alert->state != AlertState::kFiring) return;
+    if (open_alerts.size() > 1) open_alerts += ",";
+    open_alerts.append(json);
+  });
+  open_alerts += "]";
+  if (!status.ok()) {
+    spdlog::error("[conn {}] listing open alerts for a resync failed: {}", connection_id_,
+                  status.message());
+  }
+  last_seq_ = newest_seq;
+  Enqueue(EncodeResync(open_alerts));
+  FinishReplay();
+}
+
+void AlertStream::FinishReplay() {
+  replaying_ = false;
+  while (!held_live_.empty()) {
+    AlertChangePtr change = std::move(held_live_.front());
+    held_live_.pop_front();
+    OnLiveChange(change);
+  }
+}
+
+WebSocketAlertStream::WebSocketAlertStream(beast::tcp_stream&& stream,
+                                           http::request<http::string_body> upgrade, Store& store,
+                                           AlertHub& hub, AlertStreamOptions options,
+                                           uint64_t connection_id)
+    : AlertStream(store, hub, std::move(options), connection_id),
+      ws_(std::move(stream)),
+      upgrade_(std::move(upgrade)),
+      close_timer_(ws_.get_executor()) {}
+
+void WebSocketAlertStream::StartTransport() {
+  // The HTTP session's timeout must not apply to a long-lived stream. The
+  // suggested server settings ping idle peers and time out dead ones.
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(http::field::server, "uptake"); }));
+  ws_.read_message_max(64 * 1024);
+  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  ws_.async_accept(upgrade_, [self](beast::error_code ec) {
+    if (ec) {
+      self->End();
+      spdlog::debug("[conn {}] alert stream handshake failed: {}", self->connection_id_,
+                    ec.message());
+      return;
+    }
+    self->ws_.text(true);
+    self->DoRead();
+    self->OnOpen();
+  });
+}
+
+// Subscribers send nothing meaningful. Reading keeps control frames (ping,
+// close) flowing and detects when the peer goes away.
+void WebSocketAlertStream::DoRead() {
+  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  ws_.async_read(read_buffer_, [self](beast::error_code ec, size_t) {
+    if (ec) {
+      self->End();
+      self->close_timer_.cancel();
+      spdlog::info("[conn {}] alert stream subscriber disconnected", self->connection_id_);
+      return;
+    }
+    self->read_buffer_.consume(self->read_buffer_.size());
+    self->DoRead();
+  });
+}
+
+std::string WebSocketAlertStream::EncodeChange(const AlertChange& change) { return change.json; }
+
+std::string WebSocketAlertStream::EncodeResync(const std::string& open_alerts_json) {
+  return R"({"type":"resync","reason":"the cursor is older than the retained alert changes; )"
+         R"(these are the open alerts","open_alerts":)" +
+         open_alerts_json + "}";
+}
+
+void WebSocketAlertStream::WriteFrame(const std::string& frame) {
+  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  ws_.async_write(boost::asio::buffer(frame), [self](beast::error_code ec, size_t) {
+    if (ec) {
+      spdlog::debug("[conn {}] alert stream write failed: {}", self->connection_id_, ec.message());
+      return self->End();
+    }
+    if (self->closing_) {
+      // The close frame may go out only now that no write is in flight.
+      websocket::close_reason reason(websocket::close_code::policy_error,
+                                     "subscriber fell behind; resume with ?after=SEQ");
+      self->ws_.async_close(reason, [self](beast::error_code) {
+        self->End();
+        self->close_timer_.cancel();
+      });
+      return;
+    }
+    self->OnFrameWritten();
+  });
+}
+
+boost::asio::any_io_executor WebSocketAlertStream::Executor() { return ws_.get_executor(); }
+
+boost::asio::any_io_executor SseAlertStream::Executor() { return stream_.get_executor(); }
+
+void WebSocketAlertStream::CloseSlow() {
+  // A peer that reads nothing never lets the write in flight finish, so the
+  // timer ends the connection if the close frame cannot be sent.
+  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  close_timer_.expires_after(std::chrono::seconds(5));
+  close_timer_.async_wait([self](beast::error_code ec) {
+    if (ec) return;
+    beast::get_lowest_layer(self->ws_).close();
+  });
+}
+
+SseAlertStream::SseAlertStream(beast::tcp_stream&& stream, unsigned http_version, Store& store,
+                               AlertHub& hub, AlertStreamOptions options, uint64_t connection_id)
+    : AlertStream(store, hub, std::move(options), connection_id),
+      stream_(std::move(stream)),
+      http_version_(http_version),
+      ping_timer_(stream_.get_executor()) {}
+
+void SseAlertStream::StartTransport() {
+  stream_.expires_never();
+  // No Content-Length and no chunking: the event stream ends when the
+  // connection closes, which HTTP/1.1 allows for a response.
+  std::string head = http_version_ == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  head +=
+      " 200 OK\r\nServer: uptake\r\nContent-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
+  Enqueue(std::move(head));
+  DoRead();
+  SchedulePing();
+  OnOpen();
+}
+
+void SseAlertStream::DoRead() {
+  // The client sends nothing after its request; a read ends when it leaves.
+  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+  stream_.async_read_some(
+      boost::asio::buffer(&read_byte_, 1), [self](beast::error_code ec, size_t) {
+        if (!ec) return self->DoRead();
+        self->End();
+        self->ping_timer_.cancel();
+        spdlog::info("[conn {}] alert stream subscriber disconnected", self->connection_id_);
+      });
+}
+
+void SseAlertStream::SchedulePing() {
+  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+  ping_timer_.expires_after(kSsePingInterval);
+  ping_timer_.async_wait([self](beast::error_code ec) {
+    if (ec) return;
+    self->Enqueue(": ping\n\n");
+    self->SchedulePing();
+  });
+}
+
+std::string SseAlertStream::EncodeChange(const AlertChange& change) {
+  return "id: " + std::to_string(change.seq) + "\nevent: alert\ndata: " + change.json + "\n\n";
+}
+
+std::string SseAlertStream::EncodeResync(const std::string& open_alerts_json) {
+  return "event: resync\ndata: {\"reason\":\"the cursor is older than the retained alert "
+         "changes; these are the open alerts\",\"open_alerts\":" +
+         open_alerts_json + "}\n\n";
+}
+
+void SseAlertStream::WriteFrame(const std::string& frame) {
+  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+  boost::asio::async_write(stream_, boost::asio::buffer(frame),
+                           [self](beast::error_code ec, size_t) {
+                             if (ec) {
+                               self->End();
+                               self->ping_timer_.cancel();
+                               return;
+                             }
+                             self->OnFrameWritten();
+                           });
+}
+
+void SseAlertStream::CloseSlow() {
+  // SSE has no close frame, and a reason cannot be written while the write
+  // the peer is not reading is in flight, so the log line is the record.
+  End();
+  ping_timer_.cancel();
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace uptake

@@ -1,0 +1,162 @@
+// GET /v1/alerts/stream: alert changes pushed as they happen, over a
+// WebSocket or as Server-Sent Events, resumable from a cursor.
+
+#ifndef UPTAKE_SERVER_ALERT_STREAM_H_
+#define UPTAKE_SERVER_ALERT_STREAM_H_
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/alert_hub.h"
+#include "storage/store.h"
+
+namespace uptake {
+
+// Which changes a subscriber wants; an unset field matches everything.
+struct AlertStreamFilter {
+  std::optional<std::string> rule;
+  std::optional<std::string> account_id;
+  std::optional<std::string> severity;
+
+  bool Matches(const AlertChange& change) const;
+};
+
+struct AlertStreamOptions {
+  AlertStreamFilter filter;
+  // Replay the stored changes after this seq before going live. Unset:
+  // live changes only.
+  std::optional<uint64_t> after_seq;
+};
+
+// Parses the query of GET /v1/alerts/stream (rule, account, severity,
+// after) and, for SSE, the Last-Event-ID header, which wins over `after`.
+// Returns false and sets `error` on an invalid value.
+bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event_id,
+                             AlertStreamOptions* options, std::string* error);
+
+// One subscriber: everything except Deliver runs on the connection's
+// strand. It subscribes to the hub before anything else, replays stored
+// changes after its cursor page by page as its queue drains, then sends the
+// live changes it buffered meanwhile, skipping any seq it already sent, so
+// a resumed stream has no gap and no duplicate. A cursor older than the
+// retained log gets one resync message listing the open alerts instead.
+//
+// Messages wait in a bounded queue. A subscriber that falls further behind
+// is closed with a reason, so it never slows ingest or other subscribers;
+// its cursor still resumes where it stopped.
+class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<AlertStream> {
+ public:
+  // Maximum messages queued for one subscriber, replay pages included.
+  static constexpr size_t kMaxQueuedMessages = 4096;
+
+  void Deliver(AlertChangePtr change) override;
+
+ protected:
+  AlertStream(Store& store, AlertHub& hub, AlertStreamOptions options, uint64_t connection_id);
+
+  // Subscribes, then starts the transport; OnOpen is called once it is up.
+  void Start();
+  void OnOpen();
+  // The transport lost the peer; stop queueing.
+  void End();
+  // A queued frame was written; send the next one.
+  void OnFrameWritten();
+
+  // The connection's strand.
+  virtual boost::asio::any_io_executor Executor() = 0;
+  virtual void StartTransport() = 0;
+  virtual std::string EncodeChange(const AlertChange& change) = 0;
+  virtual std::string EncodeResync(const std::string& open_alerts_json) = 0;
+  // Writes `frame`, which stays valid until OnFrameWritten, then calls
+  // OnFrameWritten (or End on failure).
+  virtual void WriteFrame(const std::string& frame) = 0;
+  // Closes for falling behind, with a reason where the transport has one.
+  virtual void CloseSlow() = 0;
+
+  // Queues a frame and starts writing if idle.
+  void Enqueue(std::string frame);
+
+  const uint64_t connection_id_;
+  bool closing_ = false;
+
+ private:
+  void OnLiveChange(const AlertChangePtr& change);
+  void ReplayPage();
+  void SendResync(uint64_t newest_seq);
+  void FinishReplay();
+
+  Store& store_;
+  AlertHub& hub_;
+  const AlertStreamOptions options_;
+
+  // Owned by the strand.
+  std::deque<std::string> queue_;
+  bool open_ = false;
+  bool ended_ = false;
+  bool writing_ = false;
+  bool replaying_ = false;
+  uint64_t last_seq_ = 0;                 // the newest seq sent or skipped by the filter
+  std::deque<AlertChangePtr> held_live_;  // live changes that arrived during replay
+};
+
+// The WebSocket form of the stream.
+class WebSocketAlertStream : public AlertStream {
+ public:
+  WebSocketAlertStream(boost::beast::tcp_stream&& stream,
+                       boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                       Store& store, AlertHub& hub, AlertStreamOptions options,
+                       uint64_t connection_id);
+  void Run() { Start(); }
+
+ private:
+  boost::asio::any_io_executor Executor() override;
+  void StartTransport() override;
+  std::string EncodeChange(const AlertChange& change) override;
+  std::string EncodeResync(const std::string& open_alerts_json) override;
+  void WriteFrame(const std::string& frame) override;
+  void CloseSlow() override;
+  void DoRead();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::http::request<boost::beast::http::string_body> upgrade_;
+  boost::beast::flat_buffer read_buffer_;
+  boost::asio::steady_timer close_timer_;
+};
+
+// The Server-Sent Events form: one long HTTP response, each change an
+// event whose id is its seq, so a browser's EventSource resumes with
+// Last-Event-ID on its own.
+class SseAlertStream : public AlertStream {
+ public:
+  SseAlertStream(boost::beast::tcp_stream&& stream, unsigned http_version, Store& store,
+                 AlertHub& hub, AlertStreamOptions options, uint64_t connection_id);
+  void Run() { Start(); }
+
+ private:
+  boost::asio::any_io_executor Executor() override;
+  void StartTransport() override;
+  std::string EncodeChange(const AlertChange& change) override;
+  std::string EncodeResync(const std::string& open_alerts_json) override;
+  void WriteFrame(const std::string& frame) override;
+  void CloseSlow() override;
+  void SchedulePing();
+  void DoRead();
+
+  boost::beast::tcp_stream stream_;
+  const unsigned http_version_;
+  boost::asio::steady_timer ping_timer_;
+  char read_byte_ = 0;
+};
+
+}  // namespace uptake
+
+#endif  // UPTAKE_SERVER_ALERT_STREAM_H_
