@@ -16,8 +16,8 @@ namespace {
 constexpr uint64_t kTrimInterval = 1024;
 
 std::string ChangeJson(uint64_t seq, std::string_view change, const std::string& alert_json) {
-  // The alert object with "seq" and "change" in front, so a reader of the
-  // stream sees every alert field at the top level.
+  // The alert object with "seq" and "change" in front, so a stream reader
+  // finds every alert field at the top level.
   std::string json = "{\"seq\":" + std::to_string(seq) + ",\"change\":\"";
   json.append(change);
   json.append("\",");
@@ -41,7 +41,7 @@ std::string_view ChangeKind(const Alert& alert) {
 }
 
 Alert AlertRecorder::WithAcknowledgement(const Alert& alert) {
-  // The aggregator knows nothing of acknowledgements, so the one stored on
+  // The aggregator does not track acknowledgements, so the one stored on
   // the alert is carried into its later changes (resolved, mostly).
   if (alert.state == AlertState::kPending) return alert;
   std::optional<std::string> stored;

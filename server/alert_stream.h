@@ -21,7 +21,7 @@
 
 namespace uptake {
 
-// Which changes a subscriber wants; an unset field matches everything.
+// The changes a subscriber wants. An unset field matches everything.
 struct AlertStreamFilter {
   std::optional<std::string> rule;
   std::optional<std::string> account_id;
@@ -44,10 +44,10 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
                              AlertStreamOptions* options, std::string* error);
 
 // One subscriber: everything except Deliver runs on the connection's
-// strand. It subscribes to the hub before anything else, replays stored
-// changes after its cursor page by page as its queue drains, then sends the
-// live changes it buffered meanwhile, skipping any seq it already sent, so
-// a resumed stream has no gap and no duplicate. A cursor older than the
+// strand. It subscribes to the hub before anything else, then replays the
+// stored changes after its cursor page by page as its queue drains. Last it
+// sends the live changes it held meanwhile, skipping any seq already sent,
+// so a resumed stream has no gap and no duplicate. A cursor older than the
 // retained log gets one resync message listing the open alerts instead.
 //
 // Messages wait in a bounded queue. A subscriber that falls further behind

@@ -84,7 +84,7 @@ TEST_F(AlertStreamTest, WebSocketResumesWithoutGap) {
     }
   }
 
-  // Changes while nobody listens.
+  // Changes while no subscriber is connected.
   QuietAccounts({"b1", "b2", "b3"}, 10);
 
   AlertStreamClient resumed(server_->port(),
