@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libyaml-cpp-dev libgtest-dev zlib1g-dev
+  libssl-dev
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium)

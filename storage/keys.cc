@@ -63,4 +63,11 @@ std::string UserTraitKey(std::string_view user_id, std::string_view trait_key) {
   return key;
 }
 
+std::string OutboxKey(std::string_view webhook, uint64_t seq) {
+  std::string key(webhook);
+  key.push_back('\0');
+  PutBigEndian64(&key, seq);
+  return key;
+}
+
 }  // namespace uptake

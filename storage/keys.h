@@ -41,6 +41,10 @@ std::string UserAliasKey(std::string_view alias);
 // Returns the users key of one user trait: "T", NUL, user id, NUL, trait key.
 std::string UserTraitKey(std::string_view user_id, std::string_view trait_key);
 
+// Returns the outbox key of a webhook delivery: webhook name, NUL, the
+// change seq as 8 big-endian bytes, so one webhook's entries sort by seq.
+std::string OutboxKey(std::string_view webhook, uint64_t seq);
+
 }  // namespace uptake
 
 #endif  // UPTAKE_STORAGE_KEYS_H_

@@ -53,8 +53,22 @@ StorageStatus Store::GetAlert(uint64_t id, std::optional<std::string>* json) {
 }
 
 StorageStatus Store::RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
-                                       std::string_view change_json) {
-  return impl_->RecordAlertChange(seq, alert_id, alert_json, change_json);
+                                       std::string_view change_json,
+                                       std::span<const OutboxEntry> outbox) {
+  return impl_->RecordAlertChange(seq, alert_id, alert_json, change_json, outbox);
+}
+
+StorageStatus Store::ReadOutbox(std::string_view webhook, uint64_t after_seq, size_t limit,
+                                std::vector<OutboxEntry>* entries) {
+  return impl_->ReadOutbox(webhook, after_seq, limit, entries);
+}
+
+StorageStatus Store::UpdateOutboxEntry(const OutboxEntry& entry) {
+  return impl_->UpdateOutboxEntry(entry);
+}
+
+StorageStatus Store::DeleteOutboxEntry(std::string_view webhook, uint64_t seq) {
+  return impl_->DeleteOutboxEntry(webhook, seq);
 }
 
 StorageStatus Store::ReadAlertChanges(uint64_t after_seq, size_t limit,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "proto/event.h"
+#include "storage/outbox_entry.h"
 #include "storage/status.h"
 
 namespace uptake {
@@ -87,10 +88,24 @@ class Store {
   // Reads one alert record. Sets `json` to nullopt when there is none.
   StorageStatus GetAlert(uint64_t id, std::optional<std::string>* json);
 
-  // Writes alert record `alert_id` and change `seq` of the alert change log
-  // in one WriteBatch. Callers give strictly increasing seqs.
+  // Writes alert record `alert_id`, change `seq` of the alert change log and
+  // the webhook deliveries `outbox` in one WriteBatch, so a change is never
+  // stored without its deliveries. Callers give strictly increasing seqs.
   StorageStatus RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
-                                  std::string_view change_json);
+                                  std::string_view change_json,
+                                  std::span<const OutboxEntry> outbox = {});
+
+  // Returns up to `limit` outbox entries of `webhook` with seq greater than
+  // `after_seq`, in seq order. kCorruption when a value cannot be decoded.
+  StorageStatus ReadOutbox(std::string_view webhook, uint64_t after_seq, size_t limit,
+                           std::vector<OutboxEntry>* entries);
+
+  // Overwrites the entry's attempt count and next attempt time.
+  StorageStatus UpdateOutboxEntry(const OutboxEntry& entry);
+
+  // Deletes the entry (webhook, seq). Deleting an absent entry is not an
+  // error.
+  StorageStatus DeleteOutboxEntry(std::string_view webhook, uint64_t seq);
 
   // Returns up to `limit` changes with seq greater than `after_seq`, in seq
   // order.

@@ -63,8 +63,10 @@ StorageStatus Store::Impl::GetAlert(uint64_t id, std::optional<std::string>* jso
 
 StorageStatus Store::Impl::RecordAlertChange(uint64_t seq, uint64_t alert_id,
                                              std::string_view alert_json,
-                                             std::string_view change_json) {
-  // One batch, so a reader never sees a change whose alert record is older.
+                                             std::string_view change_json,
+                                             std::span<const OutboxEntry> outbox) {
+  // One batch, so a reader never sees a change whose alert record is older,
+  // and no change is stored without its webhook deliveries.
   rocksdb::WriteBatch batch;
   rocksdb::Status status = batch.Put(Family(kAlertsFamily), SequenceKey(alert_id),
                                      rocksdb::Slice(alert_json.data(), alert_json.size()));
@@ -72,6 +74,7 @@ StorageStatus Store::Impl::RecordAlertChange(uint64_t seq, uint64_t alert_id,
     status = batch.Put(Family(kAlertChangesFamily), SequenceKey(seq),
                        rocksdb::Slice(change_json.data(), change_json.size()));
   }
+  if (status.ok()) status = AddOutboxEntries(outbox, &batch);
   if (status.ok()) status = db_->Write(write_options_, &batch);
   return FromRocksDbStatus("write alert change " + std::to_string(seq), status);
 }

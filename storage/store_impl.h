@@ -29,6 +29,7 @@ enum ColumnFamilyIndex : size_t {
   kUsersFamily,
   kAlertsFamily,
   kAlertChangesFamily,
+  kOutboxFamily,
   kFamilyCount,
 };
 
@@ -56,7 +57,12 @@ class Store::Impl {
                            std::vector<std::pair<uint64_t, std::string>>* alerts);
   StorageStatus Compact();
   StorageStatus RecordAlertChange(uint64_t seq, uint64_t alert_id, std::string_view alert_json,
-                                  std::string_view change_json);
+                                  std::string_view change_json,
+                                  std::span<const OutboxEntry> outbox);
+  StorageStatus ReadOutbox(std::string_view webhook, uint64_t after_seq, size_t limit,
+                           std::vector<OutboxEntry>* entries);
+  StorageStatus UpdateOutboxEntry(const OutboxEntry& entry);
+  StorageStatus DeleteOutboxEntry(std::string_view webhook, uint64_t seq);
   StorageStatus ReadAlertChanges(uint64_t after_seq, size_t limit,
                                  std::vector<std::pair<uint64_t, std::string>>* changes);
   StorageStatus AlertChangeBounds(uint64_t* oldest_seq, uint64_t* newest_seq);
@@ -86,6 +92,9 @@ class Store::Impl {
   rocksdb::Status AddEventToBatch(std::string_view write_key, const Event& event,
                                   const std::string& dedup_key, uint64_t sequence,
                                   rocksdb::WriteBatch* batch);
+
+  // Adds each entry of `outbox` to the outbox family.
+  rocksdb::Status AddOutboxEntries(std::span<const OutboxEntry> outbox, rocksdb::WriteBatch* batch);
 
   // Adds the trait and account-link merges of identify and group calls.
   rocksdb::Status AddStateMerges(const Event& event, rocksdb::WriteBatch* batch);

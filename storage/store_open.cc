@@ -65,6 +65,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
   families[kUsersFamily] = {"users", WithBloomFilter(latest_by_time)};
   families[kAlertsFamily] = {"alerts", {}};
   families[kAlertChangesFamily] = {"alert_changes", {}};
+  families[kOutboxFamily] = {"outbox", {}};
   return families;
 }
 

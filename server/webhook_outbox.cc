@@ -1,0 +1,87 @@
+#include "server/webhook_outbox.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "proto/json_writer.h"
+
+namespace uptake {
+namespace {
+
+// Returns the string field `key` of `object`, or "" when it is absent or
+// not a string.
+std::string_view StringField(simdjson::dom::object object, std::string_view key) {
+  std::string_view value;
+  if (object[key].get(value) != simdjson::SUCCESS) return {};
+  return value;
+}
+
+// Slack shows the text as one line only when it contains no line breaks.
+std::string OneLine(std::string_view text) {
+  std::string line(text);
+  std::replace_if(
+      line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return line;
+}
+
+std::string SlackText(const AlertChange& change, std::string_view change_kind) {
+  // The summary lives only in the JSON; the other fields are copies.
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::string_view summary;
+  std::string_view acknowledged_by;
+  if (parser.parse(change.json).get(object) == simdjson::SUCCESS) {
+    summary = StringField(object, "summary");
+    acknowledged_by = StringField(object, "acknowledged_by");
+  }
+
+  std::string kind(change_kind);
+  std::transform(kind.begin(), kind.end(), kind.begin(), ::toupper);
+  std::string text =
+      kind + " " + change.rule + " (" + change.severity + ") account " + change.account_id;
+  if (change_kind == "acknowledged" && !acknowledged_by.empty()) {
+    text += " by " + std::string(acknowledged_by);
+  }
+  if (!summary.empty()) text += ": " + std::string(summary);
+  return OneLine(text);
+}
+
+}  // namespace
+
+bool WebhookWants(const WebhookConfig& webhook, std::string_view change, std::string_view rule,
+                  std::string_view severity) {
+  if (std::find(webhook.notify.begin(), webhook.notify.end(), change) == webhook.notify.end()) {
+    return false;
+  }
+  if (!webhook.match_rule.empty() && webhook.match_rule != rule) return false;
+  return webhook.match_severity.empty() || webhook.match_severity == severity;
+}
+
+std::string RenderWebhookBody(const WebhookConfig& webhook, const AlertChange& change,
+                              std::string_view change_kind) {
+  if (webhook.body_template == WebhookTemplate::kJson) return change.json;
+
+  JsonWriter writer;
+  writer.BeginObject();
+  writer.Key("text");
+  writer.String(SlackText(change, change_kind));
+  writer.EndObject();
+  return writer.Release();
+}
+
+std::vector<OutboxEntry> OutboxEntriesFor(std::span<const WebhookConfig> webhooks,
+                                          const AlertChange& change, std::string_view change_kind) {
+  std::vector<OutboxEntry> entries;
+  for (const WebhookConfig& webhook : webhooks) {
+    if (!WebhookWants(webhook, change_kind, change.rule, change.severity)) continue;
+    OutboxEntry entry;
+    entry.webhook = webhook.name;
+    entry.seq = change.seq;
+    entry.body = RenderWebhookBody(webhook, change, change_kind);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+}  // namespace uptake

@@ -1,0 +1,353 @@
+// Webhook delivery of alert changes to a loopback receiver: signed bodies,
+// retries with the same idempotency key, resumption after a crash, and the
+// Slack template.
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <simdjson.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/clients.h"
+#include "tests/integration/server_process.h"
+
+namespace uptake::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kSecret[] = "s3cret-key";
+
+const std::vector<std::pair<std::string, std::string>> kAuth = {{"Authorization", BasicAuth("k")}};
+
+std::string HmacHex(const std::string& key, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &size);
+  std::string hex;
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kDigits[digest[i] >> 4]);
+    hex.push_back(kDigits[digest[i] & 0x0f]);
+  }
+  return hex;
+}
+
+// One POST as the receiver read it.
+struct ReceivedPost {
+  std::string target;
+  std::string idempotency_key;
+  std::string seq;
+  std::string content_type;
+  std::string body;
+  bool signature_valid = false;
+  int answered = 0;
+};
+
+// An HTTP server on 127.0.0.1 that responds to each POST with the next status
+// of a script (200 once the script is used up) and records it.
+class WebhookReceiver {
+ public:
+  // Listens on `port`, or on a free port when 0.
+  explicit WebhookReceiver(uint16_t port = 0, std::deque<int> statuses = {})
+      : acceptor_(io_), statuses_(std::move(statuses)) {
+    tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    DoAccept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~WebhookReceiver() {
+    asio::post(io_, [this] { acceptor_.close(); });
+    io_.stop();
+    thread_.join();
+  }
+
+  uint16_t port() const { return port_; }
+
+  // Waits until `done` holds for the posts so far, up to `timeout`.
+  // Returns a copy of them.
+  std::vector<ReceivedPost> WaitFor(
+      const std::function<bool(const std::vector<ReceivedPost>&)>& done, milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, timeout, [&] { return done(posts_); });
+    return posts_;
+  }
+
+  // Waits for posts with `count` distinct idempotency keys.
+  std::vector<ReceivedPost> WaitForKeys(size_t count, milliseconds timeout) {
+    return WaitFor(
+        [count](const std::vector<ReceivedPost>& posts) {
+          return DistinctKeys(posts).size() >= count;
+        },
+        timeout);
+  }
+
+  static std::set<std::string> DistinctKeys(const std::vector<ReceivedPost>& posts) {
+    std::set<std::string> keys;
+    for (const ReceivedPost& post : posts) keys.insert(post.idempotency_key);
+    return keys;
+  }
+
+ private:
+  struct Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    http::response<http::string_body> response;
+  };
+
+  void DoAccept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto connection = std::make_shared<Connection>(std::move(socket));
+      connection->stream.expires_after(seconds(10));
+      http::async_read(connection->stream, connection->buffer, connection->request,
+                       [this, connection](beast::error_code read_ec, size_t) {
+                         if (!read_ec) Answer(connection);
+                       });
+      DoAccept();
+    });
+  }
+
+  void Answer(const std::shared_ptr<Connection>& connection) {
+    const auto& request = connection->request;
+    ReceivedPost post;
+    post.target = std::string(request.target());
+    post.idempotency_key = std::string(request["X-Uptake-Idempotency-Key"]);
+    post.seq = std::string(request["X-Uptake-Seq"]);
+    post.content_type = std::string(request[http::field::content_type]);
+    post.body = request.body();
+    post.signature_valid =
+        request["X-Uptake-Signature"] == "sha256=" + HmacHex(kSecret, request.body());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      post.answered = 200;
+      if (!statuses_.empty()) {
+        post.answered = statuses_.front();
+        statuses_.pop_front();
+      }
+      posts_.push_back(post);
+    }
+    changed_.notify_all();
+
+    connection->response.result(post.answered);
+    connection->response.body() = "ok";
+    connection->response.keep_alive(false);
+    connection->response.prepare_payload();
+    http::async_write(connection->stream, connection->response,
+                      [connection](beast::error_code, size_t) {
+                        beast::error_code ignored;
+                        connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                      });
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<int> statuses_;         // guarded by mu_
+  std::vector<ReceivedPost> posts_;  // guarded by mu_
+};
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  // Starts the server with one quiet-account rule and `webhooks`, a YAML
+  // list of webhook mappings.
+  void StartServer(const std::string& webhooks) {
+    const std::string config = R"(
+clock: event
+write_keys: [k]
+limits: {max_event_age_days: 10000}
+rules:
+  - {name: quiet, kind: inactivity, days: 1, severity: critical}
+webhooks:
+)" + webhooks;
+    WriteFile(dir_.path() + "/uptake.yaml", config);
+    server_ = std::make_unique<ServerProcess>(dir_.path() + "/uptake.yaml", dir_.path() + "/data",
+                                              dir_.path() + "/uptake.log");
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  static std::string JsonHook(uint16_t port) {
+    return "  - {name: hook, url: \"http://127.0.0.1:" + std::to_string(port) +
+           "/alerts\", secret: " + kSecret + "}\n";
+  }
+
+  // Sends one event for each of `accounts` at `day` (days after
+  // 2020-01-01), then one of a new account a day and a half later, which
+  // moves the event clock on so every earlier quiet account fires.
+  void QuietAccounts(const std::vector<std::string>& accounts, int day) {
+    HttpClient client(server_->port());
+    std::string batch = R"({"batch":[)";
+    for (const std::string& account : accounts) batch += Event(account, day, 0) + ",";
+    batch += Event("clock-" + std::to_string(day), day, 36) + "]}";
+    HttpReply reply = client.Post("/v1/batch", batch, kAuth);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+
+  std::string Event(const std::string& account, int day, int hours) {
+    char timestamp[32];
+    std::snprintf(timestamp, sizeof(timestamp), "2020-01-%02dT%02d:00:00Z", 1 + day + hours / 24,
+                  hours % 24);
+    return R"({"type":"track","userId":"u","event":"E","messageId":")" + account + "-" +
+           std::to_string(++sent_) + R"(","timestamp":")" + timestamp +
+           R"(","context":{"groupId":")" + account + R"("}})";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  int sent_ = 0;
+};
+
+TEST_F(WebhookTest, ChangesArriveSigned) {
+  WebhookReceiver receiver;
+  StartServer(JsonHook(receiver.port()));
+  QuietAccounts({"a1", "a2"}, 0);
+
+  std::vector<ReceivedPost> posts = receiver.WaitForKeys(2, milliseconds(10000));
+  ASSERT_EQ(posts.size(), 2u) << server_->Log();
+  simdjson::dom::parser parser;
+  for (size_t i = 0; i < posts.size(); ++i) {
+    const std::string seq = std::to_string(i + 1);
+    EXPECT_EQ(posts[i].idempotency_key, "hook-" + seq);
+    EXPECT_EQ(posts[i].seq, seq);
+    EXPECT_TRUE(posts[i].signature_valid);
+    EXPECT_EQ(posts[i].target, "/alerts");
+    EXPECT_EQ(posts[i].content_type, "application/json");
+    simdjson::dom::element change = parser.parse(posts[i].body).value();
+    EXPECT_EQ(int64_t(change["seq"]), int64_t(i + 1));
+    EXPECT_EQ(std::string_view(change["change"]), "fired");
+  }
+
+  // An acknowledgement is a change too.
+  const int64_t alert_id = int64_t(parser.parse(posts[0].body).value()["id"]);
+  HttpClient client(server_->port());
+  HttpReply ack = client.Post("/v1/alerts/" + std::to_string(alert_id) + "/ack",
+                              R"({"by":"alice"})", {{"Content-Type", "application/json"}});
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  posts = receiver.WaitForKeys(3, milliseconds(10000));
+  ASSERT_EQ(posts.size(), 3u);
+  EXPECT_EQ(posts[2].idempotency_key, "hook-3");
+  EXPECT_TRUE(posts[2].signature_valid);
+  EXPECT_EQ(std::string_view(parser.parse(posts[2].body).value()["change"]), "acknowledged");
+}
+
+TEST_F(WebhookTest, RetriesUntilSuccess) {
+  WebhookReceiver receiver(/*port=*/0, /*statuses=*/{500, 500});
+  StartServer(JsonHook(receiver.port()));
+  QuietAccounts({"a1"}, 0);
+
+  // Back-off is 1 s, then 2 s, each plus up to 10% jitter.
+  std::vector<ReceivedPost> posts = receiver.WaitFor(
+      [](const std::vector<ReceivedPost>& received) { return received.size() >= 3; },
+      milliseconds(15000));
+  ASSERT_EQ(posts.size(), 3u) << server_->Log();
+  EXPECT_EQ(posts[0].answered, 500);
+  EXPECT_EQ(posts[1].answered, 500);
+  EXPECT_EQ(posts[2].answered, 200);
+  for (const ReceivedPost& post : posts) {
+    EXPECT_EQ(post.idempotency_key, "hook-1");
+    EXPECT_EQ(post.body, posts[0].body);
+    EXPECT_TRUE(post.signature_valid);
+  }
+
+  // Delivered: no further attempt follows.
+  posts = receiver.WaitFor(
+      [](const std::vector<ReceivedPost>& received) { return received.size() > 3; },
+      milliseconds(3000));
+  EXPECT_EQ(posts.size(), 3u);
+}
+
+TEST_F(WebhookTest, CrashWhileReceiverDownLosesNothing) {
+  uint16_t port = 0;
+  {
+    // Reserve a port, then leave it closed so every POST is refused.
+    WebhookReceiver reserved;
+    port = reserved.port();
+  }
+  StartServer(JsonHook(port));
+  QuietAccounts({"a1", "a2", "a3"}, 0);
+  // Time for the first attempts to fail and for their counts to be stored.
+  std::this_thread::sleep_for(milliseconds(1500));
+  server_->Kill();
+
+  WebhookReceiver receiver(port);
+  StartServer(JsonHook(port));
+  QuietAccounts({"b1"}, 10);  // b1 and the day-0 clock account fire: seqs 4 and 5
+
+  std::vector<ReceivedPost> posts = receiver.WaitForKeys(5, milliseconds(30000));
+  std::map<std::string, std::string> body_by_key;
+  for (const ReceivedPost& post : posts) {
+    EXPECT_TRUE(post.signature_valid);
+    auto [it, inserted] = body_by_key.emplace(post.idempotency_key, post.body);
+    // A resend carries the same body under the same key.
+    if (!inserted) {
+      EXPECT_EQ(it->second, post.body) << post.idempotency_key;
+    }
+  }
+  std::set<std::string> expected = {"hook-1", "hook-2", "hook-3", "hook-4", "hook-5"};
+  EXPECT_EQ(WebhookReceiver::DistinctKeys(posts), expected) << server_->Log();
+}
+
+TEST_F(WebhookTest, SlackTemplateIsOneLine) {
+  WebhookReceiver receiver;
+  StartServer("  - {name: slack, url: \"http://127.0.0.1:" + std::to_string(receiver.port()) +
+              "/hook\", secret: " + kSecret +
+              ", template: slack, notify: [fired], match: {rule: quiet, severity: critical}}\n");
+  QuietAccounts({"acme"}, 0);
+
+  std::vector<ReceivedPost> posts = receiver.WaitForKeys(1, milliseconds(10000));
+  ASSERT_EQ(posts.size(), 1u) << server_->Log();
+  EXPECT_TRUE(posts[0].signature_valid);
+  EXPECT_EQ(posts[0].idempotency_key, "slack-1");
+
+  simdjson::dom::parser parser;
+  simdjson::dom::object message = parser.parse(posts[0].body).value().get_object().value();
+  EXPECT_EQ(message.size(), 1u);
+  const std::string text{std::string_view(message["text"])};
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+  EXPECT_EQ(text.rfind("FIRED quiet (critical) account acme: ", 0), 0u) << text;
+
+  // notify lists only fired, so an acknowledgement is not sent.
+  HttpClient client(server_->port());
+  HttpReply list = client.Get("/v1/alerts?state=firing");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const int64_t alert_id = int64_t(parser.parse(list.body).value()["alerts"].at(0)["id"]);
+  HttpReply ack = client.Post("/v1/alerts/" + std::to_string(alert_id) + "/ack",
+                              R"({"by":"alice"})", {{"Content-Type", "application/json"}});
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  posts = receiver.WaitForKeys(2, milliseconds(2000));
+  EXPECT_EQ(posts.size(), 1u);
+}
+
+}  // namespace
+}  // namespace uptake::testing
