@@ -14,7 +14,7 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 15> kRuleKeys = {
+constexpr std::array<std::string_view, 16> kRuleKeys = {
     "name",
     "kind",
     "severity",
@@ -30,12 +30,22 @@ constexpr std::array<std::string_view, 15> kRuleKeys = {
     "keep_firing_for",
     "labels",
     "annotations",
+    "segments",
 };
 
 // Keys that every kind accepts.
-constexpr std::array<std::string_view, 8> kCommonKeys = {
-    "name",   "kind",       "severity", "min_account_events", "for", "keep_firing_for",
-    "labels", "annotations"};
+constexpr std::array<std::string_view, 9> kCommonKeys = {
+    "name",   "kind",        "severity", "min_account_events", "for", "keep_firing_for",
+    "labels", "annotations", "segments"};
+
+constexpr std::array<std::string_view, 7> kSegmentKeys = {
+    "name", "match", "days", "min_features", "min_count", "percent", "min_baseline"};
+
+// The keys of a segment that override one of the rule's thresholds.
+constexpr std::array<std::string_view, 5> kThresholdKeys = {"days", "min_features", "min_count",
+                                                            "percent", "min_baseline"};
+
+constexpr std::array<std::string_view, 2> kMatchKeys = {"plan", "arr_at_least"};
 
 // Same order as RuleKind.
 constexpr std::array<std::string_view, 4> kKindNames = {"feature_adoption", "event_count",
@@ -149,17 +159,147 @@ std::optional<Rule> RuleParser::ParseRule(const Field& item) {
   if (!with_alert_keys) return std::nullopt;
   rule = std::move(*with_alert_keys);
 
+  std::optional<Rule> with_kind_keys = ParseKindKeys(*fields, item, std::move(rule));
+  if (!with_kind_keys) return std::nullopt;
+  return ParseSegments(*fields, std::move(*with_kind_keys));
+}
+
+std::optional<Rule> RuleParser::ParseKindKeys(const FieldMap& fields, const Field& item,
+                                              Rule rule) {
   switch (rule.kind) {
     case RuleKind::kFeatureAdoption:
-      return ParseFeatureAdoption(*fields, item, std::move(rule));
+      return ParseFeatureAdoption(fields, item, std::move(rule));
     case RuleKind::kEventCount:
-      return ParseEventCount(*fields, item, std::move(rule));
+      return ParseEventCount(fields, item, std::move(rule));
     case RuleKind::kInactivity:
-      return ParseInactivity(*fields, item, std::move(rule));
+      return ParseInactivity(fields, item, std::move(rule));
     case RuleKind::kLoginDrop:
-      return ParseLoginDrop(*fields, item, std::move(rule));
+      return ParseLoginDrop(fields, item, std::move(rule));
   }
   return std::nullopt;  // unreachable: ReadChoice returned a valid kind
+}
+
+std::optional<Rule> RuleParser::ParseSegments(const FieldMap& fields, Rule rule) {
+  const Field* field = FindField(fields, "segments");
+  if (field == nullptr) return rule;
+  std::optional<std::vector<Field>> items = reader_->ReadSequence(*field);
+  if (!items) return std::nullopt;
+
+  for (const Field& item : *items) {
+    std::optional<Segment> segment = ParseSegment(item, rule);
+    if (!segment) return std::nullopt;
+    rule.segments.push_back(std::move(*segment));
+  }
+  return rule;
+}
+
+std::optional<Segment> RuleParser::ParseSegment(const Field& item, const Rule& rule) {
+  std::optional<FieldMap> fields = reader_->ReadMapping(item, kSegmentKeys);
+  if (!fields) return std::nullopt;
+
+  Segment segment;
+  const Field* name_field =
+      reader_->RequireField(*fields, item, "name", "every segment needs a name for its alerts");
+  if (name_field == nullptr) return std::nullopt;
+  std::optional<std::string> name = reader_->ReadName(*name_field);
+  if (!name) return std::nullopt;
+  for (size_t i = 0; i < rule.segments.size(); ++i) {
+    if (rule.segments[i].name != *name) continue;
+    const std::string parent = item.key.substr(0, item.key.rfind('['));
+    reader_->Fail(*name_field, "duplicate segment name \"" + *name + "\"; it is already used by " +
+                                   ItemKey(parent, i));
+    return std::nullopt;
+  }
+  segment.name = std::move(*name);
+
+  const Field* match_field =
+      reader_->RequireField(*fields, item, "match", "it selects the accounts the segment covers");
+  if (match_field == nullptr) return std::nullopt;
+  std::optional<SegmentMatch> match = ParseSegmentMatch(*match_field);
+  if (!match) return std::nullopt;
+  segment.match = std::move(*match);
+
+  if (!CheckThresholdKeys(*fields, rule.kind)) return std::nullopt;
+  return ParseSegmentThresholds(*fields, std::move(segment));
+}
+
+std::optional<SegmentMatch> RuleParser::ParseSegmentMatch(const Field& field) {
+  std::optional<FieldMap> fields = reader_->ReadMapping(field, kMatchKeys);
+  if (!fields) return std::nullopt;
+  if (fields->empty()) {
+    reader_->Fail(field, "must set plan, arr_at_least or both");
+    return std::nullopt;
+  }
+
+  SegmentMatch match;
+  if (const Field* plan = FindField(*fields, "plan")) {
+    match.plan = reader_->ReadName(*plan);
+    if (!match.plan) return std::nullopt;
+  }
+  if (const Field* arr = FindField(*fields, "arr_at_least")) {
+    match.arr_at_least = reader_->ReadNumber(*arr);
+    if (!match.arr_at_least) return std::nullopt;
+    if (*match.arr_at_least < 0) {
+      reader_->Fail(*arr, "must be 0 or more, got " + arr->value.Scalar());
+      return std::nullopt;
+    }
+  }
+  return match;
+}
+
+bool RuleParser::CheckThresholdKeys(const FieldMap& fields, RuleKind kind) {
+  const Field* misplaced = nullptr;
+  for (const auto& [key, field] : fields) {
+    if (!Contains(kThresholdKeys, key) || Contains(kKindKeys[static_cast<size_t>(kind)], key)) {
+      continue;
+    }
+    if (misplaced == nullptr || field.line < misplaced->line) misplaced = &field;
+  }
+  if (misplaced == nullptr) return true;
+
+  const std::string key = misplaced->key.substr(misplaced->key.rfind('.') + 1);
+  reader_->Fail(*misplaced, "not a threshold of kind " + std::string(KindName(kind)) +
+                                "; it applies to " + KindsAccepting(key));
+  return false;
+}
+
+std::optional<Segment> RuleParser::ParseSegmentThresholds(const FieldMap& fields, Segment segment) {
+  if (const Field* field = FindField(fields, "days")) {
+    const std::optional<int64_t> days = reader_->ReadInteger(*field, 1, kIntMax);
+    if (!days) return std::nullopt;
+    segment.days = static_cast<int>(*days);
+  }
+  if (const Field* field = FindField(fields, "min_features")) {
+    // CheckThresholdKeys let the key through, so the rule is feature_adoption
+    // and ParseFeatureAdoption has checked that the catalog is not empty.
+    const std::optional<int64_t> min_features =
+        reader_->ReadInteger(*field, 1, static_cast<int64_t>(feature_count_));
+    if (!min_features) return std::nullopt;
+    segment.min_features = static_cast<int>(*min_features);
+  }
+  if (const Field* field = FindField(fields, "min_count")) {
+    segment.min_count = reader_->ReadInteger(*field, 1, kInt64Max);
+    if (!segment.min_count) return std::nullopt;
+  }
+  if (const Field* field = FindField(fields, "percent")) {
+    segment.percent = ParsePercent(*field);
+    if (!segment.percent) return std::nullopt;
+  }
+  if (const Field* field = FindField(fields, "min_baseline")) {
+    segment.min_baseline = reader_->ReadInteger(*field, 1, kInt64Max);
+    if (!segment.min_baseline) return std::nullopt;
+  }
+  return segment;
+}
+
+std::optional<double> RuleParser::ParsePercent(const Field& field) {
+  const std::optional<double> percent = reader_->ReadNumber(field);
+  if (!percent) return std::nullopt;
+  if (*percent <= 0 || *percent > 100) {
+    reader_->Fail(field, "must be greater than 0 and at most 100, got " + field.value.Scalar());
+    return std::nullopt;
+  }
+  return percent;
 }
 
 std::optional<std::string> RuleParser::ParseName(const FieldMap& fields, const Field& item) {
@@ -320,12 +460,8 @@ std::optional<Rule> RuleParser::ParseLoginDrop(const FieldMap& fields, const Fie
 
   const Field* field = reader_->RequireField(fields, item, "percent", RequiredBy(rule.kind));
   if (field == nullptr) return std::nullopt;
-  const std::optional<double> percent = reader_->ReadNumber(*field);
+  const std::optional<double> percent = ParsePercent(*field);
   if (!percent) return std::nullopt;
-  if (*percent <= 0 || *percent > 100) {
-    reader_->Fail(*field, "must be greater than 0 and at most 100, got " + field->value.Scalar());
-    return std::nullopt;
-  }
   rule.percent = *percent;
 
   const std::optional<int64_t> min_baseline =

@@ -52,6 +52,22 @@ class RuleParser {
   std::optional<Rule> ParseInactivity(const FieldMap& fields, const Field& item, Rule rule);
   std::optional<Rule> ParseLoginDrop(const FieldMap& fields, const Field& item, Rule rule);
 
+  // Reads the keys of the rule's kind into `rule` and returns it.
+  std::optional<Rule> ParseKindKeys(const FieldMap& fields, const Field& item, Rule rule);
+
+  // Reads the optional `segments` list into `rule`, after its kind's keys,
+  // because each segment's thresholds are checked against the kind.
+  std::optional<Rule> ParseSegments(const FieldMap& fields, Rule rule);
+  std::optional<Segment> ParseSegment(const Field& item, const Rule& rule);
+  std::optional<SegmentMatch> ParseSegmentMatch(const Field& field);
+
+  // Rejects a segment's threshold key that the rule's kind does not have.
+  bool CheckThresholdKeys(const FieldMap& fields, RuleKind kind);
+  std::optional<Segment> ParseSegmentThresholds(const FieldMap& fields, Segment segment);
+
+  // Reads a login_drop percentage, greater than 0 and at most 100.
+  std::optional<double> ParsePercent(const Field& field);
+
   // Reads the required `days` key.
   std::optional<int> ParseDays(const FieldMap& fields, const Field& item, RuleKind kind);
 

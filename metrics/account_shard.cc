@@ -5,6 +5,7 @@
 #include <map>
 
 #include "metrics/alert_template.h"
+#include "metrics/priority.h"
 #include "metrics/rule_eval.h"
 
 namespace uptake {
@@ -16,6 +17,8 @@ struct Step {
   const Rule& rule;
   std::string_view account_id;
   int64_t now_ms;
+  const Segment* segment;      // the account's segment of the rule, or nullptr
+  const MergedTraits* traits;  // the account's traits, or nullptr
 };
 
 std::map<std::string, std::string> RenderAnnotations(
@@ -43,6 +46,10 @@ Alert MakeAlert(const Step& step, Verdict verdict, const OpenAlert& open, AlertS
   alert.summary = std::move(verdict.summary);
   alert.evidence = std::move(verdict.evidence);
   alert.labels = step.rule.labels;
+  if (step.segment != nullptr) alert.labels.insert_or_assign("segment", step.segment->name);
+  const std::optional<double> arr = step.traits ? step.traits->arr() : std::nullopt;
+  alert.priority = AlertPriority(step.rule.severity, arr);
+  if (step.traits && step.traits->owner()) alert.owner = *step.traits->owner();
   alert.annotations = RenderAnnotations(alert, step.rule.annotations);
   if (auto it = alert.annotations.find("summary"); it != alert.annotations.end()) {
     alert.summary = it->second;
@@ -103,6 +110,31 @@ int FeatureIndex(const Event& event, const Catalog& catalog) {
   const bool valid = feature >= 0 && static_cast<size_t>(feature) < catalog.size() &&
                      static_cast<size_t>(feature) < Catalog::kMaxFeatures;
   return valid ? feature : -1;
+}
+
+// Describes an account with a firing alert, ranked by its current ARR.
+AtRiskAccount DescribeAtRisk(const AccountShard::Account& account, const std::vector<Rule>& rules) {
+  const MergedTraits* traits = account.second.traits();
+  AtRiskAccount entry;
+  entry.account_id = account.first;
+  if (traits != nullptr) {
+    entry.plan = traits->plan();
+    entry.arr = traits->arr();
+    entry.owner = traits->owner();
+  }
+
+  std::vector<OpenAlert> firing;
+  for (const OpenAlert& open : account.second.open_alerts()) {
+    if (open.firing) firing.push_back(open);
+  }
+  std::sort(firing.begin(), firing.end(),
+            [](const OpenAlert& a, const OpenAlert& b) { return a.id < b.id; });
+  for (const OpenAlert& open : firing) {
+    const Rule& rule = rules[open.rule_index];
+    entry.priority = std::max(entry.priority, AlertPriority(rule.severity, entry.arr));
+    entry.open_alerts.push_back({open.id, rule.name, rule.severity, open.fired_at_ms});
+  }
+  return entry;
 }
 
 bool IsEvaluated(std::string_view account_id) { return account_id != kUnattributedAccount; }
@@ -169,6 +201,7 @@ std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& sco
   }
 
   Schedule(account, scope);
+  UpdateAtRisk(account);
   return alerts;
 }
 
@@ -215,6 +248,7 @@ void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const
   state.open_alerts().push_back(
       {rule_index, alert.id, firing, active_since, firing ? alert.fired_at_ms : 0, std::nullopt});
   if (firing) {
+    UpdateAtRisk(account);
     return;
   }
 
@@ -232,10 +266,13 @@ std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_in
                                               const EvalScope& scope) {
   const Rule& rule = scope.rules[rule_index];
   AccountState& state = account.second;
+  // The segment is chosen again at each evaluation, so a trait change in the
+  // middle of an episode applies the new thresholds to the same alert.
+  const Segment* segment = MatchSegment(rule, state.traits());
   const RuleInput input{scope.catalog, account.first, state, rule_event_ids_[rule_index],
-                        scope.now_ms};
+                        scope.now_ms,  segment};
   Verdict verdict = EvaluateRule(rule, input);
-  const Step step{rule, account.first, scope.now_ms};
+  const Step step{rule, account.first, scope.now_ms, segment, state.traits()};
 
   std::vector<OpenAlert>& open_alerts = state.open_alerts();
   OpenAlert* open = state.FindOpenAlert(rule_index);
@@ -261,7 +298,9 @@ void AccountShard::Schedule(Account& account, const EvalScope& scope) {
   state.next_due_ms = kNoDeadline;
   for (const Rule& rule : scope.rules) {
     if (state.event_count() >= rule.min_account_events) {
-      state.next_due_ms = std::min(state.next_due_ms, NextDueMs(rule, state, scope.now_ms));
+      const Segment* segment = MatchSegment(rule, state.traits());
+      state.next_due_ms =
+          std::min(state.next_due_ms, NextDueMs(rule, segment, state, scope.now_ms));
     }
   }
   for (const OpenAlert& open : state.open_alerts()) {
@@ -275,6 +314,31 @@ void AccountShard::Schedule(Account& account, const EvalScope& scope) {
     deadlines_.Push(state.next_due_ms, &account);
     state.queued_due_ms = state.next_due_ms;
   }
+}
+
+void AccountShard::UpdateAtRisk(Account& account) {
+  const std::vector<OpenAlert>& open_alerts = account.second.open_alerts();
+  const bool firing = std::any_of(open_alerts.begin(), open_alerts.end(),
+                                  [](const OpenAlert& open) { return open.firing; });
+  if (firing) {
+    at_risk_.insert(&account);
+  } else {
+    at_risk_.erase(&account);
+  }
+}
+
+std::vector<AtRiskAccount> AccountShard::ListAtRisk(
+    const std::vector<Rule>& rules, const std::optional<AtRiskCursor>& after) const {
+  std::vector<AtRiskAccount> accounts;
+  for (Account* account : at_risk_) {
+    AtRiskAccount entry = DescribeAtRisk(*account, rules);
+    if (after &&
+        !RanksBefore(after->priority, after->account_id, entry.priority, entry.account_id)) {
+      continue;
+    }
+    accounts.push_back(std::move(entry));
+  }
+  return accounts;
 }
 
 }  // namespace uptake

@@ -11,12 +11,14 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "metrics/account_state.h"
 #include "metrics/account_view.h"
 #include "metrics/alert.h"
+#include "metrics/at_risk.h"
 #include "metrics/catalog.h"
 #include "metrics/deadline_queue.h"
 #include "metrics/name_table.h"
@@ -75,8 +77,20 @@ class AccountShard {
   void RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
                         const Alert& alert);
 
+  // Switches the shard from `old_rules` to `new_rules`. Open alerts follow
+  // their rule by name when a rule of that name and kind remains; the others
+  // are closed and returned as resolved. The caller then evaluates every
+  // account, which also reschedules the deadlines for the new rules.
+  std::vector<Alert> RemapRules(const std::vector<Rule>& old_rules,
+                                const std::vector<Rule>& new_rules, int64_t now_ms);
+
   // Copies one account's aggregates as of `now_ms`.
   AccountView View(const Account& account, const ViewInput& input) const;
+
+  // Describes this shard's accounts with at least one firing alert that
+  // rank after `after`, or all of them without a cursor, in no order.
+  std::vector<AtRiskAccount> ListAtRisk(const std::vector<Rule>& rules,
+                                        const std::optional<AtRiskCursor>& after) const;
 
   size_t size() const { return accounts_.size(); }
 
@@ -85,10 +99,16 @@ class AccountShard {
  private:
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
+  // Adds `account` to at_risk_ when one of its open alerts is firing, and
+  // removes it otherwise.
+  void UpdateAtRisk(Account& account);
 
   std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
   NameTable names_;
   DeadlineQueue<Account> deadlines_;
+  // Accounts with a firing alert, so the at-risk list does not scan every
+  // account. Accounts are never erased, so the pointers stay valid.
+  std::unordered_set<Account*> at_risk_;
   // Name ids of each rule's `events`, indexed like the rules.
   std::vector<std::vector<uint32_t>> rule_event_ids_;
 };

@@ -46,6 +46,11 @@ AccountView AccountShard::View(const Account& account, const ViewInput& input) c
   view.start_ms = state.StartMs();
   view.event_count = state.event_count();
   view.user_count = static_cast<int64_t>(state.users().size());
+  if (const MergedTraits* traits = state.traits()) {
+    view.plan = traits->plan();
+    view.arr = traits->arr();
+    view.owner = traits->owner();
+  }
 
   view.active_users_1d = state.UsersActiveSince(now - kDayMs);
   view.active_users_7d = state.UsersActiveSince(now - 7 * kDayMs);

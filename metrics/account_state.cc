@@ -30,6 +30,10 @@ void AccountState::Add(const Event& event, const EventFacts& facts) {
   if (event.created_at_ms.has_value()) {
     AddCreatedAt(*event.created_at_ms, ms);
   }
+  if (event.account_traits.has_value()) {
+    if (!traits_) traits_ = std::make_unique<MergedTraits>();
+    traits_->Merge(*event.account_traits);
+  }
 
   AddName(facts.name_id);
   if (!event.user_id.empty()) {

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "metrics/merged_traits.h"
 #include "proto/event.h"
 
 namespace uptake {
@@ -92,6 +94,10 @@ class AccountState {
   // Users whose last event is at or after `since_ms`.
   int64_t UsersActiveSince(int64_t since_ms) const;
 
+  // The account's merged plan, ARR and owner, or nullptr before any group
+  // call carried one of them.
+  const MergedTraits* traits() const { return traits_.get(); }
+
   // Returns the open alert of rule `rule_index`, or nullptr.
   OpenAlert* FindOpenAlert(uint32_t rule_index);
 
@@ -100,6 +106,7 @@ class AccountState {
   const std::vector<FeatureUse>& features() const { return features_; }
   const std::vector<DayCount>& days() const { return days_; }
   std::vector<OpenAlert>& open_alerts() { return open_alerts_; }
+  const std::vector<OpenAlert>& open_alerts() const { return open_alerts_; }
 
   // Earliest time a rule's outcome can change without a new event, and the
   // due time of this account's earliest entry in the shard's deadline heap.
@@ -121,6 +128,9 @@ class AccountState {
   int64_t event_count_ = 0;
   int64_t last_login_ms_ = 0;
   bool has_created_at_ = false;
+  // Allocated on the first traits, because most accounts never get any and
+  // every account stays in memory.
+  std::unique_ptr<MergedTraits> traits_;
 
   std::vector<NameCount> counts_;     // unsorted, usually a few dozen names
   std::vector<UserActivity> users_;   // sorted by user_hash

@@ -4,6 +4,7 @@
 #define UPTAKE_METRICS_ACCOUNT_VIEW_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,11 @@ struct AccountView {
   int64_t start_ms = 0;       // created_at when known, else first_seen
   int64_t event_count = 0;
   int64_t user_count = 0;  // distinct users over the lifetime
+
+  // Merged group-call traits; unset when no group call carried them.
+  std::optional<std::string> plan;
+  std::optional<double> arr;
+  std::optional<std::string> owner;
 
   // Distinct users with an event in the last 1, 7 and 30 days before now.
   int64_t active_users_1d = 0;

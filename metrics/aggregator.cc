@@ -140,6 +140,25 @@ std::vector<Alert> Aggregator::EvaluateAll(int64_t now_ms) {
   return alerts;
 }
 
+std::vector<Alert> Aggregator::ReplaceRules(std::vector<Rule> rules, int64_t now_ms) {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(kShardCount);
+  for (size_t i = 0; i < kShardCount; ++i) locks.emplace_back(shards_[i].mu);
+
+  std::vector<Alert> alerts;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    Append(alerts, shards_[i].RemapRules(rules_, rules, now_ms));
+  }
+  rules_ = std::move(rules);
+
+  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  for (size_t i = 0; i < kShardCount; ++i) {
+    Append(alerts, shards_[i].EvaluateEvery(scope));
+  }
+  SortById(alerts);
+  return alerts;
+}
+
 std::vector<Alert> Aggregator::Tick(int64_t now_ms) {
   const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
@@ -159,6 +178,30 @@ std::optional<AccountView> Aggregator::View(std::string_view account_id, int64_t
     return std::nullopt;
   }
   return shard.View(*account, ViewInput{catalog_, rules_, now_ms});
+}
+
+AtRiskPage Aggregator::ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const {
+  std::vector<AtRiskAccount> accounts;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    std::vector<AtRiskAccount> more = shards_[i].ListAtRisk(rules_, after);
+    accounts.insert(accounts.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+
+  const auto ranks_before = [](const AtRiskAccount& a, const AtRiskAccount& b) {
+    return RanksBefore(a.priority, a.account_id, b.priority, b.account_id);
+  };
+  const size_t page_size = std::min(limit, accounts.size());
+  std::partial_sort(accounts.begin(), accounts.begin() + page_size, accounts.end(), ranks_before);
+
+  AtRiskPage page;
+  if (page_size < accounts.size() && page_size > 0) {
+    page.next = AtRiskCursor{accounts[page_size - 1].priority, accounts[page_size - 1].account_id};
+  }
+  accounts.resize(page_size);
+  page.accounts = std::move(accounts);
+  return page;
 }
 
 size_t Aggregator::account_count() const {

@@ -13,6 +13,7 @@
 
 #include "metrics/account_view.h"
 #include "metrics/alert.h"
+#include "metrics/at_risk.h"
 #include "metrics/catalog.h"
 #include "metrics/rule.h"
 #include "proto/event.h"
@@ -73,14 +74,28 @@ class Aggregator {
   // number of due accounts, not to the number of accounts.
   std::vector<Alert> Tick(int64_t now_ms);
 
+  // Replaces the rules while the server runs. Open alerts of a rule that
+  // keeps its name and kind stay open with their ids; those of removed
+  // rules are returned resolved. Every account is then evaluated under the
+  // new rules at `now_ms`, and the resulting changes are returned too. Holds
+  // every shard lock for the swap, so no evaluation sees a mix of rules.
+  std::vector<Alert> ReplaceRules(std::vector<Rule> rules, int64_t now_ms);
+
   // Returns a copy of one account's aggregates as of `now_ms`, or nullopt
   // for an account with no events.
   std::optional<AccountView> View(std::string_view account_id, int64_t now_ms) const;
 
+  // Returns up to `limit` accounts with at least one firing alert, ranked
+  // by priority (highest first, ties by account id), starting after
+  // `after`, or from the top without a cursor. Page.next is set when more
+  // accounts follow. Priorities come from the current traits, so an ARR
+  // change between two pages can move an account across the cursor. Cost
+  // is proportional to the number of such accounts, not of all accounts.
+  AtRiskPage ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const;
+
   size_t account_count() const;
 
   const Catalog& catalog() const { return catalog_; }
-  const std::vector<Rule>& rules() const { return rules_; }
 
  private:
   struct Shard;
@@ -88,7 +103,9 @@ class Aggregator {
   Shard& ShardFor(std::string_view account_id) const;
 
   const Catalog catalog_;
-  const std::vector<Rule> rules_;
+  // Written only by ReplaceRules with every shard lock held; read under any
+  // one shard lock.
+  std::vector<Rule> rules_;
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> next_alert_id_{1};
 };

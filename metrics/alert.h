@@ -43,6 +43,14 @@ struct Alert {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
 
+  // AlertPriority of the rule's severity and the account's ARR when the
+  // alert last changed, 1 to 9; see metrics/priority.h. 0 in alerts stored
+  // before priorities existed.
+  int priority = 0;
+  // The account's CSM from its owner trait when the alert last changed;
+  // empty when unknown.
+  std::string owner;
+
   int64_t active_since_ms = 0;  // clock time when the breach began (pending or firing)
   int64_t fired_at_ms = 0;      // clock time when it fired; 0 while pending
   int64_t resolved_at_ms = 0;   // clock time when it resolved; 0 while firing

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,26 @@ enum class RuleKind {
 };
 
 enum class Severity { kInfo, kWarning, kCritical };
+
+// The conditions on an account's traits that put it in a segment. Every
+// condition that is set must hold, and config validation requires one.
+struct SegmentMatch {
+  std::optional<std::string> plan;     // the plan trait equals this, case-sensitive
+  std::optional<double> arr_at_least;  // the ARR trait is set and at least this
+};
+
+// Thresholds of a rule for the accounts of one segment, for example a
+// shorter inactivity limit for enterprise accounts. An unset threshold
+// keeps the rule's value. Each is one of the rule's kind's keys.
+struct Segment {
+  std::string name;  // unique within the rule, put on alerts as label "segment"
+  SegmentMatch match;
+  std::optional<int> days;
+  std::optional<int> min_features;
+  std::optional<int64_t> min_count;
+  std::optional<double> percent;
+  std::optional<int64_t> min_baseline;
+};
 
 struct Rule {
   std::string name;  // unique, used in alert ids and answers
@@ -64,6 +85,12 @@ struct Rule {
   // for the placeholders. A "summary" entry also replaces Alert::summary.
   // Default: empty.
   std::map<std::string, std::string> annotations;
+
+  // Per-segment thresholds. For each account the first segment whose match
+  // holds on the account's current traits overrides the thresholds above,
+  // and its name is added to the alert's labels as "segment". Default:
+  // empty, every account uses the rule's thresholds.
+  std::vector<Segment> segments;
 };
 
 const char* RuleKindName(RuleKind kind);      // "feature_adoption", ...

@@ -27,15 +27,42 @@ std::string JoinQuoted(const std::vector<std::string>& names) {
 
 int64_t DaysMs(int days) { return int64_t{days} * kDayMs; }
 
-Verdict EvaluateFeatureAdoption(const Rule& rule, const RuleInput& input) {
+// The thresholds in force for one account: the rule's, each replaced by its
+// segment's when the segment sets it.
+struct Thresholds {
+  int days = 0;
+  int min_features = 0;
+  int64_t min_count = 0;
+  double percent = 0;
+  int64_t min_baseline = 1;
+};
+
+Thresholds ThresholdsFor(const Rule& rule, const Segment* segment) {
+  Thresholds limits{rule.days, rule.min_features, rule.min_count, rule.percent, rule.min_baseline};
+  if (segment == nullptr) return limits;
+  limits.days = segment->days.value_or(limits.days);
+  limits.min_features = segment->min_features.value_or(limits.min_features);
+  limits.min_count = segment->min_count.value_or(limits.min_count);
+  limits.percent = segment->percent.value_or(limits.percent);
+  limits.min_baseline = segment->min_baseline.value_or(limits.min_baseline);
+  return limits;
+}
+
+bool Matches(const SegmentMatch& match, const MergedTraits& traits) {
+  if (match.plan && traits.plan() != match.plan) return false;
+  if (match.arr_at_least && !(traits.arr() && *traits.arr() >= *match.arr_at_least)) return false;
+  return true;
+}
+
+Verdict EvaluateFeatureAdoption(const Thresholds& limits, const RuleInput& input) {
   const int64_t start = input.state.StartMs();
-  const uint64_t used = input.state.FeaturesUsedBefore(start + DaysMs(rule.days));
+  const uint64_t used = input.state.FeaturesUsedBefore(start + DaysMs(limits.days));
   const int used_count = std::popcount(used);
 
   Verdict verdict;
-  verdict.breach = input.now_ms - start >= DaysMs(rule.days) && used_count < rule.min_features;
+  verdict.breach = input.now_ms - start >= DaysMs(limits.days) && used_count < limits.min_features;
   verdict.observed = used_count;
-  verdict.threshold = rule.min_features;
+  verdict.threshold = limits.min_features;
   for (size_t i = 0; i < input.catalog.size(); ++i) {
     if ((used & (uint64_t{1} << i)) == 0) {
       verdict.evidence.push_back(input.catalog.FeatureId(static_cast<int>(i)));
@@ -44,28 +71,28 @@ Verdict EvaluateFeatureAdoption(const Rule& rule, const RuleInput& input) {
 
   verdict.summary = std::string(input.account_id) + " used " + std::to_string(used_count) + " of " +
                     Counted(static_cast<int64_t>(input.catalog.size()), "feature") +
-                    " in its first " + Counted(rule.days, "day") +
+                    " in its first " + Counted(limits.days, "day") +
                     (verdict.breach ? ", below the minimum of " : ", meeting the minimum of ") +
-                    std::to_string(rule.min_features) + ".";
+                    std::to_string(limits.min_features) + ".";
   return verdict;
 }
 
-Verdict EvaluateEventCount(const Rule& rule, const RuleInput& input) {
+Verdict EvaluateEventCount(const Rule& rule, const Thresholds& limits, const RuleInput& input) {
   int64_t total = 0;
   for (uint32_t name_id : input.event_name_ids) {
     total += input.state.CountOf(name_id);
   }
 
   Verdict verdict;
-  const bool old_enough = input.now_ms - input.state.StartMs() >= DaysMs(rule.days);
-  verdict.breach = old_enough && total < rule.min_count;
+  const bool old_enough = input.now_ms - input.state.StartMs() >= DaysMs(limits.days);
+  verdict.breach = old_enough && total < limits.min_count;
   verdict.observed = static_cast<double>(total);
-  verdict.threshold = static_cast<double>(rule.min_count);
+  verdict.threshold = static_cast<double>(limits.min_count);
   verdict.summary = std::string(input.account_id) + " has sent " + Counted(total, "event") +
                     " of " + JoinQuoted(rule.events) +
                     (verdict.breach ? ", below the minimum of " : ", meeting the minimum of ") +
-                    std::to_string(rule.min_count) + " expected after " +
-                    Counted(rule.days, "day") + ".";
+                    std::to_string(limits.min_count) + " expected after " +
+                    Counted(limits.days, "day") + ".";
   return verdict;
 }
 
@@ -78,7 +105,7 @@ int64_t InactiveSinceMs(const Rule& rule, const AccountState& state) {
   return state.last_login_ms() > 0 ? state.last_login_ms() : state.first_seen_ms();
 }
 
-Verdict EvaluateInactivity(const Rule& rule, const RuleInput& input) {
+Verdict EvaluateInactivity(const Rule& rule, const Thresholds& limits, const RuleInput& input) {
   const int64_t idle_ms = input.now_ms - InactiveSinceMs(rule, input.state);
   // Tenths of a day, rounded down, so a breach just past the limit reads
   // "21.1 days" rather than a whole-day figure equal to the limit.
@@ -87,61 +114,62 @@ Verdict EvaluateInactivity(const Rule& rule, const RuleInput& input) {
   const char* what = rule.logins_only ? "login" : "activity";
 
   Verdict verdict;
-  verdict.breach = idle_ms > DaysMs(rule.days);
+  verdict.breach = idle_ms > DaysMs(limits.days);
   verdict.observed = idle_days;
-  verdict.threshold = rule.days;
+  verdict.threshold = limits.days;
   const std::string idle_text = FormatIndicator(idle_days) + (idle_days == 1 ? " day" : " days");
   if (verdict.breach) {
     verdict.summary = std::string(input.account_id) + " has had no " + what + " for over " +
-                      Counted(rule.days, "day") + " (" + idle_text +
+                      Counted(limits.days, "day") + " (" + idle_text +
                       " so far), longer than the rule allows.";
   } else {
     verdict.summary = std::string(input.account_id) + " has had no " + what + " for " + idle_text +
-                      ", within the " + Counted(rule.days, "day") + " the rule allows.";
+                      ", within the " + Counted(limits.days, "day") + " the rule allows.";
   }
   return verdict;
 }
 
-Verdict EvaluateLoginDrop(const Rule& rule, const RuleInput& input) {
+Verdict EvaluateLoginDrop(const Thresholds& limits, const RuleInput& input) {
   const int64_t today = UtcDay(input.now_ms);
   const int64_t last7 = input.state.LoginsBetween(today - 6, today);
   const int64_t prev7 = input.state.LoginsBetween(today - 13, today - 7);
   const std::string name(input.account_id);
 
   Verdict verdict;
-  verdict.threshold = rule.percent;
+  verdict.threshold = limits.percent;
   // With no logins in the earlier week there is no drop to measure.
   verdict.observed = prev7 > 0 ? static_cast<double>(last7) * 100.0 / prev7 : 100.0;
-  if (prev7 < rule.min_baseline) {
+  if (prev7 < limits.min_baseline) {
     // Too few logins a week earlier to compare. An account that went dark
     // gets here too, so an open alert resolves only once logins come back
     // to the baseline, not merely because the comparison lapsed.
-    verdict.undecided = last7 < rule.min_baseline;
+    verdict.undecided = last7 < limits.min_baseline;
     verdict.summary = name + " logged in " + Counted(last7, "time") + " in the last 7 days after " +
                       std::to_string(prev7) + " in the 7 days before, fewer than the " +
-                      std::to_string(rule.min_baseline) + " needed to compare weeks.";
+                      std::to_string(limits.min_baseline) + " needed to compare weeks.";
     return verdict;
   }
 
-  verdict.breach = static_cast<double>(last7) * 100.0 < rule.percent * prev7;
+  verdict.breach = static_cast<double>(last7) * 100.0 < limits.percent * prev7;
   verdict.summary =
       name + " logged in " + Counted(last7, "time") + " in the last 7 days, " +
       FormatIndicator(verdict.observed) + "% of the " + std::to_string(prev7) +
       " in the 7 days before" +
       (verdict.breach ? ", below the threshold of " : ", at or above the threshold of ") +
-      FormatIndicator(rule.percent) + "%.";
+      FormatIndicator(limits.percent) + "%.";
   return verdict;
 }
 
 // An age threshold changes the verdict once, when the account turns `days` old.
-int64_t AgeDueMs(const Rule& rule, const AccountState& state, int64_t now_ms) {
-  const int64_t due = state.StartMs() + DaysMs(rule.days);
+int64_t AgeDueMs(const Thresholds& limits, const AccountState& state, int64_t now_ms) {
+  const int64_t due = state.StartMs() + DaysMs(limits.days);
   return due > now_ms ? due : kNoDeadline;
 }
 
-int64_t InactivityDueMs(const Rule& rule, const AccountState& state, int64_t now_ms) {
+int64_t InactivityDueMs(const Rule& rule, const Thresholds& limits, const AccountState& state,
+                        int64_t now_ms) {
   // The breach starts strictly after `days` days, hence the extra millisecond.
-  const int64_t due = InactiveSinceMs(rule, state) + DaysMs(rule.days) + 1;
+  const int64_t due = InactiveSinceMs(rule, state) + DaysMs(limits.days) + 1;
   return due > now_ms ? due : kNoDeadline;
 }
 
@@ -157,27 +185,38 @@ int64_t LoginDropDueMs(const AccountState& state, int64_t now_ms) {
 
 }  // namespace
 
+const Segment* MatchSegment(const Rule& rule, const MergedTraits* traits) {
+  if (traits == nullptr) return nullptr;
+  for (const Segment& segment : rule.segments) {
+    if (Matches(segment.match, *traits)) return &segment;
+  }
+  return nullptr;
+}
+
 Verdict EvaluateRule(const Rule& rule, const RuleInput& input) {
+  const Thresholds limits = ThresholdsFor(rule, input.segment);
   switch (rule.kind) {
     case RuleKind::kFeatureAdoption:
-      return EvaluateFeatureAdoption(rule, input);
+      return EvaluateFeatureAdoption(limits, input);
     case RuleKind::kEventCount:
-      return EvaluateEventCount(rule, input);
+      return EvaluateEventCount(rule, limits, input);
     case RuleKind::kInactivity:
-      return EvaluateInactivity(rule, input);
+      return EvaluateInactivity(rule, limits, input);
     case RuleKind::kLoginDrop:
-      return EvaluateLoginDrop(rule, input);
+      return EvaluateLoginDrop(limits, input);
   }
   return Verdict{};
 }
 
-int64_t NextDueMs(const Rule& rule, const AccountState& state, int64_t now_ms) {
+int64_t NextDueMs(const Rule& rule, const Segment* segment, const AccountState& state,
+                  int64_t now_ms) {
+  const Thresholds limits = ThresholdsFor(rule, segment);
   switch (rule.kind) {
     case RuleKind::kFeatureAdoption:
     case RuleKind::kEventCount:
-      return AgeDueMs(rule, state, now_ms);
+      return AgeDueMs(limits, state, now_ms);
     case RuleKind::kInactivity:
-      return InactivityDueMs(rule, state, now_ms);
+      return InactivityDueMs(rule, limits, state, now_ms);
     case RuleKind::kLoginDrop:
       return LoginDropDueMs(state, now_ms);
   }

@@ -11,6 +11,7 @@
 
 #include "metrics/account_state.h"
 #include "metrics/catalog.h"
+#include "metrics/merged_traits.h"
 #include "metrics/rule.h"
 
 namespace uptake {
@@ -36,15 +37,24 @@ struct RuleInput {
   // Shard name ids of the rule's `events`, for kEventCount.
   std::span<const uint32_t> event_name_ids;
   int64_t now_ms;
+  // The account's segment of the rule, from MatchSegment, whose thresholds
+  // replace the rule's; nullptr for the rule's own.
+  const Segment* segment = nullptr;
 };
+
+// Returns the first of the rule's segments whose match holds on `traits`,
+// or nullptr when none does or the account has no traits.
+const Segment* MatchSegment(const Rule& rule, const MergedTraits* traits);
 
 // Decides whether `rule` is in breach at `input.now_ms`. The caller checks
 // min_account_events first.
 Verdict EvaluateRule(const Rule& rule, const RuleInput& input);
 
-// Returns the earliest time after `now_ms` at which `rule` can change its
-// verdict on `state` without a new event, or kNoDeadline.
-int64_t NextDueMs(const Rule& rule, const AccountState& state, int64_t now_ms);
+// Returns the earliest time after `now_ms` at which `rule`, with the
+// thresholds of `segment` when not nullptr, can change its verdict on
+// `state` without a new event, or kNoDeadline.
+int64_t NextDueMs(const Rule& rule, const Segment* segment, const AccountState& state,
+                  int64_t now_ms);
 
 }  // namespace uptake
 

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <charconv>
 #include <map>
 #include <string>
 #include <utility>
@@ -59,7 +60,6 @@ void WriteTime(JsonWriter& writer, std::string_view key, int64_t ms) {
   writer.String(FormatIso8601Ms(ms));
 }
 
-// Writes an ISO 8601 time, or null when `ms` is 0, which means unknown.
 // Writes `value`, or null when it is empty.
 void WriteOptionalString(JsonWriter& writer, std::string_view key, const std::string& value) {
   writer.Key(key);
@@ -70,6 +70,7 @@ void WriteOptionalString(JsonWriter& writer, std::string_view key, const std::st
   }
 }
 
+// Writes an ISO 8601 time, or null when `ms` is 0, which means unknown.
 void WriteOptionalTime(JsonWriter& writer, std::string_view key, int64_t ms) {
   writer.Key(key);
   if (ms == 0) {
@@ -82,6 +83,41 @@ void WriteOptionalTime(JsonWriter& writer, std::string_view key, int64_t ms) {
 void WriteInt(JsonWriter& writer, std::string_view key, int64_t value) {
   writer.Key(key);
   writer.Int(value);
+}
+
+// Writes the plan, arr and owner traits, each null when unknown.
+void WriteTraits(JsonWriter& writer, const std::optional<std::string>& plan,
+                 const std::optional<double>& arr, const std::optional<std::string>& owner) {
+  WriteOptionalString(writer, "plan", plan.value_or(""));
+  writer.Key("arr");
+  if (arr) {
+    writer.Double(*arr);
+  } else {
+    writer.Null();
+  }
+  WriteOptionalString(writer, "owner", owner.value_or(""));
+}
+
+void WriteAtRiskAccount(JsonWriter& writer, const AtRiskAccount& account) {
+  writer.BeginObject();
+  writer.Key("account_id");
+  writer.String(account.account_id);
+  WriteInt(writer, "priority", account.priority);
+  WriteTraits(writer, account.plan, account.arr, account.owner);
+  writer.Key("open_alerts");
+  writer.BeginArray();
+  for (const AtRiskAlert& alert : account.open_alerts) {
+    writer.BeginObject();
+    WriteInt(writer, "id", static_cast<int64_t>(alert.id));
+    writer.Key("rule");
+    writer.String(alert.rule);
+    writer.Key("severity");
+    writer.String(NameOf(kSeverityNames, alert.severity));
+    WriteOptionalTime(writer, "fired_at", alert.fired_at_ms);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
 }
 
 void WriteStrings(JsonWriter& writer, std::string_view key,
@@ -165,6 +201,16 @@ class AlertReader {
   std::optional<uint64_t> Uint(std::string_view key) {
     uint64_t value = 0;
     if (object_.find_field_unordered(key).get_uint64().get(value)) return std::nullopt;
+    return value;
+  }
+
+  // A whole number, or 0 when the key is absent, as in alerts stored before
+  // the field existed.
+  std::optional<int64_t> OptionalInt(std::string_view key) {
+    int64_t value = 0;
+    const simdjson::error_code error = object_.find_field_unordered(key).get_int64().get(value);
+    if (error == simdjson::NO_SUCH_FIELD) return 0;
+    if (error) return std::nullopt;
     return value;
   }
 
@@ -254,6 +300,8 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   auto evidence = reader.Strings("evidence");
   auto labels = reader.OptionalStringMap("labels");
   auto annotations = reader.OptionalStringMap("annotations");
+  const auto priority = reader.OptionalInt("priority");
+  auto owner = reader.OptionalString("owner");
   const auto active_since = reader.OptionalTime("active_since");
   const auto fired_at = reader.Time("fired_at", /*nullable=*/true);
   const auto resolved_at = reader.Time("resolved_at", /*nullable=*/true);
@@ -262,8 +310,8 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   auto acknowledgement_comment = reader.OptionalString("acknowledgement_comment");
   const auto acknowledged_at = reader.OptionalTime("acknowledged_at");
   if (!id || !rule || !kind || !account_id || !severity || !state || !observed || !threshold ||
-      !summary || !evidence || !labels || !annotations || !active_since || !fired_at ||
-      !resolved_at || !updated_at || !acknowledged_by || !acknowledgement_comment ||
+      !summary || !evidence || !labels || !annotations || !priority || !owner || !active_since ||
+      !fired_at || !resolved_at || !updated_at || !acknowledged_by || !acknowledgement_comment ||
       !acknowledged_at) {
     return std::nullopt;
   }
@@ -285,6 +333,8 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   alert.evidence = std::move(*evidence);
   alert.labels = std::move(*labels);
   alert.annotations = std::move(*annotations);
+  alert.priority = static_cast<int>(*priority);
+  alert.owner = std::move(*owner);
   alert.active_since_ms = *active_since;
   alert.fired_at_ms = *fired_at;
   alert.resolved_at_ms = *resolved_at;
@@ -361,6 +411,8 @@ std::string EncodeAlert(const Alert& alert) {
 
   WriteStringMap(writer, "labels", alert.labels);
   WriteStringMap(writer, "annotations", alert.annotations);
+  WriteInt(writer, "priority", alert.priority);
+  WriteOptionalString(writer, "owner", alert.owner);
   WriteOptionalTime(writer, "active_since", alert.active_since_ms);
   WriteOptionalTime(writer, "fired_at", alert.fired_at_ms);
   WriteOptionalTime(writer, "resolved_at", alert.resolved_at_ms);
@@ -395,6 +447,7 @@ std::string EncodeAccountView(const AccountView& view) {
   WriteTime(writer, "start", view.start_ms);
   WriteInt(writer, "event_count", view.event_count);
   WriteInt(writer, "user_count", view.user_count);
+  WriteTraits(writer, view.plan, view.arr, view.owner);
   WriteActivity(writer, view);
   WriteStrings(writer, "features_used", view.features_used);
   WriteInt(writer, "adoption_window_days", view.adoption_window_days);
@@ -402,6 +455,53 @@ std::string EncodeAccountView(const AccountView& view) {
   WriteCountsAndDays(writer, view);
   writer.EndObject();
   return writer.Release();
+}
+
+std::string EncodeAtRiskPage(const AtRiskPage& page) {
+  JsonWriter writer;
+  writer.BeginObject();
+  writer.Key("accounts");
+  writer.BeginArray();
+  for (const AtRiskAccount& account : page.accounts) WriteAtRiskAccount(writer, account);
+  writer.EndArray();
+  writer.Key("next_after");
+  if (page.next) {
+    writer.String(EncodeAtRiskCursor(*page.next));
+  } else {
+    writer.Null();
+  }
+  writer.EndObject();
+  return writer.Release();
+}
+
+std::string EncodeAtRiskCursor(const AtRiskCursor& cursor) {
+  constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string text = std::to_string(cursor.priority) + ".";
+  for (char c : cursor.account_id) {
+    const auto byte = static_cast<unsigned char>(c);
+    text.push_back(kHexDigits[byte >> 4]);
+    text.push_back(kHexDigits[byte & 0xf]);
+  }
+  return text;
+}
+
+std::optional<AtRiskCursor> DecodeAtRiskCursor(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  AtRiskCursor cursor;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + dot, cursor.priority);
+  if (error != std::errc() || end != text.data() + dot || cursor.priority < 0) return std::nullopt;
+
+  const std::string_view hex = text.substr(dot + 1);
+  if (hex.size() % 2 != 0) return std::nullopt;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    uint8_t byte = 0;
+    const auto [byte_end, byte_error] =
+        std::from_chars(hex.data() + i, hex.data() + i + 2, byte, 16);
+    if (byte_error != std::errc() || byte_end != hex.data() + i + 2) return std::nullopt;
+    cursor.account_id.push_back(static_cast<char>(byte));
+  }
+  return cursor;
 }
 
 }  // namespace uptake

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "proto/account_traits.h"
+
 namespace uptake {
 
 // The call type of the source SDK. Segment's names are used for all families.
@@ -83,6 +85,11 @@ struct Event {
   // group calls: the account's start time from traits.created_at or
   // traits.createdAt (ISO 8601 string, or Unix seconds as a number).
   std::optional<int64_t> created_at_ms;
+
+  // group calls: plan, ARR and owner read from `properties` by
+  // ExtractAccountTraits during attribution. Not stored, because replay
+  // reads them again from the stored `properties`.
+  std::optional<AccountTraits> account_traits;
 };
 
 }  // namespace uptake

@@ -692,6 +692,172 @@ TEST_F(ConfigTest, LabelsWrongShape) {
   EXPECT_THAT(repeated.message, HasSubstr("duplicate key"));
 }
 
+TEST_F(ConfigTest, RuleSegmentsLoad) {
+  Config config;
+  const std::string yaml = IdleRuleWith(
+      "    segments:\n"
+      "      - name: enterprise\n"
+      "        match: {plan: enterprise}\n"
+      "        days: 3\n"
+      "      - name: big\n"
+      "        match: {plan: pro, arr_at_least: 100000}\n"
+      "      - name: mid\n"
+      "        match:\n"
+      "          arr_at_least: 10000.5\n"
+      "        days: 5\n");
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(yaml), &config);
+  ASSERT_FALSE(error) << error->ToString();
+
+  const std::vector<Segment>& segments = config.rules[0].segments;
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_EQ(segments[0].name, "enterprise");
+  EXPECT_EQ(segments[0].match.plan, "enterprise");
+  EXPECT_FALSE(segments[0].match.arr_at_least);
+  EXPECT_EQ(segments[0].days, 3);
+  EXPECT_EQ(segments[1].name, "big");
+  EXPECT_EQ(segments[1].match.plan, "pro");
+  EXPECT_EQ(segments[1].match.arr_at_least, 100000);
+  EXPECT_FALSE(segments[1].days);
+  EXPECT_FALSE(segments[2].match.plan);
+  EXPECT_EQ(segments[2].match.arr_at_least, 10000.5);
+  EXPECT_EQ(segments[2].days, 5);
+}
+
+TEST_F(ConfigTest, SegmentThresholdsOfEachKind) {
+  Config config;
+  const std::string yaml =
+      "login_events: [login]\n"
+      "features:\n"
+      "  - {id: Reports, events: [a]}\n"
+      "  - {id: Exports, events: [b]}\n"
+      "rules:\n"
+      "  - name: adoption\n"
+      "    kind: feature_adoption\n"
+      "    min_features: 1\n"
+      "    days: 30\n"
+      "    segments:\n"
+      "      - {name: big, match: {plan: enterprise}, min_features: 2, days: 14}\n"
+      "  - name: count\n"
+      "    kind: event_count\n"
+      "    events: [a]\n"
+      "    min_count: 5\n"
+      "    days: 30\n"
+      "    segments:\n"
+      "      - {name: big, match: {plan: enterprise}, min_count: 50}\n"
+      "  - name: drop\n"
+      "    kind: login_drop\n"
+      "    percent: 50\n"
+      "    segments:\n"
+      "      - {name: big, match: {arr_at_least: 0}, percent: 80, min_baseline: 3}\n";
+  std::optional<ConfigError> error = LoadConfigFile(WriteFile(yaml), &config);
+  ASSERT_FALSE(error) << error->ToString();
+  ASSERT_EQ(config.rules.size(), 3u);
+
+  const Segment& adoption = config.rules[0].segments.at(0);
+  EXPECT_EQ(adoption.min_features, 2);
+  EXPECT_EQ(adoption.days, 14);
+  EXPECT_EQ(config.rules[1].segments.at(0).min_count, 50);
+  const Segment& drop = config.rules[2].segments.at(0);
+  EXPECT_EQ(drop.percent, 80);
+  EXPECT_EQ(drop.min_baseline, 3);
+}
+
+TEST_F(ConfigTest, SegmentThresholdOfOtherKind) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    segments:\n"
+                             "      - name: enterprise\n"
+                             "        match: {plan: enterprise}\n"
+                             "        min_count: 3\n"));
+  EXPECT_EQ(error.file, path_);
+  EXPECT_EQ(error.line, 8);
+  EXPECT_EQ(error.key, "rules[0].segments[0].min_count");
+  EXPECT_EQ(error.message, "not a threshold of kind inactivity; it applies to event_count");
+}
+
+TEST_F(ConfigTest, SegmentUnknownKey) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    segments:\n"
+                             "      - name: enterprise\n"
+                             "        match: {plan: enterprise}\n"
+                             "        activity: login\n"));
+  EXPECT_EQ(error.line, 8);
+  EXPECT_EQ(error.key, "rules[0].segments[0].activity");
+  EXPECT_THAT(error.message, HasSubstr("unknown key"));
+}
+
+TEST_F(ConfigTest, SegmentMissingNameOrMatch) {
+  const ConfigError no_name =
+      LoadError(IdleRuleWith("    segments:\n      - match: {plan: enterprise}\n"));
+  EXPECT_EQ(no_name.line, 6);
+  EXPECT_EQ(no_name.key, "rules[0].segments[0].name");
+  EXPECT_THAT(no_name.message, HasSubstr("missing"));
+
+  const ConfigError no_match = LoadError(IdleRuleWith("    segments:\n      - name: big\n"));
+  EXPECT_EQ(no_match.line, 6);
+  EXPECT_EQ(no_match.key, "rules[0].segments[0].match");
+  EXPECT_THAT(no_match.message, HasSubstr("missing"));
+}
+
+TEST_F(ConfigTest, SegmentEmptyMatch) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    segments:\n      - name: big\n        match: {}\n"));
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[0].segments[0].match");
+  EXPECT_EQ(error.message, "must set plan, arr_at_least or both");
+}
+
+TEST_F(ConfigTest, SegmentInvalidMatchValues) {
+  const ConfigError negative = LoadError(
+      IdleRuleWith("    segments:\n      - name: big\n        match: {arr_at_least: -1}\n"));
+  EXPECT_EQ(negative.line, 7);
+  EXPECT_EQ(negative.key, "rules[0].segments[0].match.arr_at_least");
+  EXPECT_EQ(negative.message, "must be 0 or more, got -1");
+
+  const ConfigError quoted = LoadError(
+      IdleRuleWith("    segments:\n      - name: big\n        match: {arr_at_least: \"5\"}\n"));
+  EXPECT_EQ(quoted.key, "rules[0].segments[0].match.arr_at_least");
+  EXPECT_THAT(quoted.message, HasSubstr("expected a number"));
+
+  const ConfigError tier =
+      LoadError(IdleRuleWith("    segments:\n      - name: big\n        match: {tier: gold}\n"));
+  EXPECT_EQ(tier.key, "rules[0].segments[0].match.tier");
+  EXPECT_THAT(tier.message, HasSubstr("unknown key"));
+
+  const ConfigError empty_plan =
+      LoadError(IdleRuleWith("    segments:\n      - name: big\n        match: {plan: \"\"}\n"));
+  EXPECT_EQ(empty_plan.key, "rules[0].segments[0].match.plan");
+  EXPECT_EQ(empty_plan.message, "must not be empty");
+}
+
+TEST_F(ConfigTest, SegmentThresholdOutOfRange) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    segments:\n"
+                             "      - name: big\n"
+                             "        match: {plan: enterprise}\n"
+                             "        days: 0\n"));
+  EXPECT_EQ(error.line, 8);
+  EXPECT_EQ(error.key, "rules[0].segments[0].days");
+  EXPECT_THAT(error.message, HasSubstr("must be between 1 and"));
+}
+
+TEST_F(ConfigTest, DuplicateSegmentName) {
+  const ConfigError error =
+      LoadError(IdleRuleWith("    segments:\n"
+                             "      - {name: big, match: {plan: enterprise}}\n"
+                             "      - {name: big, match: {plan: pro}}\n"));
+  EXPECT_EQ(error.line, 7);
+  EXPECT_EQ(error.key, "rules[0].segments[1].name");
+  EXPECT_EQ(error.message,
+            "duplicate segment name \"big\"; it is already used by rules[0].segments[0]");
+}
+
+TEST_F(ConfigTest, SegmentsNotAList) {
+  const ConfigError error = LoadError(IdleRuleWith("    segments: {name: big}\n"));
+  EXPECT_EQ(error.line, 5);
+  EXPECT_EQ(error.key, "rules[0].segments");
+  EXPECT_THAT(error.message, HasSubstr("expected a list"));
+}
+
 TEST(ParseListenAddressTest, RejectsMalformed) {
   const char* cases[] = {
       "",

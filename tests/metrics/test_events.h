@@ -56,6 +56,17 @@ inline Event Group(const std::string& account, int64_t ms, int64_t created_at_ms
   return event;
 }
 
+// A group call carrying plan, ARR and owner traits but no created_at, so
+// the account's start stays its first event.
+inline Event TraitsGroup(const std::string& account, int64_t ms, AccountTraits traits) {
+  Event event = Track(account, "group", ms);
+  event.type = EventType::kGroup;
+  event.group_id = account;
+  traits.time_ms = ms;
+  event.account_traits = std::move(traits);
+  return event;
+}
+
 inline Rule InactivityRule(int days) {
   Rule rule;
   rule.name = "inactive";

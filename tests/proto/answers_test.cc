@@ -40,6 +40,8 @@ void ExpectSameAlert(const Alert& a, const Alert& b) {
   EXPECT_EQ(a.evidence, b.evidence);
   EXPECT_EQ(a.labels, b.labels);
   EXPECT_EQ(a.annotations, b.annotations);
+  EXPECT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.owner, b.owner);
   EXPECT_EQ(a.active_since_ms, b.active_since_ms);
   EXPECT_EQ(a.fired_at_ms, b.fired_at_ms);
   EXPECT_EQ(a.resolved_at_ms, b.resolved_at_ms);
@@ -205,6 +207,7 @@ TEST(AccountViewTest, EncodesShape) {
             "{\"account_id\":\"acme\",\"first_seen\":\"2015-02-22T00:00:00.000Z\","
             "\"last_seen\":\"2015-02-22T21:00:01.000Z\",\"created_at\":null,"
             "\"start\":\"2015-02-22T00:00:00.000Z\",\"event_count\":42,\"user_count\":3,"
+            "\"plan\":null,\"arr\":null,\"owner\":null,"
             "\"active_users\":{\"1d\":1,\"7d\":2,\"30d\":3},\"logins\":{\"7d\":4,\"30d\":9},"
             "\"last_login\":null,\"days_since_last_activity\":0,"
             "\"features_used\":[\"export\",\"sso\"],\"adoption_window_days\":30,"
@@ -223,6 +226,105 @@ TEST(AccountViewTest, KnownTimesFormatted) {
   const std::string json = EncodeAccountView(view);
   EXPECT_NE(json.find("\"created_at\":\"2014-01-01T00:00:00.000Z\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"last_login\":\"2015-02-22T21:00:01.000Z\""), std::string::npos) << json;
+}
+
+TEST(AlertCodecTest, PriorityAndOwnerRoundTrip) {
+  Alert alert = SampleAlert();
+  alert.priority = 9;
+  alert.owner = "dana@example.com";
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"priority\":9,\"owner\":\"dana@example.com\""), std::string::npos) << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  ExpectSameAlert(*decoded, alert);
+}
+
+TEST(AlertCodecTest, EmptyOwnerIsNull) {
+  Alert alert = SampleAlert();
+  alert.priority = 3;
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"priority\":3,\"owner\":null"), std::string::npos) << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  EXPECT_EQ(decoded->owner, "");
+}
+
+// Records stored before priority and owner existed.
+TEST(AlertCodecTest, DecodesRecordWithoutPriority) {
+  std::string json = EncodeAlert(SampleAlert());
+  const std::string fields = "\"priority\":0,\"owner\":null,";
+  const size_t at = json.find(fields);
+  ASSERT_NE(at, std::string::npos) << json;
+  json.erase(at, fields.size());
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  EXPECT_EQ(decoded->priority, 0);
+  EXPECT_EQ(decoded->owner, "");
+}
+
+TEST(AlertCodecTest, RejectsMalformedPriority) {
+  const std::string json = EncodeAlert(SampleAlert());
+  for (const std::string to : {"\"priority\":\"high\"", "\"priority\":1.5"}) {
+    std::string broken = json;
+    broken.replace(broken.find("\"priority\":0"), 12, to);
+    EXPECT_EQ(DecodeAlert(broken), std::nullopt) << broken;
+  }
+  std::string owner = json;
+  owner.replace(owner.find("\"owner\":null"), 12, "\"owner\":5");
+  EXPECT_EQ(DecodeAlert(owner), std::nullopt) << owner;
+}
+
+TEST(AccountViewTest, TraitsEncoded) {
+  AccountView view;
+  view.plan = "enterprise";
+  view.arr = 120000;
+  view.owner = "dana";
+  const std::string json = EncodeAccountView(view);
+  EXPECT_NE(json.find("\"plan\":\"enterprise\",\"arr\":120000"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"owner\":\"dana\""), std::string::npos) << json;
+}
+
+TEST(AtRiskPageTest, EncodesShape) {
+  AtRiskPage page;
+  AtRiskAccount account;
+  account.account_id = "acme";
+  account.priority = 6;
+  account.plan = "pro";
+  account.open_alerts = {{4, "inactive", Severity::kCritical, 1424638801000},
+                         {7, "low-adoption", Severity::kWarning, 1424638802000}};
+  page.accounts.push_back(account);
+  page.next = AtRiskCursor{6, "acme"};
+
+  const std::string json = EncodeAtRiskPage(page);
+  EXPECT_EQ(json,
+            "{\"accounts\":[{\"account_id\":\"acme\",\"priority\":6,\"plan\":\"pro\","
+            "\"arr\":null,\"owner\":null,\"open_alerts\":["
+            "{\"id\":4,\"rule\":\"inactive\",\"severity\":\"critical\","
+            "\"fired_at\":\"2015-02-22T21:00:01.000Z\"},"
+            "{\"id\":7,\"rule\":\"low-adoption\",\"severity\":\"warning\","
+            "\"fired_at\":\"2015-02-22T21:00:02.000Z\"}]}],"
+            "\"next_after\":\"6.61636d65\"}");
+
+  EXPECT_EQ(EncodeAtRiskPage(AtRiskPage{}), "{\"accounts\":[],\"next_after\":null}");
+}
+
+TEST(AtRiskCursorTest, RoundTrips) {
+  const AtRiskCursor cases[] = {{9, "acme"}, {1, std::string("a&b=c\0/%", 9)}, {0, ""}};
+  for (const AtRiskCursor& cursor : cases) {
+    const std::string text = EncodeAtRiskCursor(cursor);
+    EXPECT_EQ(text.find_first_not_of("0123456789abcdef."), std::string::npos) << text;
+    const std::optional<AtRiskCursor> decoded = DecodeAtRiskCursor(text);
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(decoded->priority, cursor.priority);
+    EXPECT_EQ(decoded->account_id, cursor.account_id);
+  }
+}
+
+TEST(AtRiskCursorTest, RejectsMalformed) {
+  const char* cases[] = {"", "6", ".61", "x.61", "6.6", "6.zz", "-1.61", "6.61 ", " 6.61"};
+  for (const char* text : cases) {
+    EXPECT_EQ(DecodeAtRiskCursor(text), std::nullopt) << text;
+  }
 }
 
 }  // namespace

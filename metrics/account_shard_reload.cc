@@ -1,0 +1,60 @@
+// Rule reload for one shard: open alerts follow their rule by name.
+
+#include <unordered_map>
+
+#include "metrics/account_shard.h"
+
+namespace uptake {
+namespace {
+
+Alert ClosedByRemoval(const AccountShard::Account& account, const Rule& rule, const OpenAlert& open,
+                      int64_t now_ms) {
+  Alert alert;
+  alert.id = open.id;
+  alert.rule = rule.name;
+  alert.kind = rule.kind;
+  alert.account_id = account.first;
+  alert.severity = rule.severity;
+  alert.state = AlertState::kResolved;
+  alert.labels = rule.labels;
+  alert.summary = "Rule " + rule.name + " was removed from the configuration, so the alert on " +
+                  account.first + " is closed.";
+  alert.active_since_ms = open.active_since_ms;
+  // Zero for a pending alert, which nobody was told about.
+  alert.fired_at_ms = open.fired_at_ms;
+  alert.resolved_at_ms = now_ms;
+  alert.updated_at_ms = now_ms;
+  return alert;
+}
+
+}  // namespace
+
+std::vector<Alert> AccountShard::RemapRules(const std::vector<Rule>& old_rules,
+                                            const std::vector<Rule>& new_rules, int64_t now_ms) {
+  Init(new_rules);
+
+  // A rule keeps its alerts when a rule of the same name and kind remains;
+  // its thresholds may change, and the next evaluation judges them anew.
+  std::unordered_map<std::string, uint32_t> new_index;
+  for (uint32_t i = 0; i < new_rules.size(); ++i) new_index[new_rules[i].name] = i;
+
+  std::vector<Alert> closed;
+  for (Account& account : accounts_) {
+    std::vector<OpenAlert>& open_alerts = account.second.open_alerts();
+    std::vector<OpenAlert> kept;
+    for (OpenAlert& open : open_alerts) {
+      const Rule& old_rule = old_rules[open.rule_index];
+      auto it = new_index.find(old_rule.name);
+      if (it != new_index.end() && new_rules[it->second].kind == old_rule.kind) {
+        open.rule_index = it->second;
+        kept.push_back(open);
+      } else {
+        closed.push_back(ClosedByRemoval(account, old_rule, open, now_ms));
+      }
+    }
+    open_alerts = std::move(kept);
+  }
+  return closed;
+}
+
+}  // namespace uptake
