@@ -20,6 +20,41 @@ enum class ClockMode {
   kEvent,  // now is the newest event time seen, for replays and backtests
 };
 
+enum class WebhookTemplate {
+  kJson,   // the change JSON exactly as the alert stream sends it
+  kSlack,  // a Slack incoming-webhook message: {"text": "..."}
+};
+
+// One receiver of alert changes over HTTP POST.
+struct WebhookConfig {
+  // Unique; part of every idempotency key and of the outbox keys, so
+  // renaming a webhook abandons its queued deliveries.
+  std::string name;
+
+  // http://HOST[:PORT][/PATH] as written, and its parts. PORT defaults to 80
+  // and PATH to "/". https is not supported.
+  std::string url;
+  std::string host;
+  uint16_t port = 80;
+  std::string target;
+
+  // HMAC-SHA256 key of the X-Uptake-Signature header, from `secret` or from
+  // the environment variable named by `secret_env`. Never logged.
+  std::string secret;
+
+  // Default: kJson.
+  WebhookTemplate body_template = WebhookTemplate::kJson;
+
+  // Change kinds sent: any of "fired", "acknowledged", "resolved".
+  // Default: all three.
+  std::vector<std::string> notify = {"fired", "acknowledged", "resolved"};
+
+  // Only changes of this rule, or of this severity name, are sent. Default:
+  // empty, which matches any.
+  std::string match_rule;
+  std::string match_severity;
+};
+
 struct Config {
   // Address to listen on. Default: 127.0.0.1, port 8080.
   std::string listen_host = "127.0.0.1";
@@ -74,9 +109,16 @@ struct Config {
   // get a resync message with the open alerts. Default: 100,000.
   uint64_t retained_alert_changes = 100000;
 
+  // An alert-stream subscriber whose pending write makes no progress for
+  // this many milliseconds has stopped reading and is closed. Default: 30 s.
+  int64_t alert_subscriber_write_timeout_ms = 30000;
+
   // WebSocket ingest: messages a connection may have in flight before the
   // server answers further ones with too_many_in_flight. Default: 64.
   int max_unacknowledged_messages = 64;
+
+  // Receivers of alert changes. Default: none.
+  std::vector<WebhookConfig> webhooks;
 
   // The file this was loaded from; empty for the built-in defaults.
   std::string source_path;

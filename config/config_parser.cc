@@ -6,17 +6,19 @@
 #include <string_view>
 
 #include "config/rule_parser.h"
+#include "config/webhook_parser.h"
 
 namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 13> kTopLevelKeys = {
+constexpr std::array<std::string_view, 14> kTopLevelKeys = {
     "listen",   "data_dir", "clock",    "threads", "write_keys", "limits", "login_events",
-    "features", "rules",    "accounts", "cors",    "ingest",     "alerts",
+    "features", "rules",    "accounts", "cors",    "ingest",     "alerts", "webhooks",
 };
 
-constexpr std::array<std::string_view, 1> kAlertKeys = {"retained_changes"};
+constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
+                                                        "subscriber_write_timeout_seconds"};
 
 constexpr std::array<std::string_view, 9> kLimitKeys = {
     "max_event_bytes",
@@ -83,6 +85,14 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
     std::optional<std::vector<Rule>> rules = rule_parser.ParseList(*field);
     if (!rules) return reader_.error();
     config_.rules = std::move(*rules);
+  }
+
+  // After the rules, because a webhook's match.rule must name one.
+  if (const Field* field = FindField(*top, "webhooks")) {
+    WebhookParser webhook_parser(&reader_, config_.rules);
+    std::optional<std::vector<WebhookConfig>> webhooks = webhook_parser.ParseList(*field);
+    if (!webhooks) return reader_.error();
+    config_.webhooks = std::move(*webhooks);
   }
   return std::nullopt;
 }
@@ -305,8 +315,12 @@ bool ConfigParser::ParseAlerts(const Field& field) {
   if (!fields) return false;
   const auto retained = reader_.ReadIntegerOr(*fields, "retained_changes", 1, kInt64Max,
                                               static_cast<int64_t>(config_.retained_alert_changes));
-  if (!retained) return false;
+  const auto write_timeout =
+      reader_.ReadIntegerOr(*fields, "subscriber_write_timeout_seconds", 1, 86400,
+                            config_.alert_subscriber_write_timeout_ms / kMillisPerSecond);
+  if (!retained || !write_timeout) return false;
   config_.retained_alert_changes = static_cast<uint64_t>(*retained);
+  config_.alert_subscriber_write_timeout_ms = *write_timeout * kMillisPerSecond;
   return true;
 }
 

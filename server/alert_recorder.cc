@@ -7,6 +7,7 @@
 #include <string>
 
 #include "proto/answers.h"
+#include "server/webhook_outbox.h"
 
 namespace uptake {
 namespace {
@@ -56,8 +57,12 @@ Alert AlertRecorder::WithAcknowledgement(const Alert& alert) {
   return merged;
 }
 
-AlertRecorder::AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes)
-    : store_(store), hub_(hub), retained_changes_(retained_changes) {}
+AlertRecorder::AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes,
+                             std::vector<WebhookConfig> webhooks)
+    : store_(store),
+      hub_(hub),
+      retained_changes_(retained_changes),
+      webhooks_(std::move(webhooks)) {}
 
 StorageStatus AlertRecorder::Recover() {
   uint64_t oldest = 0;
@@ -107,7 +112,9 @@ bool AlertRecorder::RecordLocked(uint64_t alert_id, const std::string& alert_jso
   entry->account_id = std::string(account_id);
   entry->severity = std::string(severity);
 
-  StorageStatus status = store_.RecordAlertChange(entry->seq, alert_id, alert_json, entry->json);
+  const std::vector<OutboxEntry> outbox = OutboxEntriesFor(webhooks_, *entry, change);
+  StorageStatus status =
+      store_.RecordAlertChange(entry->seq, alert_id, alert_json, entry->json, outbox);
   const bool stored = status.ok();
   if (!stored) {
     spdlog::error("[alert {}] [account {}] failed to store change {}: {}", alert_id, account_id,

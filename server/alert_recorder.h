@@ -9,7 +9,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "config/config.h"
 #include "metrics/alert.h"
 #include "server/alert_hub.h"
 #include "storage/store.h"
@@ -19,8 +21,10 @@ namespace uptake {
 // Thread-safe: called from every ingest request and from the ticker.
 class AlertRecorder {
  public:
-  // Keeps the newest `retained_changes` entries of the change log.
-  AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes);
+  // Keeps the newest `retained_changes` entries of the change log, and
+  // queues each change for the `webhooks` that want it.
+  AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes,
+                std::vector<WebhookConfig> webhooks = {});
 
   // Continues numbering after the newest change in the store. Call once at
   // startup before Record.
@@ -47,6 +51,7 @@ class AlertRecorder {
   Store& store_;
   AlertHub& hub_;
   const uint64_t retained_changes_;
+  const std::vector<WebhookConfig> webhooks_;
 
   // Numbering, writing and publishing happen under one lock, so subscribers
   // see changes in seq order. Only alert changes take it, never events.

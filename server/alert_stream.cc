@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
@@ -65,9 +66,13 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
   return true;
 }
 
-AlertStream::AlertStream(Store& store, AlertHub& hub, AlertStreamOptions options,
-                         uint64_t connection_id)
-    : connection_id_(connection_id), store_(store), hub_(hub), options_(std::move(options)) {}
+AlertStream::AlertStream(boost::asio::any_io_executor executor, Store& store, AlertHub& hub,
+                         AlertStreamOptions options, uint64_t connection_id)
+    : connection_id_(connection_id),
+      store_(store),
+      hub_(hub),
+      options_(std::move(options)),
+      write_timer_(executor) {}
 
 void AlertStream::Start() {
   // Subscribing first means every change is either in storage when the
@@ -82,29 +87,15 @@ void AlertStream::OnOpen() {
   open_ = true;
   spdlog::info("[conn {}] alert stream subscriber connected{}", connection_id_,
                replaying_ ? " (resuming)" : "");
-  if (!queue_.empty() && !writing_) {
-    writing_ = true;
-    WriteFrame(queue_.front());
-  }
-  if (!replaying_) return;
-
-  uint64_t oldest = 0;
-  uint64_t newest = 0;
-  StorageStatus status = store_.AlertChangeBounds(&oldest, &newest);
-  if (!status.ok()) {
-    spdlog::error("[conn {}] reading the alert change log failed: {}", connection_id_,
-                  status.message());
-  } else if (oldest > 0 && last_seq_ + 1 < oldest) {
-    return SendResync(newest);
-  }
-  ReplayPage();
+  if (!queue_.empty()) StartWrite();
+  if (replaying_) ReplayPage();
 }
 
 void AlertStream::End() {
   open_ = false;
   ended_ = true;
   queue_.clear();
-  held_live_.clear();
+  write_timer_.cancel();
 }
 
 void AlertStream::Deliver(AlertChangePtr change) {
@@ -114,56 +105,74 @@ void AlertStream::Deliver(AlertChangePtr change) {
 }
 
 void AlertStream::OnLiveChange(const AlertChangePtr& change) {
-  if (ended_ || closing_) return;
-  if (replaying_) {
-    if (held_live_.size() >= kMaxQueuedMessages) {
-      closing_ = true;
-      return CloseSlow();
-    }
-    held_live_.push_back(change);
+  if (ended_) return;
+  newest_live_seq_ = std::max(newest_live_seq_, change->seq);
+  // The change is in storage already; the replay under way will read it.
+  if (replaying_ || change->seq <= last_seq_) return;
+
+  if (queue_.size() >= kCatchUpThreshold) {
+    replaying_ = true;
     return;
   }
-  if (change->seq <= last_seq_) return;
   last_seq_ = change->seq;
   if (options_.filter.Matches(*change)) Enqueue(EncodeChange(*change));
 }
 
 void AlertStream::Enqueue(std::string frame) {
-  if (ended_ || closing_) return;
-  if (queue_.size() >= kMaxQueuedMessages) {
-    closing_ = true;
-    spdlog::warn("[conn {}] closing alert stream subscriber: more than {} messages queued",
-                 connection_id_, kMaxQueuedMessages);
-    return CloseSlow();
-  }
+  if (ended_) return;
   queue_.push_back(std::move(frame));
-  if (open_ && !writing_) {
-    writing_ = true;
-    WriteFrame(queue_.front());
-  }
+  if (open_ && !writing_) StartWrite();
+}
+
+void AlertStream::StartWrite() {
+  writing_ = true;
+  write_timer_.expires_after(options_.write_timeout);
+  write_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->OnWriteStalled();
+  });
+  WriteFrame(queue_.front());
+}
+
+void AlertStream::OnWriteStalled() {
+  if (ended_ || !writing_) return;
+  spdlog::warn(
+      "[conn {}] closing alert stream subscriber: a write made no progress for {} ms, "
+      "so it stopped reading; it can resume from seq {}",
+      connection_id_, options_.write_timeout.count(), last_seq_);
+  End();
+  Abort();
 }
 
 void AlertStream::OnFrameWritten() {
   writing_ = false;
+  write_timer_.cancel();
   if (!queue_.empty()) queue_.pop_front();
   if (ended_) return;
-  if (!queue_.empty()) {
-    writing_ = true;
-    return WriteFrame(queue_.front());
-  }
+  if (!queue_.empty()) return StartWrite();
   if (replaying_) ReplayPage();
 }
 
 void AlertStream::ReplayPage() {
+  uint64_t oldest = 0;
+  uint64_t newest = 0;
+  StorageStatus status = store_.AlertChangeBounds(&oldest, &newest);
+  if (!status.ok()) {
+    spdlog::error("[conn {}] reading the alert change log failed: {}", connection_id_,
+                  status.message());
+  } else if (oldest > 0 && last_seq_ + 1 < oldest) {
+    return SendResync(newest);
+  }
+
   // Pages are read until one leaves something queued; the next is read once
   // that is written, keeping the queue short however long the replay.
-  while (true) {
+  while (!ended_) {
     std::vector<std::pair<uint64_t, std::string>> page;
-    StorageStatus status = store_.ReadAlertChanges(last_seq_, kReplayPage, &page);
+    status = store_.ReadAlertChanges(last_seq_, kReplayPage, &page);
     if (!status.ok()) {
       spdlog::error("[conn {}] replaying alert changes failed: {}", connection_id_,
                     status.message());
-      return FinishReplay();
+      replaying_ = false;
+      return;
     }
     for (auto& [seq, json] : page) {
       last_seq_ = seq;
@@ -173,8 +182,12 @@ void AlertStream::ReplayPage() {
                          SeverityName(alert->severity)};
       if (options_.filter.Matches(change)) Enqueue(EncodeChange(change));
     }
-    if (page.size() < kReplayPage) return FinishReplay();
-    if (!queue_.empty() || ended_ || closing_) return;
+    // Caught up once the log has nothing newer than what was published.
+    if (page.size() < kReplayPage && last_seq_ >= newest_live_seq_) {
+      replaying_ = false;
+      return;
+    }
+    if (!queue_.empty()) return;
   }
 }
 
@@ -193,26 +206,17 @@ void AlertStream::SendResync(uint64_t newest_seq) {
   }
   last_seq_ = newest_seq;
   Enqueue(EncodeResync(open_alerts));
-  FinishReplay();
-}
-
-void AlertStream::FinishReplay() {
-  replaying_ = false;
-  while (!held_live_.empty()) {
-    AlertChangePtr change = std::move(held_live_.front());
-    held_live_.pop_front();
-    OnLiveChange(change);
-  }
+  // Changes published after the bounds were read are still in the log.
+  if (newest_live_seq_ <= last_seq_) replaying_ = false;
 }
 
 WebSocketAlertStream::WebSocketAlertStream(beast::tcp_stream&& stream,
                                            http::request<http::string_body> upgrade, Store& store,
                                            AlertHub& hub, AlertStreamOptions options,
                                            uint64_t connection_id)
-    : AlertStream(store, hub, std::move(options), connection_id),
+    : AlertStream(stream.get_executor(), store, hub, std::move(options), connection_id),
       ws_(std::move(stream)),
-      upgrade_(std::move(upgrade)),
-      close_timer_(ws_.get_executor()) {}
+      upgrade_(std::move(upgrade)) {}
 
 void WebSocketAlertStream::StartTransport() {
   // The HTTP session's timeout must not apply to a long-lived stream. The
@@ -243,7 +247,6 @@ void WebSocketAlertStream::DoRead() {
   ws_.async_read(read_buffer_, [self](beast::error_code ec, size_t) {
     if (ec) {
       self->End();
-      self->close_timer_.cancel();
       spdlog::info("[conn {}] alert stream subscriber disconnected", self->connection_id_);
       return;
     }
@@ -267,16 +270,6 @@ void WebSocketAlertStream::WriteFrame(const std::string& frame) {
       spdlog::debug("[conn {}] alert stream write failed: {}", self->connection_id_, ec.message());
       return self->End();
     }
-    if (self->closing_) {
-      // The close frame may go out only now that no write is in flight.
-      websocket::close_reason reason(websocket::close_code::policy_error,
-                                     "subscriber fell behind; resume with ?after=SEQ");
-      self->ws_.async_close(reason, [self](beast::error_code) {
-        self->End();
-        self->close_timer_.cancel();
-      });
-      return;
-    }
     self->OnFrameWritten();
   });
 }
@@ -285,20 +278,11 @@ boost::asio::any_io_executor WebSocketAlertStream::Executor() { return ws_.get_e
 
 boost::asio::any_io_executor SseAlertStream::Executor() { return stream_.get_executor(); }
 
-void WebSocketAlertStream::CloseSlow() {
-  // A peer that reads nothing never lets the write in flight finish, so the
-  // timer ends the connection if the close frame cannot be sent.
-  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
-  close_timer_.expires_after(std::chrono::seconds(5));
-  close_timer_.async_wait([self](beast::error_code ec) {
-    if (ec) return;
-    beast::get_lowest_layer(self->ws_).close();
-  });
-}
+void WebSocketAlertStream::Abort() { beast::get_lowest_layer(ws_).close(); }
 
 SseAlertStream::SseAlertStream(beast::tcp_stream&& stream, unsigned http_version, Store& store,
                                AlertHub& hub, AlertStreamOptions options, uint64_t connection_id)
-    : AlertStream(store, hub, std::move(options), connection_id),
+    : AlertStream(stream.get_executor(), store, hub, std::move(options), connection_id),
       stream_(std::move(stream)),
       http_version_(http_version),
       ping_timer_(stream_.get_executor()) {}
@@ -362,10 +346,7 @@ void SseAlertStream::WriteFrame(const std::string& frame) {
                            });
 }
 
-void SseAlertStream::CloseSlow() {
-  // SSE has no close frame, and a reason cannot be written while the write
-  // the peer is not reading is in flight, so the log line is the record.
-  End();
+void SseAlertStream::Abort() {
   ping_timer_.cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);

@@ -35,6 +35,10 @@ struct AlertStreamOptions {
   // Replay the stored changes after this seq before going live. Unset:
   // live changes only.
   std::optional<uint64_t> after_seq;
+
+  // A subscriber whose current write has not completed for this long has
+  // stopped reading and is closed with a reason.
+  std::chrono::milliseconds write_timeout{30000};
 };
 
 // Parses the query of GET /v1/alerts/stream (rule, account, severity,
@@ -45,23 +49,28 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
 
 // One subscriber: everything except Deliver runs on the connection's
 // strand. It subscribes to the hub before anything else, then replays the
-// stored changes after its cursor page by page as its queue drains. Last it
-// sends the live changes it held meanwhile, skipping any seq already sent,
-// so a resumed stream has no gap and no duplicate. A cursor older than the
-// retained log gets one resync message listing the open alerts instead.
+// stored changes after its cursor page by page as its queue drains, and
+// goes live once it has caught up. Every change is stored before it is
+// published, so a live change that arrives during the replay needs no
+// buffering: the replay reads on until it has passed that change's seq.
+// Seqs already sent are skipped, so there is no gap and no duplicate. A
+// cursor older than the retained log gets one resync message listing the
+// open alerts instead.
 //
-// Messages wait in a bounded queue. A subscriber that falls further behind
-// is closed with a reason, so it never slows ingest or other subscribers;
-// its cursor still resumes where it stopped.
+// A live subscriber whose queue passes kCatchUpThreshold drops back to
+// reading the change log, so a burst of changes costs bounded memory and
+// never closes a subscriber that keeps reading. One whose write stalls for
+// the write timeout is closed with a reason; it resumes from its cursor.
 class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<AlertStream> {
  public:
-  // Maximum messages queued for one subscriber, replay pages included.
-  static constexpr size_t kMaxQueuedMessages = 4096;
+  // Queued messages past which a live subscriber catches up from the log.
+  static constexpr size_t kCatchUpThreshold = 1024;
 
   void Deliver(AlertChangePtr change) override;
 
  protected:
-  AlertStream(Store& store, AlertHub& hub, AlertStreamOptions options, uint64_t connection_id);
+  AlertStream(boost::asio::any_io_executor executor, Store& store, AlertHub& hub,
+              AlertStreamOptions options, uint64_t connection_id);
 
   // Subscribes, then starts the transport; OnOpen is called once it is up.
   void Start();
@@ -79,20 +88,21 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   // Writes `frame`, which stays valid until OnFrameWritten, then calls
   // OnFrameWritten (or End on failure).
   virtual void WriteFrame(const std::string& frame) = 0;
-  // Closes for falling behind, with a reason where the transport has one.
-  virtual void CloseSlow() = 0;
+  // Ends the connection at once. A stalled write rules out a close frame,
+  // so the reason goes to the log.
+  virtual void Abort() = 0;
 
   // Queues a frame and starts writing if idle.
   void Enqueue(std::string frame);
 
   const uint64_t connection_id_;
-  bool closing_ = false;
 
  private:
   void OnLiveChange(const AlertChangePtr& change);
   void ReplayPage();
   void SendResync(uint64_t newest_seq);
-  void FinishReplay();
+  void StartWrite();
+  void OnWriteStalled();
 
   Store& store_;
   AlertHub& hub_;
@@ -104,8 +114,9 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   bool ended_ = false;
   bool writing_ = false;
   bool replaying_ = false;
-  uint64_t last_seq_ = 0;                 // the newest seq sent or skipped by the filter
-  std::deque<AlertChangePtr> held_live_;  // live changes that arrived during replay
+  uint64_t last_seq_ = 0;         // the newest seq sent or skipped by the filter
+  uint64_t newest_live_seq_ = 0;  // the newest seq published so far, seen live
+  boost::asio::steady_timer write_timer_;
 };
 
 // The WebSocket form of the stream.
@@ -123,13 +134,12 @@ class WebSocketAlertStream : public AlertStream {
   std::string EncodeChange(const AlertChange& change) override;
   std::string EncodeResync(const std::string& open_alerts_json) override;
   void WriteFrame(const std::string& frame) override;
-  void CloseSlow() override;
+  void Abort() override;
   void DoRead();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer read_buffer_;
-  boost::asio::steady_timer close_timer_;
 };
 
 // The Server-Sent Events form: one long HTTP response, each change an
@@ -147,7 +157,7 @@ class SseAlertStream : public AlertStream {
   std::string EncodeChange(const AlertChange& change) override;
   std::string EncodeResync(const std::string& open_alerts_json) override;
   void WriteFrame(const std::string& frame) override;
-  void CloseSlow() override;
+  void Abort() override;
   void SchedulePing();
   void DoRead();
 

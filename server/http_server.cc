@@ -91,6 +91,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     AlertStreamOptions options;
     std::string error;
     std::string_view last_event_id = request["Last-Event-ID"];
+    options.write_timeout = services_.alert_write_timeout;
     if (!ParseAlertStreamOptions(query, last_event_id, &options, &error)) {
       return Send(JsonAnswer(400, EncodeError("invalid_parameter", error)), request.version(),
                   /*keep_alive=*/false);

@@ -32,7 +32,8 @@ struct HttpServices {
   AlertHub& hub;
   IngestService& ingest;
   Store& store;
-  size_t max_in_flight;  // WebSocket ingest answers queued before 429s
+  size_t max_in_flight;
+  std::chrono::milliseconds alert_write_timeout;  // WebSocket ingest answers queued before 429s
 };
 
 // Accepts connections and runs one session per connection on its own strand.

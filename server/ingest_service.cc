@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "proto/account_traits.h"
 #include "proto/answers.h"
 #include "proto/body.h"
 #include "server/ingest_families.h"
@@ -195,6 +196,9 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events) {
       if (auto it = request_links.find(event.user_id); it != request_links.end()) {
         request_links[event.previous_id] = it->second;
       }
+    }
+    if (event.type == EventType::kGroup) {
+      event.account_traits = ExtractAccountTraits(event.properties, event.timestamp_ms);
     }
     if (!event.group_id.empty()) {
       event.account_id = event.group_id;

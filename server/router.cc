@@ -18,6 +18,10 @@ namespace {
 constexpr size_t kDefaultAlertPage = 100;
 constexpr size_t kMaxAlertPage = 1000;
 
+// Default and maximum page size of GET /v1/accounts?at_risk=true.
+constexpr size_t kDefaultAccountPage = 100;
+constexpr size_t kMaxAccountPage = 1000;
+
 struct IngestRoute {
   std::string_view path;  // without a trailing slash
   IngestFamily family;
@@ -61,6 +65,37 @@ std::optional<uint64_t> ParseUnsigned(std::string_view text) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+HttpAnswer InvalidParameter(std::string message) {
+  return JsonAnswer(400, EncodeError("invalid_parameter", message));
+}
+
+// GET /v1/accounts?at_risk=true&limit=N&after=CURSOR. Only the at-risk
+// listing exists, so at_risk=true is required.
+HttpAnswer ListAtRiskAccounts(const Aggregator& aggregator, std::string_view query) {
+  std::optional<std::string> at_risk = QueryParameter(query, "at_risk");
+  if (!at_risk || *at_risk != "true") {
+    return InvalidParameter("Send at_risk=true; only accounts with firing alerts can be listed.");
+  }
+
+  size_t limit = kDefaultAccountPage;
+  if (auto text = QueryParameter(query, "limit")) {
+    std::optional<uint64_t> value = ParseUnsigned(*text);
+    if (!value || *value == 0 || *value > kMaxAccountPage) {
+      return InvalidParameter("limit must be between 1 and 1000.");
+    }
+    limit = *value;
+  }
+
+  std::optional<AtRiskCursor> after;
+  if (auto text = QueryParameter(query, "after")) {
+    after = DecodeAtRiskCursor(*text);
+    if (!after) {
+      return InvalidParameter("after must be the next_after value of an earlier page.");
+    }
+  }
+  return JsonAnswer(200, EncodeAtRiskPage(aggregator.ListAtRisk(after, limit)));
 }
 
 int HexValue(char c) {
@@ -136,6 +171,24 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     return answer;
   }
 
+  if (path == "/v1/admin/reload") {
+    // NOTE: open to any client that reaches the listener until admin tokens
+    // exist; the default listener is loopback only.
+    if (request.method() != http::verb::post) return MethodNotAllowed("POST");
+    ReloadResult result = reloader_.Reload();
+    JsonWriter writer;
+    writer.BeginObject();
+    writer.Key("reloaded");
+    writer.Bool(result.ok);
+    writer.Key("message");
+    writer.String(result.message);
+    writer.Key("rules");
+    writer.Int(static_cast<int64_t>(result.rules));
+    writer.Key("alert_changes");
+    writer.Int(static_cast<int64_t>(result.alert_changes));
+    writer.EndObject();
+    return JsonAnswer(result.ok ? 200 : 422, writer.Release());
+  }
   if (path == "/healthz") {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return JsonAnswer(200, R"({"status":"ok"})");
@@ -159,6 +212,10 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
   if (path == "/v1/alerts") {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return ListAlerts(query);
+  }
+  if (path == "/v1/accounts") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return ListAtRiskAccounts(aggregator_, query);
   }
   constexpr std::string_view kAccountsPrefix = "/v1/accounts/";
   if (path.starts_with(kAccountsPrefix) && path.size() > kAccountsPrefix.size()) {

@@ -14,22 +14,33 @@
 #include "server/cors.h"
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
+#include "server/rule_reloader.h"
 #include "storage/store.h"
 
 namespace uptake {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
+// The long-lived services the router dispatches to.
+struct RouterServices {
+  IngestService& ingest;
+  Store& store;
+  Aggregator& aggregator;
+  ServerClock& clock;
+  AlertRecorder& recorder;
+  RuleReloader& reloader;
+};
+
 // Thread-safe; holds references to the long-lived services only.
 class Router {
  public:
-  Router(IngestService& ingest, Store& store, Aggregator& aggregator, ServerClock& clock,
-         AlertRecorder& recorder, CorsPolicy cors)
-      : ingest_(ingest),
-        store_(store),
-        aggregator_(aggregator),
-        clock_(clock),
-        recorder_(recorder),
+  Router(const RouterServices& services, CorsPolicy cors)
+      : ingest_(services.ingest),
+        store_(services.store),
+        aggregator_(services.aggregator),
+        clock_(services.clock),
+        recorder_(services.recorder),
+        reloader_(services.reloader),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
@@ -46,6 +57,7 @@ class Router {
   Aggregator& aggregator_;
   ServerClock& clock_;
   AlertRecorder& recorder_;
+  RuleReloader& reloader_;
   const CorsPolicy cors_;
 };
 

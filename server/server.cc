@@ -7,11 +7,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "metrics/aggregator.h"
+#include "proto/account_traits.h"
 #include "proto/answers.h"
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
@@ -19,6 +21,8 @@
 #include "server/http_server.h"
 #include "server/ingest_service.h"
 #include "server/router.h"
+#include "server/rule_reloader.h"
+#include "server/webhook_dispatcher.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -38,6 +42,9 @@ bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
   StorageStatus status = store.ForEachEvent([&](const Event& stored) {
     Event event = stored;
     event.feature = catalog.FeatureOf(event.name);
+    if (event.type == EventType::kGroup) {
+      event.account_traits = ExtractAccountTraits(event.properties, event.timestamp_ms);
+    }
     clock.Observe(event.timestamp_ms);
     aggregator.Replay(event);
     ++events;
@@ -108,7 +115,7 @@ int RunServer(const Config& config) {
   if (!Rebuild(*store, aggregator, clock)) return 1;
 
   AlertHub hub;
-  AlertRecorder recorder(*store, hub, config.retained_alert_changes);
+  AlertRecorder recorder(*store, hub, config.retained_alert_changes, config.webhooks);
   if (StorageStatus recovered = recorder.Recover(); !recovered.ok()) {
     spdlog::error("[startup] reading the alert change log failed: {}", recovered.message());
     return 1;
@@ -120,7 +127,8 @@ int RunServer(const Config& config) {
   }
 
   IngestService ingest(config, *store, aggregator, clock, recorder);
-  Router router(ingest, *store, aggregator, clock, recorder,
+  RuleReloader reloader(config, aggregator, clock, recorder);
+  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader},
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
@@ -131,8 +139,12 @@ int RunServer(const Config& config) {
   size_t max_body_bytes =
       std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
       16 * 1024;
-  HttpServices services{router, hub, ingest, *store,
-                        static_cast<size_t>(config.max_unacknowledged_messages)};
+  HttpServices services{router,
+                        hub,
+                        ingest,
+                        *store,
+                        static_cast<size_t>(config.max_unacknowledged_messages),
+                        std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms)};
   HttpServer http(io, services, HttpLimits{.max_body_bytes = max_body_bytes});
   std::string error;
   if (!http.Listen(config.listen_host, config.listen_port, &error)) {
@@ -148,12 +160,28 @@ int RunServer(const Config& config) {
   asio::steady_timer ticker(io);
   ScheduleTick(ticker, aggregator, clock, recorder);
 
+  auto webhooks = std::make_shared<WebhookDispatcher>(io, *store, config.webhooks);
+  hub.Subscribe(webhooks);
+  webhooks->Start();
+
+  asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      spdlog::info("[reload] SIGHUP received; reloading rules");
+      reloader.Reload();
+      await_reload();
+    });
+  };
+  await_reload();
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
     spdlog::info("[shutdown] signal {} received; stopping", signal_number);
     http.Stop();
     ticker.cancel();
+    reload_signal.cancel();
     io.stop();
   });
 

@@ -94,6 +94,10 @@ void ServerProcess::Kill() {
   pid_ = -1;
 }
 
+void ServerProcess::Signal(int signal_number) {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
 std::string ServerProcess::Log() const {
   std::ifstream in(log_path_, std::ios::binary);
   std::stringstream text;

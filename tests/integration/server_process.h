@@ -47,6 +47,9 @@ class ServerProcess {
   // SIGKILL, as a crash would.
   void Kill();
 
+  // Sends `signal_number` to the server and returns at once.
+  void Signal(int signal_number);
+
   // The log written so far.
   std::string Log() const;
 
