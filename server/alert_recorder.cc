@@ -16,12 +16,14 @@ namespace {
 // count, when that is smaller), not on every one.
 constexpr uint64_t kTrimInterval = 1024;
 
-std::string ChangeJson(uint64_t seq, std::string_view change, const std::string& alert_json) {
-  // The alert object with "seq" and "change" in front, so a stream reader
-  // finds every alert field at the top level.
+std::string ChangeJson(uint64_t seq, std::string_view change, uint64_t silenced_by,
+                       const std::string& alert_json) {
+  // The alert object with "seq", "change" and, when silenced, "silenced_by"
+  // in front, so a stream reader finds every alert field at the top level.
   std::string json = "{\"seq\":" + std::to_string(seq) + ",\"change\":\"";
   json.append(change);
   json.append("\",");
+  if (silenced_by != 0) json.append("\"silenced_by\":" + std::to_string(silenced_by) + ",");
   json.append(alert_json, 1, std::string::npos);
   return json;
 }
@@ -58,11 +60,12 @@ Alert AlertRecorder::WithAcknowledgement(const Alert& alert) {
 }
 
 AlertRecorder::AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes,
-                             std::vector<WebhookConfig> webhooks)
+                             std::vector<WebhookConfig> webhooks, const SilenceRegistry* silences)
     : store_(store),
       hub_(hub),
       retained_changes_(retained_changes),
-      webhooks_(std::move(webhooks)) {}
+      webhooks_(std::move(webhooks)),
+      silences_(silences) {}
 
 StorageStatus AlertRecorder::Recover() {
   uint64_t oldest = 0;
@@ -105,14 +108,23 @@ bool AlertRecorder::RecordEncoded(uint64_t alert_id, const std::string& alert_js
 bool AlertRecorder::RecordLocked(uint64_t alert_id, const std::string& alert_json,
                                  std::string_view change, std::string_view rule,
                                  std::string_view account_id, std::string_view severity) {
+  const uint64_t silenced_by = silences_ ? silences_->Match(rule, account_id, severity) : 0;
   auto entry = std::make_shared<AlertChange>();
   entry->seq = next_seq_++;
-  entry->json = ChangeJson(entry->seq, change, alert_json);
+  entry->json = ChangeJson(entry->seq, change, silenced_by, alert_json);
   entry->rule = std::string(rule);
   entry->account_id = std::string(account_id);
   entry->severity = std::string(severity);
 
-  const std::vector<OutboxEntry> outbox = OutboxEntriesFor(webhooks_, *entry, change);
+  // A silenced alert still resolves for the webhooks whose notify list
+  // includes resolved, so no receiver keeps an alert open that has ended.
+  std::vector<OutboxEntry> outbox;
+  if (silenced_by == 0 || change == "resolved") {
+    outbox = OutboxEntriesFor(webhooks_, *entry, change);
+  } else {
+    spdlog::info("[alert {}] [account {}] change {} silenced by silence {}; no webhook is sent",
+                 alert_id, account_id, entry->seq, silenced_by);
+  }
   StorageStatus status =
       store_.RecordAlertChange(entry->seq, alert_id, alert_json, entry->json, outbox);
   const bool stored = status.ok();

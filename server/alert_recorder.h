@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "metrics/alert.h"
 #include "server/alert_hub.h"
+#include "server/silence_registry.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -22,9 +23,11 @@ namespace uptake {
 class AlertRecorder {
  public:
   // Keeps the newest `retained_changes` entries of the change log, and
-  // queues each change for the `webhooks` that want it.
+  // queues each change for the `webhooks` that want it unless one of
+  // `silences` (none when null; must outlive the recorder) matches it.
   AlertRecorder(Store& store, AlertHub& hub, uint64_t retained_changes,
-                std::vector<WebhookConfig> webhooks = {});
+                std::vector<WebhookConfig> webhooks = {},
+                const SilenceRegistry* silences = nullptr);
 
   // Continues numbering after the newest change in the store. Call once at
   // startup before Record.
@@ -38,6 +41,11 @@ class AlertRecorder {
   // new state, and the next restart re-derives it from the event log.
   void Record(std::span<const Alert> alerts);
 
+  // A change that an active silence matches is stored, numbered and
+  // published with "silenced_by": ID, but queued for no webhook, except a
+  // "resolved" change, so a silenced alert still resolves where it is
+  // watched.
+  //
   // Records an alert change of kind `change` (for example "acknowledged")
   // for an already encoded alert. Returns false when the write fails.
   bool RecordEncoded(uint64_t alert_id, const std::string& alert_json, std::string_view change,
@@ -52,6 +60,7 @@ class AlertRecorder {
   AlertHub& hub_;
   const uint64_t retained_changes_;
   const std::vector<WebhookConfig> webhooks_;
+  const SilenceRegistry* const silences_;
 
   // Numbering, writing and publishing happen under one lock, so subscribers
   // see changes in seq order. Only alert changes take it, never events.

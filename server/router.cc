@@ -213,6 +213,9 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return ListAlerts(query);
   }
+  if (path == "/v1/silences" || path.starts_with("/v1/silences/")) {
+    return HandleSilences(request, path);
+  }
   if (path == "/v1/accounts") {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return ListAtRiskAccounts(aggregator_, query);

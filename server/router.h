@@ -15,6 +15,7 @@
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
 #include "server/rule_reloader.h"
+#include "server/silence_registry.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -29,6 +30,7 @@ struct RouterServices {
   ServerClock& clock;
   AlertRecorder& recorder;
   RuleReloader& reloader;
+  SilenceRegistry& silences;
 };
 
 // Thread-safe; holds references to the long-lived services only.
@@ -41,6 +43,7 @@ class Router {
         clock_(services.clock),
         recorder_(services.recorder),
         reloader_(services.reloader),
+        silences_(services.silences),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
@@ -52,12 +55,19 @@ class Router {
   HttpAnswer GetAccount(std::string_view encoded_id);
   HttpAnswer Acknowledge(std::string_view id_text, const std::string& body);
 
+  // Silence handlers, in router_silences.cc.
+  HttpAnswer HandleSilences(HttpRequest& request, std::string_view path);
+  HttpAnswer CreateSilence(const std::string& body);
+  HttpAnswer ListSilences();
+  HttpAnswer EndSilence(std::string_view id_text);
+
   IngestService& ingest_;
   Store& store_;
   Aggregator& aggregator_;
   ServerClock& clock_;
   AlertRecorder& recorder_;
   RuleReloader& reloader_;
+  SilenceRegistry& silences_;
   const CorsPolicy cors_;
 };
 

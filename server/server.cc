@@ -22,6 +22,7 @@
 #include "server/ingest_service.h"
 #include "server/router.h"
 #include "server/rule_reloader.h"
+#include "server/silence_registry.h"
 #include "server/webhook_dispatcher.h"
 #include "storage/store.h"
 
@@ -114,8 +115,16 @@ int RunServer(const Config& config) {
   ServerClock clock(config.clock);
   if (!Rebuild(*store, aggregator, clock)) return 1;
 
+  // Loaded before the recorder catches up below, so changes found at
+  // startup are silenced too.
+  SilenceRegistry silences(*store, clock);
+  if (StorageStatus loaded = silences.Load(); !loaded.ok()) {
+    spdlog::error("[startup] reading silences failed: {}", loaded.message());
+    return 1;
+  }
+
   AlertHub hub;
-  AlertRecorder recorder(*store, hub, config.retained_alert_changes, config.webhooks);
+  AlertRecorder recorder(*store, hub, config.retained_alert_changes, config.webhooks, &silences);
   if (StorageStatus recovered = recorder.Recover(); !recovered.ok()) {
     spdlog::error("[startup] reading the alert change log failed: {}", recovered.message());
     return 1;
@@ -128,7 +137,7 @@ int RunServer(const Config& config) {
 
   IngestService ingest(config, *store, aggregator, clock, recorder);
   RuleReloader reloader(config, aggregator, clock, recorder);
-  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader},
+  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences},
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =

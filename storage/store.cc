@@ -41,6 +41,15 @@ StorageStatus Store::ForEachAlert(
   return impl_->ForEachAlert(visit);
 }
 
+StorageStatus Store::PutSilence(uint64_t id, std::string_view json) {
+  return impl_->PutSilence(id, json);
+}
+
+StorageStatus Store::ForEachSilence(
+    const std::function<void(uint64_t id, std::string_view json)>& visit) {
+  return impl_->ForEachSilence(visit);
+}
+
 StorageStatus Store::ListAlerts(uint64_t after_id, size_t limit,
                                 std::vector<std::pair<uint64_t, std::string>>* alerts) {
   return impl_->ListAlerts(after_id, limit, alerts);

@@ -1,5 +1,5 @@
 // Everything uptake keeps in RocksDB: the event log, dedup marks, account
-// traits, user-to-account links and alerts.
+// traits, user-to-account links, alerts and silences.
 
 #ifndef UPTAKE_STORAGE_STORE_H_
 #define UPTAKE_STORAGE_STORE_H_
@@ -124,6 +124,14 @@ class Store {
   // RocksDB compacts on its own as data grows; this is for operators and
   // tests that need the expiry to happen at a known moment.
   StorageStatus Compact();
+
+  // Writes or overwrites the silence record `id` with `json`.
+  StorageStatus PutSilence(uint64_t id, std::string_view json);
+
+  // Calls `visit` with each stored silence in id order. kCorruption when a
+  // key is not an 8-byte id.
+  StorageStatus ForEachSilence(
+      const std::function<void(uint64_t id, std::string_view json)>& visit);
 
   // Returns the merged traits of an account as a JSON object text ("{}" when
   // none are stored).

@@ -1,5 +1,6 @@
 // The RocksDB-backed implementation behind Store. Split by concern across
-// store_open.cc, store_commit.cc, store_read.cc and store_alerts.cc.
+// store_open.cc, store_commit.cc, store_read.cc, store_alerts.cc and
+// store_silences.cc.
 
 #ifndef UPTAKE_STORAGE_STORE_IMPL_H_
 #define UPTAKE_STORAGE_STORE_IMPL_H_
@@ -30,6 +31,7 @@ enum ColumnFamilyIndex : size_t {
   kAlertsFamily,
   kAlertChangesFamily,
   kOutboxFamily,
+  kSilencesFamily,
   kFamilyCount,
 };
 
@@ -68,6 +70,9 @@ class Store::Impl {
   StorageStatus AlertChangeBounds(uint64_t* oldest_seq, uint64_t* newest_seq);
   StorageStatus TrimAlertChanges(uint64_t keep_from_seq);
   StorageStatus GetAlert(uint64_t id, std::optional<std::string>* json);
+  StorageStatus PutSilence(uint64_t id, std::string_view json);
+  StorageStatus ForEachSilence(
+      const std::function<void(uint64_t id, std::string_view json)>& visit);
 
  private:
   Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,

@@ -66,6 +66,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
   families[kAlertsFamily] = {"alerts", {}};
   families[kAlertChangesFamily] = {"alert_changes", {}};
   families[kOutboxFamily] = {"outbox", {}};
+  families[kSilencesFamily] = {"silences", {}};
   return families;
 }
 

@@ -54,6 +54,12 @@ HttpReply HttpClient::Get(const std::string& target,
   return Send(request);
 }
 
+HttpReply HttpClient::Delete(const std::string& target) {
+  http::request<http::string_body> request(http::verb::delete_, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  return Send(request);
+}
+
 HttpReply HttpClient::Options(const std::string& target, const std::string& origin) {
   http::request<http::string_body> request(http::verb::options, target, 11);
   request.set(http::field::host, "127.0.0.1");

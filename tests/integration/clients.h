@@ -37,6 +37,7 @@ class HttpClient {
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
   HttpReply Get(const std::string& target,
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+  HttpReply Delete(const std::string& target);
   // A CORS preflight for a POST from `origin`.
   HttpReply Options(const std::string& target, const std::string& origin);
 
