@@ -57,7 +57,7 @@ std::variant<YAML::Node, ConfigError> ParseYaml(const std::string& path, const s
 // A hostname or IPv4 address, checked for syntax only: resolving it is the
 // server's job when it binds.
 bool IsValidHostName(std::string_view host) {
-  constexpr size_t kMaxHostNameLength = 253;  // longest name DNS can carry in text form
+  constexpr size_t kMaxHostNameLength = 253;  // maximum length of a DNS name in text form
   if (host.empty() || host.size() > kMaxHostNameLength) return false;
   if (host.front() == '.' || host.front() == '-') return false;
   for (char c : host) {

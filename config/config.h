@@ -96,7 +96,7 @@ struct Config {
   // page; "*" allows any origin. Default: none, so no CORS headers are sent.
   std::vector<std::string> cors_allowed_origins;
 
-  // How long browsers may cache a CORS preflight answer, in seconds.
+  // How long browsers may cache a CORS preflight response, in seconds.
   // Default: 600.
   int cors_max_age_seconds = 600;
 
@@ -114,7 +114,7 @@ struct Config {
   int64_t alert_subscriber_write_timeout_ms = 30000;
 
   // WebSocket ingest: messages a connection may have in flight before the
-  // server answers further ones with too_many_in_flight. Default: 64.
+  // server rejects further ones with too_many_in_flight. Default: 64.
   int max_unacknowledged_messages = 64;
 
   // Receivers of alert changes. Default: none.

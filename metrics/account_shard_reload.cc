@@ -20,7 +20,7 @@ Alert ClosedByRemoval(const AccountShard::Account& account, const Rule& rule, co
   alert.summary = "Rule " + rule.name + " was removed from the configuration, so the alert on " +
                   account.first + " is closed.";
   alert.active_since_ms = open.active_since_ms;
-  // Zero for a pending alert, which nobody was told about.
+  // Zero for a pending alert, which was never notified.
   alert.fired_at_ms = open.fired_at_ms;
   alert.resolved_at_ms = now_ms;
   alert.updated_at_ms = now_ms;
@@ -33,8 +33,8 @@ std::vector<Alert> AccountShard::RemapRules(const std::vector<Rule>& old_rules,
                                             const std::vector<Rule>& new_rules, int64_t now_ms) {
   Init(new_rules);
 
-  // A rule keeps its alerts when a rule of the same name and kind remains;
-  // its thresholds may change, and the next evaluation judges them anew.
+  // A rule keeps its alerts when a rule of the same name and kind remains.
+  // Its thresholds may change, so the next evaluation judges them anew.
   std::unordered_map<std::string, uint32_t> new_index;
   for (uint32_t i = 0; i < new_rules.size(); ++i) new_index[new_rules[i].name] = i;
 

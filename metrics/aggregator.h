@@ -78,7 +78,7 @@ class Aggregator {
   // keeps its name and kind stay open with their ids; those of removed
   // rules are returned resolved. Every account is then evaluated under the
   // new rules at `now_ms`, and the resulting changes are returned too. Holds
-  // every shard lock for the swap, so no evaluation sees a mix of rules.
+  // every shard lock for the swap, so no evaluation runs on a mix of rules.
   std::vector<Alert> ReplaceRules(std::vector<Rule> rules, int64_t now_ms);
 
   // Returns a copy of one account's aggregates as of `now_ms`, or nullopt

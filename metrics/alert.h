@@ -13,7 +13,7 @@
 namespace uptake {
 
 // kPending: the rule is in breach but has not held for the rule's `for`
-// duration yet; nobody is notified. kFiring: notified. kResolved: the
+// duration yet, so no one is notified. kFiring: notified. kResolved: the
 // episode is over; a new breach starts a new alert with a new id.
 enum class AlertState { kFiring, kResolved, kPending };
 

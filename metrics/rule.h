@@ -52,7 +52,7 @@ struct Segment {
 };
 
 struct Rule {
-  std::string name;  // unique, used in alert ids and answers
+  std::string name;  // unique, used in alerts and API responses
   RuleKind kind = RuleKind::kInactivity;
   Severity severity = Severity::kWarning;
 

@@ -1,4 +1,4 @@
-// Parser and answers for Amplitude's HTTP V2 API (/2/httpapi and /batch).
+// Parser and response encoders for Amplitude's HTTP V2 API (/2/httpapi and /batch).
 
 #ifndef UPTAKE_PROTO_AMPLITUDE_H_
 #define UPTAKE_PROTO_AMPLITUDE_H_

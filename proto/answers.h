@@ -1,4 +1,4 @@
-// JSON encoders for API answers and alerts, and the alert decoder used when
+// JSON encoders for API responses and alerts, and the alert decoder used when
 // alerts are read back from storage.
 
 #ifndef UPTAKE_PROTO_ANSWERS_H_

@@ -26,11 +26,10 @@ namespace uptake {
 // a compressed bomb never allocates more than `max_decoded_bytes` plus one
 // chunk. Errors: 415 unsupported_encoding; 400 invalid_gzip or
 // invalid_deflate for corrupt or truncated data; 400 request_too_large past
-// the limit (callers on routes that answer 413 rewrite the status).
+// the limit (callers on routes that respond 413 rewrite the status).
 // On success `body` holds the decoded bytes and nullopt is returned.
 [[nodiscard]] std::optional<RequestError> DecodeBody(std::string_view content_encoding,
-                                                     std::string& body,
-                                                     size_t max_decoded_bytes);
+                                                     std::string& body, size_t max_decoded_bytes);
 
 }  // namespace uptake
 

@@ -30,7 +30,7 @@ enum class Source : uint8_t {
   kMixpanel = 3,
 };
 
-// Name of the bucket that holds events with no account of their own and no
+// Name of the bucket that contains events with no account of their own and no
 // account link for their user. Such events are stored and counted, never
 // dropped, but no rule is evaluated on this bucket.
 inline constexpr char kUnattributedAccount[] = "(unattributed)";

@@ -1,4 +1,4 @@
-// A small streaming JSON writer for answers. Strings are escaped by length,
+// A small streaming JSON writer for API responses. Strings are escaped by length,
 // so embedded NUL bytes are written as \u0000 and never end a string early.
 
 #ifndef UPTAKE_PROTO_JSON_WRITER_H_

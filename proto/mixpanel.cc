@@ -375,8 +375,8 @@ std::string EncodeMixpanelAnswer(bool strict, size_t imported,
   writer.Key("status");
   writer.String(failed ? "Bad Request" : "OK");
 
-  // Without strict, Mixpanel's answer lists no failures. uptake lists them
-  // anyway, because a 2xx answer must not hide dropped events.
+  // Without strict, Mixpanel's response lists no failures. uptake lists them
+  // anyway, because a 2xx response must not hide dropped events.
   if (!rejected.empty()) {
     writer.Key("failed_records");
     writer.BeginArray();

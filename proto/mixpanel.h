@@ -1,4 +1,4 @@
-// Parser and answers for Mixpanel's /import API.
+// Parser and response encoder for Mixpanel's /import API.
 
 #ifndef UPTAKE_PROTO_MIXPANEL_H_
 #define UPTAKE_PROTO_MIXPANEL_H_
@@ -31,7 +31,7 @@ struct MixpanelOptions {
                                           int64_t received_ms, const IngestLimits& limits,
                                           const MixpanelOptions& options);
 
-// Mixpanel's answer: {"code":200,"num_records_imported":N,"status":"OK"}, or
+// Encodes Mixpanel's response: {"code":200,"num_records_imported":N,"status":"OK"}, or
 // with `strict` and rejected events {"code":400,"num_records_imported":N,
 // "status":"Bad Request","failed_records":[{"index","$insert_id","field",
 // "message"}]}. The caller sends the status in "code".

@@ -25,7 +25,7 @@ struct PostHogOptions {
 // Undoes PostHog's payload wrappings after Content-Encoding is decoded:
 // a form body `data=...` (URL-encoded, then base64 or plain JSON), and the
 // `compression` query parameter: gzip or gzip-js (gzip), lz64 (LZ-String
-// base64), base64. On success `body` holds the JSON text and nullopt is
+// base64), base64. On success `body` contains the JSON text and nullopt is
 // returned. Errors: 400 invalid_form, invalid_base64, invalid_lz64,
 // invalid_gzip; 413 request_too_large past `max_decoded_bytes`; 415
 // unsupported_compression for an unknown compression value.
@@ -51,8 +51,7 @@ struct PostHogOptions {
 // limits.max_posthog_request_bytes is 413 request_too_large, as PostHog's
 // SDKs halve their batch on 413. Thread-safe.
 [[nodiscard]] ParsedRequest ParsePostHog(const std::string& body, int64_t received_ms,
-                                         const IngestLimits& limits,
-                                         const PostHogOptions& options);
+                                         const IngestLimits& limits, const PostHogOptions& options);
 
 }  // namespace uptake
 

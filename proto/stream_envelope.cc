@@ -18,7 +18,7 @@ SegmentCall CallForType(std::string_view type) {
 }
 
 // Finds "requestId":"..." in text that is not valid JSON, so the error
-// answer for a malformed message can still name its request. Returns "" when
+// response for a malformed message can still name its request. Returns "" when
 // the id is absent or has escapes.
 std::string ScanRequestId(std::string_view message) {
   constexpr std::string_view kKey = "\"requestId\"";

@@ -1,5 +1,5 @@
 // The envelope of a WebSocket ingest message: a Segment event or batch with
-// a client-chosen request id, and the answer sent back for it.
+// a client-chosen request id, and the response sent back for it.
 
 #ifndef UPTAKE_PROTO_STREAM_ENVELOPE_H_
 #define UPTAKE_PROTO_STREAM_ENVELOPE_H_

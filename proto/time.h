@@ -1,4 +1,4 @@
-// ISO 8601 timestamps as used on the wire and in API answers.
+// ISO 8601 timestamps as used on the wire and in API responses.
 
 #ifndef UPTAKE_PROTO_TIME_H_
 #define UPTAKE_PROTO_TIME_H_

@@ -17,19 +17,19 @@ class CorsPolicy {
  public:
   // `allowed_origins` are exact origins (scheme://host[:port]), or "*" for
   // any origin. `max_age_seconds` is how long a browser may cache a
-  // preflight answer.
+  // preflight response.
   CorsPolicy(std::vector<std::string> allowed_origins, int max_age_seconds)
       : allowed_origins_(std::move(allowed_origins)), max_age_seconds_(max_age_seconds) {}
 
   bool Allows(std::string_view origin) const;
 
-  // The answer to an OPTIONS preflight on an ingest route: 204 with the
+  // Builds the response to an OPTIONS preflight on an ingest route: 204 with the
   // allowed methods and headers for an allowed origin, else 403.
   HttpAnswer Preflight(std::string_view origin) const;
 
   // Adds Access-Control-Allow-Origin and Vary: Origin to `answer` when
   // `origin` is allowed; leaves it alone otherwise, so the browser hides the
-  // answer from the page.
+  // response from the page.
   void AddHeaders(std::string_view origin, HttpAnswer& answer) const;
 
  private:

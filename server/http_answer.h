@@ -1,4 +1,4 @@
-// A transport-neutral answer: what an HTTP handler returns before Beast
+// A transport-neutral response: what an HTTP handler returns before Beast
 // turns it into a response.
 
 #ifndef UPTAKE_SERVER_HTTP_ANSWER_H_

@@ -33,7 +33,7 @@ struct HttpServices {
   IngestService& ingest;
   Store& store;
   size_t max_in_flight;
-  std::chrono::milliseconds alert_write_timeout;  // WebSocket ingest answers queued before 429s
+  std::chrono::milliseconds alert_write_timeout;  // WebSocket ingest responses queued before 429s
 };
 
 // Accepts connections and runs one session per connection on its own strand.

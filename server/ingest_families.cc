@@ -157,7 +157,7 @@ HttpAnswer FamilySuccessAnswer(IngestFamily family, std::string_view query,
     }
     case IngestFamily::kPostHog:
     case IngestFamily::kPostHogOrAmplitude:
-      // Browsers ignore a beacon's answer, and posthog-js asks for 204.
+      // Browsers ignore a beacon's response, and posthog-js asks for 204.
       if (QueryParameter(query, "beacon").value_or("") == "1") return HttpAnswer{204, "", {}};
       break;
     case IngestFamily::kSegment:

@@ -1,5 +1,5 @@
 // What differs between the SDK families on the ingest path: accepted media
-// types, payload wrappings, the parser, and the shape of each answer.
+// types, payload wrappings, the parser, and the shape of each response.
 
 #ifndef UPTAKE_SERVER_INGEST_FAMILIES_H_
 #define UPTAKE_SERVER_INGEST_FAMILIES_H_
@@ -36,7 +36,7 @@ FamilyParse DecodeAndParse(IngestRequest& request, const IngestLimits& limits,
 HttpAnswer FamilyErrorAnswer(IngestFamily family, const RequestError& error);
 
 // The success response in the family's shape. `query` decides PostHog's
-// beacon answer and Mixpanel's strict mode.
+// beacon response and Mixpanel's strict mode.
 HttpAnswer FamilySuccessAnswer(IngestFamily family, std::string_view query,
                                const IngestOutcome& outcome, size_t decoded_bytes,
                                int64_t received_ms);

@@ -187,7 +187,7 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events) {
   const Catalog& catalog = aggregator_.catalog();
 
   // Group calls earlier in the same request link their user before the
-  // store holds the link, so later events of the request see it.
+  // store contains the link, so later events of the request see it.
   std::unordered_map<std::string_view, std::string_view> request_links;
 
   for (Event& event : events) {

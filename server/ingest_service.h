@@ -23,14 +23,14 @@
 
 namespace uptake {
 
-// The SDK family a route belongs to. Each answers in its own shape and maps
+// The SDK family a route belongs to. Each responds in its own shape and maps
 // "too large" to its own status, because each SDK retries on different codes.
 enum class IngestFamily {
   kSegment,
   kPostHog,
   kAmplitude,
   kMixpanel,
-  // POST /batch: PostHog's or Amplitude's, told apart by the decoded body.
+  // POST /batch: PostHog's or Amplitude's, distinguished by the decoded body.
   kPostHogOrAmplitude,
 };
 
@@ -45,7 +45,7 @@ struct IngestRequest {
   int64_t received_ms = 0;  // wall time when the request arrived
 };
 
-// Outcome of a request that reached the commit, for transports that answer
+// Outcome of a request that reached the commit, for transports that respond
 // in their own shape (WebSocket ingest).
 struct IngestOutcome {
   size_t accepted = 0;  // valid events, duplicates included
@@ -100,8 +100,8 @@ class IngestService {
 };
 
 // Returns the request error for a single-event Segment call (track,
-// identify, ...) whose one event was rejected: nothing was stored, so it is
-// answered 400 like a malformed body, not 200 with one rejection listed.
+// identify, ...) whose one event was rejected: nothing was stored, so it gets
+// a 400 like a malformed body, not 200 with one rejection listed.
 // Returns nullopt for batches and for calls that stored their event.
 std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedRequest& parsed);
 

@@ -73,7 +73,7 @@ void IngestStreamSession::OnRead(beast::error_code ec, size_t) {
   buffer_.consume(buffer_.size());
   Enqueue(HandleMessage(std::move(message)));
 
-  // Past twice the bound the client is not reading its answers; stop
+  // Past twice the bound the client is not reading its responses, so stop
   // reading too, so TCP flow control holds it back.
   if (answers_.size() < 2 * max_in_flight_) DoRead();
 }
@@ -85,7 +85,7 @@ std::string IngestStreamSession::HandleMessage(std::string message) {
         envelope.request_id,
         {429, "too_many_in_flight",
          "More than " + std::to_string(max_in_flight_) +
-             " answers are waiting to be read; this message was not stored. Read the answers, "
+             " responses are waiting to be read; this message was not stored. Read the responses, "
              "then resend it."});
   }
 

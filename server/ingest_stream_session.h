@@ -17,10 +17,10 @@ namespace uptake {
 
 // One ingest connection, authenticated once by the upgrade request. All
 // handlers run on the stream's strand. Messages are handled in arrival
-// order, and each gets one answer tagged with its requestId.
+// order, and each gets one response tagged with its requestId.
 //
-// Backpressure: answers wait in a queue until the client reads them. With
-// `max_in_flight` answers queued, further messages are answered with 429
+// Backpressure: responses wait in a queue until the client reads them. With
+// `max_in_flight` responses queued, further messages get 429
 // too_many_in_flight and not stored; with twice that many queued the server
 // stops reading until the client catches up.
 class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession> {

@@ -1,5 +1,7 @@
 #include "server/webhook_signature.h"
 
+#include <climits>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -8,11 +10,14 @@ namespace uptake {
 std::string WebhookSignature(std::string_view secret, std::string_view body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  // HMAC() with SHA-256 fails only for a key longer than INT_MAX bytes. A
-  // secret comes from the config file or the environment, so it is far
-  // shorter.
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &digest_size);
+  // HMAC() takes the key length as an int. A longer key, or any failure,
+  // leaves the signature without a digest, which every receiver rejects.
+  if (secret.size() > static_cast<size_t>(INT_MAX)) return "sha256=";
+  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest,
+           &digest_size) == nullptr) {
+    return "sha256=";
+  }
 
   constexpr char kHex[] = "0123456789abcdef";
   std::string signature = "sha256=";

@@ -20,7 +20,7 @@
 namespace uptake {
 
 struct StoreOptions {
-  // Create the database when the folder holds none. Default: true.
+  // Create the database when the folder contains none. Default: true.
   bool create_if_missing = true;
 
   // Dedup marks whose request arrived longer ago than this, by the wall

@@ -150,7 +150,7 @@ StorageStatus Store::Impl::RecoverNextSequence() {
 
 StorageStatus Store::Impl::Compact() {
   rocksdb::CompactRangeOptions options;
-  // Rewrites the bottom level too, so the filter sees every dedup mark.
+  // Rewrites the bottom level too, so the filter visits every dedup mark.
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (rocksdb::ColumnFamilyHandle* family : families_) {
     rocksdb::Status status = db_->CompactRange(options, family, nullptr, nullptr);

@@ -97,7 +97,7 @@ class IngestStreamClient {
   void Send(const std::string& message);
   void SendBinary(const std::string& bytes);
 
-  // Blocks for the next answer, up to 30 s.
+  // Blocks for the next response message, up to 30 s.
   std::string Read();
 
   // Reads until the server closes and returns its close code.

@@ -1,4 +1,4 @@
-// A loopback HTTP server that stands in for a webhook receiver in
+// A loopback HTTP server that plays a webhook receiver in
 // integration tests: it records each POST and checks its signature.
 
 #ifndef UPTAKE_TESTS_INTEGRATION_WEBHOOK_RECEIVER_H_
