@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "metrics/catalog.h"
+#include "metrics/routing.h"
 #include "metrics/rule.h"
 #include "proto/limits.h"
 
@@ -45,14 +46,18 @@ struct WebhookConfig {
   // Default: kJson.
   WebhookTemplate body_template = WebhookTemplate::kJson;
 
-  // Change kinds sent: any of "fired", "acknowledged", "resolved".
-  // Default: all three.
-  std::vector<std::string> notify = {"fired", "acknowledged", "resolved"};
+  // Change kinds sent: any of "fired", "escalated", "acknowledged",
+  // "resolved". Default: all four.
+  std::vector<std::string> notify = {"fired", "escalated", "acknowledged", "resolved"};
 
   // Only changes of this rule, or of this severity name, are sent. Default:
   // empty, which matches any.
   std::string match_rule;
   std::string match_severity;
+
+  // Set when a routing tier names this webhook: it is then sent only the
+  // changes of alerts routed to it. Derived, not a key of its own.
+  bool routed = false;
 };
 
 struct Config {
@@ -119,6 +124,12 @@ struct Config {
 
   // Receivers of alert changes. Default: none.
   std::vector<WebhookConfig> webhooks;
+
+  // Routing policy: account tiers in match order, each with the webhooks
+  // of its first step and of its escalation. A webhook named by a tier
+  // gets only the changes of alerts routed to it; the others get every
+  // change. Default: none, so every webhook gets every change.
+  std::vector<RoutingTier> routing;
 
   // The file this was loaded from; empty for the built-in defaults.
   std::string source_path;

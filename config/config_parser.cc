@@ -1,10 +1,12 @@
 #include "config/config_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
 #include <string_view>
 
+#include "config/routing_parser.h"
 #include "config/rule_parser.h"
 #include "config/webhook_parser.h"
 
@@ -12,9 +14,9 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 14> kTopLevelKeys = {
-    "listen",   "data_dir", "clock",    "threads", "write_keys", "limits", "login_events",
-    "features", "rules",    "accounts", "cors",    "ingest",     "alerts", "webhooks",
+constexpr std::array<std::string_view, 15> kTopLevelKeys = {
+    "listen", "data_dir", "clock", "threads", "write_keys", "limits",   "login_events", "features",
+    "rules",  "accounts", "cors",  "ingest",  "alerts",     "webhooks", "routing",
 };
 
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
@@ -93,6 +95,19 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
     std::optional<std::vector<WebhookConfig>> webhooks = webhook_parser.ParseList(*field);
     if (!webhooks) return reader_.error();
     config_.webhooks = std::move(*webhooks);
+  }
+
+  // After the webhooks, because each tier names some.
+  if (const Field* field = FindField(*top, "routing")) {
+    RoutingParser routing_parser(&reader_, config_.webhooks);
+    std::optional<std::vector<RoutingTier>> tiers = routing_parser.ParseList(*field);
+    if (!tiers) return reader_.error();
+    config_.routing = std::move(*tiers);
+    for (WebhookConfig& webhook : config_.webhooks) {
+      webhook.routed = std::any_of(
+          config_.routing.begin(), config_.routing.end(),
+          [&](const RoutingTier& tier) { return TierNamesWebhook(tier, webhook.name); });
+    }
   }
   return std::nullopt;
 }

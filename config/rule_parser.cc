@@ -215,7 +215,7 @@ std::optional<Segment> RuleParser::ParseSegment(const Field& item, const Rule& r
   const Field* match_field =
       reader_->RequireField(*fields, item, "match", "it selects the accounts the segment covers");
   if (match_field == nullptr) return std::nullopt;
-  std::optional<SegmentMatch> match = ParseSegmentMatch(*match_field);
+  std::optional<SegmentMatch> match = ParseSegmentMatch(*reader_, *match_field);
   if (!match) return std::nullopt;
   segment.match = std::move(*match);
 
@@ -223,24 +223,24 @@ std::optional<Segment> RuleParser::ParseSegment(const Field& item, const Rule& r
   return ParseSegmentThresholds(*fields, std::move(segment));
 }
 
-std::optional<SegmentMatch> RuleParser::ParseSegmentMatch(const Field& field) {
-  std::optional<FieldMap> fields = reader_->ReadMapping(field, kMatchKeys);
+std::optional<SegmentMatch> ParseSegmentMatch(YamlReader& reader, const Field& field) {
+  std::optional<FieldMap> fields = reader.ReadMapping(field, kMatchKeys);
   if (!fields) return std::nullopt;
   if (fields->empty()) {
-    reader_->Fail(field, "must set plan, arr_at_least or both");
+    reader.Fail(field, "must set plan, arr_at_least or both");
     return std::nullopt;
   }
 
   SegmentMatch match;
   if (const Field* plan = FindField(*fields, "plan")) {
-    match.plan = reader_->ReadName(*plan);
+    match.plan = reader.ReadName(*plan);
     if (!match.plan) return std::nullopt;
   }
   if (const Field* arr = FindField(*fields, "arr_at_least")) {
-    match.arr_at_least = reader_->ReadNumber(*arr);
+    match.arr_at_least = reader.ReadNumber(*arr);
     if (!match.arr_at_least) return std::nullopt;
     if (*match.arr_at_least < 0) {
-      reader_->Fail(*arr, "must be 0 or more, got " + arr->value.Scalar());
+      reader.Fail(*arr, "must be 0 or more, got " + arr->value.Scalar());
       return std::nullopt;
     }
   }

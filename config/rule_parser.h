@@ -15,6 +15,10 @@
 namespace uptake {
 namespace config_internal {
 
+// Reads a segment or tier condition: a mapping with plan, arr_at_least or
+// both. Returns nullopt after recording an error in `reader`.
+std::optional<SegmentMatch> ParseSegmentMatch(YamlReader& reader, const Field& field);
+
 // Checks each rule against its kind and against the catalog it will run
 // with. Not thread-safe, and each parser is used once.
 class RuleParser {
@@ -59,7 +63,6 @@ class RuleParser {
   // because each segment's thresholds are checked against the kind.
   std::optional<Rule> ParseSegments(const FieldMap& fields, Rule rule);
   std::optional<Segment> ParseSegment(const Field& item, const Rule& rule);
-  std::optional<SegmentMatch> ParseSegmentMatch(const Field& field);
 
   // Rejects a segment's threshold key that the rule's kind does not have.
   bool CheckThresholdKeys(const FieldMap& fields, RuleKind kind);

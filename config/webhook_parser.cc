@@ -17,7 +17,8 @@ constexpr std::array<std::string_view, 2> kMatchKeys = {"rule", "severity"};
 
 // Same order as WebhookTemplate.
 constexpr std::array<std::string_view, 2> kTemplateNames = {"json", "slack"};
-constexpr std::array<std::string_view, 3> kChangeKinds = {"fired", "acknowledged", "resolved"};
+constexpr std::array<std::string_view, 4> kChangeKinds = {"fired", "escalated", "acknowledged",
+                                                          "resolved"};
 // Same order as Severity.
 constexpr std::array<std::string_view, 3> kSeverityNames = {"info", "warning", "critical"};
 
@@ -175,13 +176,13 @@ bool WebhookParser::ParseNotify(const FieldMap& fields, WebhookConfig* webhook) 
   std::optional<std::vector<std::string>> kinds = reader_->ReadNameList(*notify, /*secret=*/false);
   if (!kinds) return false;
   if (kinds->empty()) {
-    reader_->Fail(*notify, "must list at least one of fired, acknowledged, resolved");
+    reader_->Fail(*notify, "must list at least one of fired, escalated, acknowledged, resolved");
     return false;
   }
   for (const std::string& kind : *kinds) {
     if (std::find(kChangeKinds.begin(), kChangeKinds.end(), kind) == kChangeKinds.end()) {
-      reader_->Fail(*notify,
-                    "unknown change \"" + kind + "\"; expected fired, acknowledged or resolved");
+      reader_->Fail(*notify, "unknown change \"" + kind +
+                                 "\"; expected fired, escalated, acknowledged or resolved");
       return false;
     }
   }

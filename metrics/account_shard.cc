@@ -15,6 +15,7 @@ namespace {
 // One rule evaluated on one account at one time.
 struct Step {
   const Rule& rule;
+  const std::vector<RoutingTier>& tiers;
   std::string_view account_id;
   int64_t now_ms;
   const Segment* segment;      // the account's segment of the rule, or nullptr
@@ -30,6 +31,52 @@ std::map<std::string, std::string> RenderAnnotations(
     annotations.emplace(key, RenderTemplate(text, values));
   }
   return annotations;
+}
+
+// The tier of `open`, or nullptr when it has none.
+const RoutingTier* TierOf(const OpenAlert& open, const std::vector<RoutingTier>& tiers) {
+  if (open.tier < 0 || static_cast<size_t>(open.tier) >= tiers.size()) return nullptr;
+  return &tiers[open.tier];
+}
+
+// Fixes the route of an alert that fires now: the account's tier, and its
+// first step. An owner step for an account without an owner goes to the
+// pool, so the alert still reaches a person.
+void StartRoute(const Step& step, OpenAlert& open) {
+  open.tier = MatchTier(step.tiers, step.traits);
+  const RoutingTier* tier = TierOf(open, step.tiers);
+  if (tier == nullptr) return;
+  open.first_step = tier->action;
+  if (tier->action != RouteAction::kOwner) return;
+  if (step.traits && step.traits->owner()) {
+    open.first_owner = *step.traits->owner();
+  } else {
+    open.first_step = RouteAction::kPool;
+  }
+}
+
+// Writes the tier and delivery steps of `open` onto `alert`.
+void AddRoute(const OpenAlert& open, const std::vector<RoutingTier>& tiers, Alert& alert) {
+  const RoutingTier* tier = TierOf(open, tiers);
+  if (!open.firing || tier == nullptr) return;
+  alert.tier = tier->name;
+  alert.route.push_back(
+      {RouteActionName(open.first_step), open.fired_at_ms, open.first_owner, tier->webhooks});
+  if (open.escalated_at_ms != 0 && tier->escalation) {
+    alert.route.push_back({"escalated", open.escalated_at_ms, "", tier->escalation->webhooks});
+  }
+  alert.escalated_at_ms = open.escalated_at_ms;
+}
+
+// Returns when a firing alert whose breach still holds escalates, or
+// kNoDeadline when its tier does not escalate or it already has.
+int64_t EscalationDueMs(const OpenAlert& open, const std::vector<RoutingTier>& tiers) {
+  const RoutingTier* tier = TierOf(open, tiers);
+  if (!open.firing || open.breach_ended_ms || open.escalated_at_ms != 0 || tier == nullptr ||
+      !tier->escalation) {
+    return kNoDeadline;
+  }
+  return open.fired_at_ms + tier->escalation->after_ms;
 }
 
 // Builds the change of `open` to `state`, as the alert the caller returns.
@@ -54,6 +101,7 @@ Alert MakeAlert(const Step& step, Verdict verdict, const OpenAlert& open, AlertS
   if (auto it = alert.annotations.find("summary"); it != alert.annotations.end()) {
     alert.summary = it->second;
   }
+  AddRoute(open, step.tiers, alert);
   alert.active_since_ms = open.active_since_ms;
   alert.fired_at_ms = open.fired_at_ms;
   alert.resolved_at_ms = state == AlertState::kResolved ? step.now_ms : 0;
@@ -65,7 +113,15 @@ Alert MakeAlert(const Step& step, Verdict verdict, const OpenAlert& open, AlertS
 // rule's `for` is 0, else it waits as pending.
 OpenAlert StartEpisode(const Step& step, uint32_t rule_index, uint64_t id) {
   const bool firing = step.rule.for_ms == 0;
-  return OpenAlert{rule_index, id, firing, step.now_ms, firing ? step.now_ms : 0, std::nullopt};
+  OpenAlert open{
+      .rule_index = rule_index,
+      .id = id,
+      .firing = firing,
+      .active_since_ms = step.now_ms,
+      .fired_at_ms = firing ? step.now_ms : 0,
+  };
+  if (firing) StartRoute(step, open);
+  return open;
 }
 
 // Applies one verdict to an open alert. Returns the state to report when it
@@ -75,11 +131,16 @@ std::optional<AlertState> Advance(const Step& step, const Verdict& verdict, Open
   if (verdict.breach) {
     // A breach back within keep_firing_for continues the same episode.
     open.breach_ended_ms.reset();
-    if (open.firing || step.now_ms < open.active_since_ms + step.rule.for_ms) {
-      return std::nullopt;
+    if (open.firing) {
+      // Usage has not recovered since the first step: escalate once due.
+      if (step.now_ms < EscalationDueMs(open, step.tiers)) return std::nullopt;
+      open.escalated_at_ms = step.now_ms;
+      return AlertState::kFiring;
     }
+    if (step.now_ms < open.active_since_ms + step.rule.for_ms) return std::nullopt;
     open.firing = true;
     open.fired_at_ms = step.now_ms;
+    StartRoute(step, open);
     return AlertState::kFiring;
   }
 
@@ -94,12 +155,15 @@ std::optional<AlertState> Advance(const Step& step, const Verdict& verdict, Open
 // Returns when `open` changes state by the passing of time alone, or
 // kNoDeadline. A pending alert whose `for` elapsed while undecided waits
 // for a verdict that some other deadline or event brings.
-int64_t OpenAlertDueMs(const Rule& rule, const OpenAlert& open, int64_t now_ms) {
+int64_t OpenAlertDueMs(const Rule& rule, const std::vector<RoutingTier>& tiers,
+                       const OpenAlert& open, int64_t now_ms) {
   int64_t due = kNoDeadline;
   if (!open.firing) {
     due = open.active_since_ms + rule.for_ms;
   } else if (open.breach_ended_ms) {
     due = *open.breach_ended_ms + rule.keep_firing_for_ms;
+  } else {
+    due = EscalationDueMs(open, tiers);
   }
   return due > now_ms ? due : kNoDeadline;
 }
@@ -135,6 +199,24 @@ AtRiskAccount DescribeAtRisk(const AccountShard::Account& account, const std::ve
     entry.open_alerts.push_back({open.id, rule.name, rule.severity, open.fired_at_ms});
   }
   return entry;
+}
+
+// Takes back the route stored on a firing alert: the tier by name, so a
+// tier renamed or removed since leaves the alert without escalation.
+void RestoreRoute(const Alert& alert, const std::vector<RoutingTier>& tiers, OpenAlert& open) {
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    if (tiers[i].name == alert.tier) open.tier = static_cast<int32_t>(i);
+  }
+  if (open.tier < 0 || alert.route.empty()) {
+    open.tier = -1;
+    return;
+  }
+  const RouteStep& first = alert.route.front();
+  for (RouteAction action : {RouteAction::kNudge, RouteAction::kOwner, RouteAction::kPool}) {
+    if (first.step == RouteActionName(action)) open.first_step = action;
+  }
+  open.first_owner = first.owner;
+  open.escalated_at_ms = alert.escalated_at_ms;
 }
 
 bool IsEvaluated(std::string_view account_id) { return account_id != kUnattributedAccount; }
@@ -235,7 +317,7 @@ std::vector<Alert> AccountShard::EvaluateEvery(const EvalScope& scope) {
 }
 
 void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
-                                    const Alert& alert) {
+                                    const std::vector<RoutingTier>& tiers, const Alert& alert) {
   AccountState& state = account.second;
   if (!IsEvaluated(account.first) || state.FindOpenAlert(rule_index) != nullptr) {
     return;
@@ -245,16 +327,21 @@ void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const
   const int64_t active_since =
       alert.active_since_ms != 0 ? alert.active_since_ms : alert.fired_at_ms;
   const bool firing = alert.state == AlertState::kFiring;
-  state.open_alerts().push_back(
-      {rule_index, alert.id, firing, active_since, firing ? alert.fired_at_ms : 0, std::nullopt});
-  if (firing) {
-    UpdateAtRisk(account);
-    return;
-  }
+  OpenAlert& open = state.open_alerts().emplace_back(OpenAlert{
+      .rule_index = rule_index,
+      .id = alert.id,
+      .firing = firing,
+      .active_since_ms = active_since,
+      .fired_at_ms = firing ? alert.fired_at_ms : 0,
+  });
+  if (firing) RestoreRoute(alert, tiers, open);
+  if (firing) UpdateAtRisk(account);
 
-  // The `for` timer resumes from the stored active_since, and must run out
-  // even if no later evaluation reschedules this account.
-  const int64_t due = active_since + rule.for_ms;
+  // The `for` timer resumes from the stored active_since, and an escalation
+  // from the stored first step; each must run out even if no later
+  // evaluation reschedules this account.
+  const int64_t due = firing ? EscalationDueMs(open, tiers) : active_since + rule.for_ms;
+  if (due == kNoDeadline) return;
   state.next_due_ms = std::min(state.next_due_ms, due);
   if (due < state.queued_due_ms) {
     deadlines_.Push(due, &account);
@@ -272,7 +359,7 @@ std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_in
   const RuleInput input{scope.catalog, account.first, state, rule_event_ids_[rule_index],
                         scope.now_ms,  segment};
   Verdict verdict = EvaluateRule(rule, input);
-  const Step step{rule, account.first, scope.now_ms, segment, state.traits()};
+  const Step step{rule, scope.tiers, account.first, scope.now_ms, segment, state.traits()};
 
   std::vector<OpenAlert>& open_alerts = state.open_alerts();
   OpenAlert* open = state.FindOpenAlert(rule_index);
@@ -305,7 +392,8 @@ void AccountShard::Schedule(Account& account, const EvalScope& scope) {
   }
   for (const OpenAlert& open : state.open_alerts()) {
     const Rule& rule = scope.rules[open.rule_index];
-    state.next_due_ms = std::min(state.next_due_ms, OpenAlertDueMs(rule, open, scope.now_ms));
+    state.next_due_ms =
+        std::min(state.next_due_ms, OpenAlertDueMs(rule, scope.tiers, open, scope.now_ms));
   }
 
   // An earlier entry already queued pops first and re-pushes the later time,

@@ -22,6 +22,7 @@
 #include "metrics/catalog.h"
 #include "metrics/deadline_queue.h"
 #include "metrics/name_table.h"
+#include "metrics/routing.h"
 #include "metrics/rule.h"
 #include "proto/event.h"
 
@@ -31,6 +32,7 @@ namespace uptake {
 struct EvalScope {
   const Catalog& catalog;
   const std::vector<Rule>& rules;
+  const std::vector<RoutingTier>& tiers;
   std::atomic<uint64_t>& next_alert_id;
   int64_t now_ms;
 };
@@ -73,9 +75,11 @@ class AccountShard {
   // Records a pending or firing `alert` as the open alert of `rule`, whose
   // index is `rule_index`, on `account` unless that rule already has one. A
   // pending alert is queued to fire at its active_since plus the rule's
-  // `for`, if the rule is still in breach then.
+  // `for`, if the rule is still in breach then. A firing alert keeps its
+  // route when `tiers` still has its tier, and is queued to escalate when
+  // that tier escalates and it has not yet.
   void RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
-                        const Alert& alert);
+                        const std::vector<RoutingTier>& tiers, const Alert& alert);
 
   // Switches the shard from `old_rules` to `new_rules`. Open alerts follow
   // their rule by name when a rule of that name and kind remains; the others

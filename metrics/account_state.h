@@ -8,9 +8,11 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "metrics/merged_traits.h"
+#include "metrics/routing.h"
 #include "proto/event.h"
 
 namespace uptake {
@@ -47,14 +49,23 @@ struct DayCount {
 
 // The alert of one rule that is pending or firing on an account.
 struct OpenAlert {
-  uint32_t rule_index;
-  uint64_t id;
-  bool firing;              // false while pending
-  int64_t active_since_ms;  // when the breach began
-  int64_t fired_at_ms;      // 0 while pending
+  uint32_t rule_index = 0;
+  uint64_t id = 0;
+  bool firing = false;          // false while pending
+  int64_t active_since_ms = 0;  // when the breach began
+  int64_t fired_at_ms = 0;      // 0 while pending
   // When the breach of a firing alert ended, while it waits out the rule's
   // keep_firing_for. Unset while the breach holds.
-  std::optional<int64_t> breach_ended_ms;
+  std::optional<int64_t> breach_ended_ms = std::nullopt;
+
+  // Routing, fixed when the alert fires: the index of the account's tier
+  // then (-1 without a routing policy or a matching tier), the first step
+  // taken, and for kOwner the CSM it went to. escalated_at_ms stays 0 until
+  // the alert escalates.
+  int32_t tier = -1;
+  RouteAction first_step = RouteAction::kNudge;
+  std::string first_owner = {};
+  int64_t escalated_at_ms = 0;
 };
 
 // Facts the shard resolves about an event before the account adds it.

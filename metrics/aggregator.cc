@@ -48,8 +48,9 @@ void AdvancePast(std::atomic<uint64_t>& next_id, uint64_t issued) {
 
 struct Aggregator::Shard : AccountShard {};
 
-Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules)
+Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers)
     : catalog_(std::move(catalog)),
+      tiers_(std::move(tiers)),
       rules_(std::move(rules)),
       shards_(std::make_unique<Shard[]>(kShardCount)) {
   for (size_t i = 0; i < kShardCount; ++i) {
@@ -72,7 +73,7 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_
   }
   std::sort(order.begin(), order.end());
 
-  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   std::vector<AccountShard::Account*> touched;
   for (size_t begin = 0; begin < order.size();) {
@@ -125,12 +126,13 @@ void Aggregator::RestoreAlert(const Alert& alert) {
   std::lock_guard lock(shard.mu);
   AccountShard::Account* account = shard.Find(alert.account_id);
   if (account != nullptr) {
-    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), *rule, alert);
+    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), *rule, tiers_,
+                           alert);
   }
 }
 
 std::vector<Alert> Aggregator::EvaluateAll(int64_t now_ms) {
-  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   for (size_t i = 0; i < kShardCount; ++i) {
     std::lock_guard lock(shards_[i].mu);
@@ -151,7 +153,7 @@ std::vector<Alert> Aggregator::ReplaceRules(std::vector<Rule> rules, int64_t now
   }
   rules_ = std::move(rules);
 
-  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   for (size_t i = 0; i < kShardCount; ++i) {
     Append(alerts, shards_[i].EvaluateEvery(scope));
   }
@@ -160,7 +162,7 @@ std::vector<Alert> Aggregator::ReplaceRules(std::vector<Rule> rules, int64_t now
 }
 
 std::vector<Alert> Aggregator::Tick(int64_t now_ms) {
-  const EvalScope scope{catalog_, rules_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   for (size_t i = 0; i < kShardCount; ++i) {
     std::lock_guard lock(shards_[i].mu);

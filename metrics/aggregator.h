@@ -15,6 +15,7 @@
 #include "metrics/alert.h"
 #include "metrics/at_risk.h"
 #include "metrics/catalog.h"
+#include "metrics/routing.h"
 #include "metrics/rule.h"
 #include "proto/event.h"
 
@@ -28,7 +29,12 @@ namespace uptake {
 // tests and the event clock control time. All methods are thread-safe.
 class Aggregator {
  public:
-  Aggregator(Catalog catalog, std::vector<Rule> rules);
+  // `tiers` is the routing policy, fixed for the aggregator's life: each
+  // alert that fires takes the first tier its account matches, and a
+  // firing alert whose breach still holds the tier's escalation delay after
+  // it fired is returned again, still kFiring, with escalated_at_ms set.
+  // Default: no tiers, so alerts carry no route and never escalate.
+  Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers = {});
   ~Aggregator();
 
   Aggregator(const Aggregator&) = delete;
@@ -41,6 +47,8 @@ class Aggregator {
   //    stores it, so a restart resumes it, but sends no notification.
   //  - kFiring: a breach began on a rule with `for` 0, or a pending alert's
   //    breach held for `for`. The id is the pending alert's, if it had one.
+  //  - kFiring again, with escalated_at_ms now: the alert escalated (see
+  //    the constructor).
   //  - kResolved: a firing alert's breach ended, and stayed away for the
   //    rule's keep_firing_for. Also a pending alert whose breach ended
   //    before `for` elapsed, with fired_at_ms 0, which was never notified.
@@ -70,8 +78,9 @@ class Aggregator {
   // before `now_ms`, and returns changes as Apply does. Such a change is an
   // inactivity limit reached, an age threshold passed, a day boundary for
   // login windows, or a pending alert's `for` or a firing alert's
-  // keep_firing_for elapsed. Cost is proportional to the
-  // number of due accounts, not to the number of accounts.
+  // keep_firing_for elapsed, or a firing alert due to escalate. Cost is
+  // proportional to the number of due accounts, not to the number of
+  // accounts.
   std::vector<Alert> Tick(int64_t now_ms);
 
   // Replaces the rules while the server runs. Open alerts of a rule that
@@ -103,6 +112,7 @@ class Aggregator {
   Shard& ShardFor(std::string_view account_id) const;
 
   const Catalog catalog_;
+  const std::vector<RoutingTier> tiers_;
   // Written only by ReplaceRules with every shard lock held; read under any
   // one shard lock.
   std::vector<Rule> rules_;

@@ -17,6 +17,16 @@ namespace uptake {
 // episode is over; a new breach starts a new alert with a new id.
 enum class AlertState { kFiring, kResolved, kPending };
 
+// One delivery step of an alert under the routing policy.
+struct RouteStep {
+  // "nudge", "owner" or "pool" for the first step, "escalated" for the
+  // second.
+  std::string step;
+  int64_t at_ms = 0;
+  std::string owner;                  // the CSM of an "owner" step; else empty
+  std::vector<std::string> webhooks;  // the webhooks the step goes to
+};
+
 struct Alert {
   uint64_t id = 0;  // unique across the server's life, increasing
   std::string rule;
@@ -50,6 +60,15 @@ struct Alert {
   // The account's CSM from its owner trait when the alert last changed;
   // empty when unknown.
   std::string owner;
+
+  // The routing tier the account was in when the alert fired, and the
+  // delivery steps taken so far, oldest first. Empty without a routing
+  // policy, and while pending.
+  std::string tier;
+  std::vector<RouteStep> route;
+
+  // Clock time when a firing alert escalated; 0 when it has not.
+  int64_t escalated_at_ms = 0;
 
   int64_t active_since_ms = 0;  // clock time when the breach began (pending or firing)
   int64_t fired_at_ms = 0;      // clock time when it fired; 0 while pending

@@ -48,12 +48,6 @@ Thresholds ThresholdsFor(const Rule& rule, const Segment* segment) {
   return limits;
 }
 
-bool Matches(const SegmentMatch& match, const MergedTraits& traits) {
-  if (match.plan && traits.plan() != match.plan) return false;
-  if (match.arr_at_least && !(traits.arr() && *traits.arr() >= *match.arr_at_least)) return false;
-  return true;
-}
-
 Verdict EvaluateFeatureAdoption(const Thresholds& limits, const RuleInput& input) {
   const int64_t start = input.state.StartMs();
   const uint64_t used = input.state.FeaturesUsedBefore(start + DaysMs(limits.days));
@@ -185,10 +179,16 @@ int64_t LoginDropDueMs(const AccountState& state, int64_t now_ms) {
 
 }  // namespace
 
+bool SegmentMatches(const SegmentMatch& match, const MergedTraits& traits) {
+  if (match.plan && traits.plan() != match.plan) return false;
+  if (match.arr_at_least && !(traits.arr() && *traits.arr() >= *match.arr_at_least)) return false;
+  return true;
+}
+
 const Segment* MatchSegment(const Rule& rule, const MergedTraits* traits) {
   if (traits == nullptr) return nullptr;
   for (const Segment& segment : rule.segments) {
-    if (Matches(segment.match, *traits)) return &segment;
+    if (SegmentMatches(segment.match, *traits)) return &segment;
   }
   return nullptr;
 }

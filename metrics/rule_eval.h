@@ -42,6 +42,9 @@ struct RuleInput {
   const Segment* segment = nullptr;
 };
 
+// Returns whether every condition set in `match` holds on `traits`.
+bool SegmentMatches(const SegmentMatch& match, const MergedTraits& traits);
+
 // Returns the first of the rule's segments whose match holds on `traits`,
 // or nullptr when none does or the account has no traits.
 const Segment* MatchSegment(const Rule& rule, const MergedTraits* traits);

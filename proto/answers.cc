@@ -180,6 +180,23 @@ void WriteCountsAndDays(JsonWriter& writer, const AccountView& view) {
   writer.EndArray();
 }
 
+// Writes "route": [{"step", "at", "owner", "webhooks"}], owner null unless
+// the step went to a named CSM.
+void WriteRoute(JsonWriter& writer, const std::vector<RouteStep>& route) {
+  writer.Key("route");
+  writer.BeginArray();
+  for (const RouteStep& step : route) {
+    writer.BeginObject();
+    writer.Key("step");
+    writer.String(step.step);
+    WriteTime(writer, "at", step.at_ms);
+    WriteOptionalString(writer, "owner", step.owner);
+    WriteStrings(writer, "webhooks", step.webhooks);
+    writer.EndObject();
+  }
+  writer.EndArray();
+}
+
 // Reads the field `key` of an alert. The decoder accepts only what
 // EncodeAlert writes, so each field is looked up by name in any order.
 class AlertReader {
@@ -262,6 +279,28 @@ class AlertReader {
     return values;
   }
 
+  // The route written by WriteRoute, or empty when the key is absent, as
+  // in alerts stored before routing existed.
+  std::optional<std::vector<RouteStep>> OptionalRoute(std::string_view key) {
+    std::vector<RouteStep> steps;
+    ondemand::array array;
+    const simdjson::error_code error = object_.find_field_unordered(key).get_array().get(array);
+    if (error == simdjson::NO_SUCH_FIELD) return steps;
+    if (error) return std::nullopt;
+    for (auto element : array) {
+      ondemand::object object;
+      if (element.get_object().get(object)) return std::nullopt;
+      AlertReader step_reader(object);
+      auto step = step_reader.String("step");
+      const auto at = step_reader.Time("at", /*nullable=*/false);
+      auto owner = step_reader.OptionalString("owner");
+      auto webhooks = step_reader.Strings("webhooks");
+      if (!step || !at || !owner || !webhooks) return std::nullopt;
+      steps.push_back({std::move(*step), *at, std::move(*owner), std::move(*webhooks)});
+    }
+    return steps;
+  }
+
   std::optional<std::vector<std::string>> Strings(std::string_view key) {
     ondemand::array array;
     if (object_.find_field_unordered(key).get_array().get(array)) return std::nullopt;
@@ -309,6 +348,10 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   auto acknowledged_by = reader.OptionalString("acknowledged_by");
   auto acknowledgement_comment = reader.OptionalString("acknowledgement_comment");
   const auto acknowledged_at = reader.OptionalTime("acknowledged_at");
+  auto tier = reader.OptionalString("tier");
+  auto route = reader.OptionalRoute("route");
+  const auto escalated_at = reader.OptionalTime("escalated_at");
+  if (!tier || !route || !escalated_at) return std::nullopt;
   if (!id || !rule || !kind || !account_id || !severity || !state || !observed || !threshold ||
       !summary || !evidence || !labels || !annotations || !priority || !owner || !active_since ||
       !fired_at || !resolved_at || !updated_at || !acknowledged_by || !acknowledgement_comment ||
@@ -342,6 +385,9 @@ std::optional<Alert> ReadAlert(AlertReader& reader) {
   alert.acknowledged_by = std::move(*acknowledged_by);
   alert.acknowledgement_comment = std::move(*acknowledgement_comment);
   alert.acknowledged_at_ms = *acknowledged_at;
+  alert.tier = std::move(*tier);
+  alert.route = std::move(*route);
+  alert.escalated_at_ms = *escalated_at;
   return alert;
 }
 
@@ -420,6 +466,9 @@ std::string EncodeAlert(const Alert& alert) {
   WriteOptionalString(writer, "acknowledged_by", alert.acknowledged_by);
   WriteOptionalString(writer, "acknowledgement_comment", alert.acknowledgement_comment);
   WriteOptionalTime(writer, "acknowledged_at", alert.acknowledged_at_ms);
+  WriteOptionalString(writer, "tier", alert.tier);
+  WriteRoute(writer, alert.route);
+  WriteOptionalTime(writer, "escalated_at", alert.escalated_at_ms);
   writer.EndObject();
   return writer.Release();
 }

@@ -37,12 +37,14 @@ std::string EncodeError(std::string_view code, std::string_view message);
 // null while pending and for a pending alert that resolved, and
 // resolved_at is null until the alert resolves. acknowledged_by,
 // acknowledgement_comment and acknowledged_at are null until someone
-// acknowledges the alert.
+// acknowledges the alert. tier is null and route empty without a routing
+// policy; each route step is {"step", "at", "owner", "webhooks"}, and
+// escalated_at is null until the alert escalates.
 std::string EncodeAlert(const Alert& alert);
 
 // Reads back the output of EncodeAlert. Records written before labels,
-// annotations, active_since, priority and owner existed decode with those
-// empty or 0.
+// annotations, active_since, priority, owner and routing existed decode
+// with those empty or 0.
 // Returns nullopt for anything else.
 std::optional<Alert> DecodeAlert(std::string_view json);
 

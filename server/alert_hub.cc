@@ -5,6 +5,18 @@
 
 namespace uptake {
 
+AlertChange MakeAlertChange(uint64_t seq, std::string json, const Alert& alert) {
+  AlertChange change;
+  change.seq = seq;
+  change.json = std::move(json);
+  change.rule = alert.rule;
+  change.account_id = alert.account_id;
+  change.severity = SeverityName(alert.severity);
+  change.owner = alert.owner;
+  change.tier = alert.tier;
+  return change;
+}
+
 void AlertHub::Subscribe(const std::shared_ptr<AlertSubscriber>& subscriber) {
   std::lock_guard<std::mutex> lock(mu_);
   subscribers_.push_back(subscriber);

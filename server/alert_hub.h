@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/alert.h"
+
 namespace uptake {
 
 // One entry of the alert change log as subscribers receive it.
@@ -20,7 +22,17 @@ struct AlertChange {
   std::string rule;
   std::string account_id;
   std::string severity;
+  std::string owner;  // empty when the account has no owner trait
+  std::string tier;   // empty without a routing policy
+
+  // The webhooks the routing policy sends this change to; see RouteTargets
+  // in webhook_outbox.h. Not set on changes read back from the log.
+  std::vector<std::string> route_webhooks;
 };
+
+// Returns the change `seq` of `alert`, whose stream form is `json`, with
+// the filter fields copied from `alert`.
+AlertChange MakeAlertChange(uint64_t seq, std::string json, const Alert& alert);
 
 using AlertChangePtr = std::shared_ptr<const AlertChange>;
 

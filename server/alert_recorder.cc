@@ -33,6 +33,12 @@ std::string ChangeJson(uint64_t seq, std::string_view change, uint64_t silenced_
 std::string_view ChangeKind(const Alert& alert) {
   switch (alert.state) {
     case AlertState::kFiring:
+      // The aggregator returns a firing alert again only when it escalates,
+      // and never at the time it fired.
+      if (alert.escalated_at_ms != 0 && alert.escalated_at_ms == alert.updated_at_ms &&
+          alert.escalated_at_ms != alert.fired_at_ms) {
+        return "escalated";
+      }
       return "fired";
     case AlertState::kResolved:
       // A pending alert dropped before it fired was never notified.
@@ -93,28 +99,26 @@ void AlertRecorder::Record(std::span<const Alert> alerts) {
     }
     spdlog::info("[alert {}] [account {}] {} {}: {}", alert.id, alert.account_id, change,
                  alert.rule, alert.summary);
-    RecordLocked(alert.id, json, change, alert.rule, alert.account_id,
-                 SeverityName(alert.severity));
+    RecordLocked(alert, json, change);
   }
 }
 
-bool AlertRecorder::RecordEncoded(uint64_t alert_id, const std::string& alert_json,
-                                  std::string_view change, std::string_view rule,
-                                  std::string_view account_id, std::string_view severity) {
+bool AlertRecorder::RecordEncoded(const Alert& alert, const std::string& alert_json,
+                                  std::string_view change) {
   std::lock_guard<std::mutex> lock(mu_);
-  return RecordLocked(alert_id, alert_json, change, rule, account_id, severity);
+  return RecordLocked(alert, alert_json, change);
 }
 
-bool AlertRecorder::RecordLocked(uint64_t alert_id, const std::string& alert_json,
-                                 std::string_view change, std::string_view rule,
-                                 std::string_view account_id, std::string_view severity) {
-  const uint64_t silenced_by = silences_ ? silences_->Match(rule, account_id, severity) : 0;
-  auto entry = std::make_shared<AlertChange>();
-  entry->seq = next_seq_++;
-  entry->json = ChangeJson(entry->seq, change, silenced_by, alert_json);
-  entry->rule = std::string(rule);
-  entry->account_id = std::string(account_id);
-  entry->severity = std::string(severity);
+bool AlertRecorder::RecordLocked(const Alert& alert, const std::string& alert_json,
+                                 std::string_view change) {
+  const uint64_t alert_id = alert.id;
+  const std::string& account_id = alert.account_id;
+  const uint64_t silenced_by =
+      silences_ ? silences_->Match(alert.rule, account_id, SeverityName(alert.severity)) : 0;
+  const uint64_t seq = next_seq_++;
+  auto entry = std::make_shared<AlertChange>(
+      MakeAlertChange(seq, ChangeJson(seq, change, silenced_by, alert_json), alert));
+  entry->route_webhooks = RouteTargets(alert, change);
 
   // A silenced alert still resolves for the webhooks whose notify list
   // includes resolved, so no receiver keeps an alert open that has ended.

@@ -46,15 +46,14 @@ class AlertRecorder {
   // "resolved" change, so a silenced alert still resolves where it is
   // watched.
   //
-  // Records an alert change of kind `change` (for example "acknowledged")
-  // for an already encoded alert. Returns false when the write fails.
-  bool RecordEncoded(uint64_t alert_id, const std::string& alert_json, std::string_view change,
-                     std::string_view rule, std::string_view account_id, std::string_view severity);
+  // Records a change of kind `change` (for example "acknowledged") of
+  // `alert`, whose EncodeAlert form is `alert_json`. Returns false when the
+  // write fails.
+  bool RecordEncoded(const Alert& alert, const std::string& alert_json, std::string_view change);
 
  private:
   Alert WithAcknowledgement(const Alert& alert);
-  bool RecordLocked(uint64_t alert_id, const std::string& alert_json, std::string_view change,
-                    std::string_view rule, std::string_view account_id, std::string_view severity);
+  bool RecordLocked(const Alert& alert, const std::string& alert_json, std::string_view change);
 
   Store& store_;
   AlertHub& hub_;
@@ -68,8 +67,8 @@ class AlertRecorder {
   uint64_t next_seq_ = 1;  // guarded by mu_
 };
 
-// The change kind of an alert as Record numbers it: "fired", "resolved",
-// or "" for states that are not notified.
+// The change kind of an alert as Record numbers it: "fired", "escalated",
+// "resolved", or "" for states that are not notified.
 std::string_view ChangeKind(const Alert& alert);
 
 }  // namespace uptake

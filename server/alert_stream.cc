@@ -40,6 +40,8 @@ bool AlertStreamFilter::Matches(const AlertChange& change) const {
   if (rule && *rule != change.rule) return false;
   if (account_id && *account_id != change.account_id) return false;
   if (severity && *severity != change.severity) return false;
+  if (owner && *owner != change.owner) return false;
+  if (tier && *tier != change.tier) return false;
   return true;
 }
 
@@ -48,6 +50,8 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
   options->filter.rule = QueryParameter(query, "rule");
   options->filter.account_id = QueryParameter(query, "account");
   options->filter.severity = QueryParameter(query, "severity");
+  options->filter.owner = QueryParameter(query, "owner");
+  options->filter.tier = QueryParameter(query, "tier");
   const auto& severity = options->filter.severity;
   if (severity && *severity != "info" && *severity != "warning" && *severity != "critical") {
     *error = "severity must be info, warning or critical.";
@@ -178,8 +182,7 @@ void AlertStream::ReplayPage() {
       last_seq_ = seq;
       std::optional<Alert> alert = DecodeAlert(json);
       if (!alert) continue;
-      AlertChange change{seq, std::move(json), alert->rule, alert->account_id,
-                         SeverityName(alert->severity)};
+      const AlertChange change = MakeAlertChange(seq, std::move(json), *alert);
       if (options_.filter.Matches(change)) Enqueue(EncodeChange(change));
     }
     // Caught up once the log has nothing newer than what was published.

@@ -26,6 +26,8 @@ struct AlertStreamFilter {
   std::optional<std::string> rule;
   std::optional<std::string> account_id;
   std::optional<std::string> severity;
+  std::optional<std::string> owner;  // the account's CSM, as in the alert's owner
+  std::optional<std::string> tier;   // the routing tier, as in the alert's tier
 
   bool Matches(const AlertChange& change) const;
 };
@@ -42,7 +44,7 @@ struct AlertStreamOptions {
 };
 
 // Parses the query of GET /v1/alerts/stream (rule, account, severity,
-// after) and, for SSE, the Last-Event-ID header, which wins over `after`.
+// owner, tier, after) and, for SSE, the Last-Event-ID header, which wins over `after`.
 // Returns false and sets `error` on an invalid value.
 bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event_id,
                              AlertStreamOptions* options, std::string* error);

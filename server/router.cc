@@ -249,8 +249,16 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
   std::optional<std::string> state = QueryParameter(query, "state");
   std::optional<std::string> account = QueryParameter(query, "account");
   std::optional<std::string> rule = QueryParameter(query, "rule");
-  if (state && *state != "firing" && *state != "resolved") {
-    return JsonAnswer(400, EncodeError("invalid_parameter", "state must be firing or resolved."));
+  std::optional<std::string> severity = QueryParameter(query, "severity");
+  std::optional<std::string> owner = QueryParameter(query, "owner");
+  std::optional<std::string> tier = QueryParameter(query, "tier");
+  if (state && *state != "firing" && *state != "resolved" && *state != "pending") {
+    return JsonAnswer(400, EncodeError("invalid_parameter",
+                                       "state must be pending, firing or resolved."));
+  }
+  if (severity && *severity != "info" && *severity != "warning" && *severity != "critical") {
+    return JsonAnswer(400, EncodeError("invalid_parameter",
+                                       "severity must be info, warning or critical."));
   }
 
   // Filters apply while paging through the store, so a page holds up to
@@ -282,7 +290,21 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
       if (state && *state != AlertStateName(alert->state)) continue;
       if (account && *account != alert->account_id) continue;
       if (rule && *rule != alert->rule) continue;
-      writer.Raw(json);
+      const char* severity_name = SeverityName(alert->severity);
+      if (severity && *severity != severity_name) continue;
+      if (owner && *owner != alert->owner) continue;
+      if (tier && *tier != alert->tier) continue;
+      // An open alert that a silence matches now says which one, as its
+      // changes on the stream do.
+      const uint64_t silenced_by = alert->state == AlertState::kResolved
+                                       ? 0
+                                       : silences_.Match(alert->rule, alert->account_id,
+                                                         severity_name);
+      if (silenced_by == 0) {
+        writer.Raw(json);
+      } else {
+        writer.Raw("{\"silenced_by\":" + std::to_string(silenced_by) + "," + json.substr(1));
+      }
       if (++matched == limit) {
         more = i + 1 < page.size() || !done;
         done = true;
@@ -362,8 +384,7 @@ HttpAnswer Router::Acknowledge(std::string_view id_text, const std::string& body
   alert->acknowledged_at_ms = clock_.Now();
   alert->updated_at_ms = alert->acknowledged_at_ms;
   std::string json = EncodeAlert(*alert);
-  if (!recorder_.RecordEncoded(alert->id, json, "acknowledged", alert->rule, alert->account_id,
-                               SeverityName(alert->severity))) {
+  if (!recorder_.RecordEncoded(*alert, json, "acknowledged")) {
     HttpAnswer answer =
         JsonAnswer(503, EncodeError("storage_unavailable", "Storage is unavailable; retry later."));
     answer.headers.emplace_back("Retry-After", "5");

@@ -111,7 +111,8 @@ int RunServer(const Config& config) {
     return 1;
   }
 
-  Aggregator aggregator(Catalog(config.features, config.login_events), config.rules);
+  Aggregator aggregator(Catalog(config.features, config.login_events), config.rules,
+                        config.routing);
   ServerClock clock(config.clock);
   if (!Rebuild(*store, aggregator, clock)) return 1;
 

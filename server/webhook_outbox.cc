@@ -49,13 +49,30 @@ std::string SlackText(const AlertChange& change, std::string_view change_kind) {
 
 }  // namespace
 
-bool WebhookWants(const WebhookConfig& webhook, std::string_view change, std::string_view rule,
-                  std::string_view severity) {
-  if (std::find(webhook.notify.begin(), webhook.notify.end(), change) == webhook.notify.end()) {
-    return false;
+std::vector<std::string> RouteTargets(const Alert& alert, std::string_view change_kind) {
+  std::vector<std::string> targets;
+  if (alert.route.empty()) return targets;
+  if (change_kind == "fired") return alert.route.front().webhooks;
+  if (change_kind == "escalated") return alert.route.back().webhooks;
+  for (const RouteStep& step : alert.route) {
+    for (const std::string& webhook : step.webhooks) {
+      if (std::find(targets.begin(), targets.end(), webhook) == targets.end()) {
+        targets.push_back(webhook);
+      }
+    }
   }
-  if (!webhook.match_rule.empty() && webhook.match_rule != rule) return false;
-  return webhook.match_severity.empty() || webhook.match_severity == severity;
+  return targets;
+}
+
+bool WebhookWants(const WebhookConfig& webhook, const AlertChange& change,
+                  std::string_view change_kind) {
+  const auto& notify = webhook.notify;
+  if (std::find(notify.begin(), notify.end(), change_kind) == notify.end()) return false;
+  if (!webhook.match_rule.empty() && webhook.match_rule != change.rule) return false;
+  if (!webhook.match_severity.empty() && webhook.match_severity != change.severity) return false;
+  if (!webhook.routed) return true;
+  const auto& targets = change.route_webhooks;
+  return std::find(targets.begin(), targets.end(), webhook.name) != targets.end();
 }
 
 std::string RenderWebhookBody(const WebhookConfig& webhook, const AlertChange& change,
@@ -74,7 +91,7 @@ std::vector<OutboxEntry> OutboxEntriesFor(std::span<const WebhookConfig> webhook
                                           const AlertChange& change, std::string_view change_kind) {
   std::vector<OutboxEntry> entries;
   for (const WebhookConfig& webhook : webhooks) {
-    if (!WebhookWants(webhook, change_kind, change.rule, change.severity)) continue;
+    if (!WebhookWants(webhook, change, change_kind)) continue;
     OutboxEntry entry;
     entry.webhook = webhook.name;
     entry.seq = change.seq;

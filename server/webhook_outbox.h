@@ -15,10 +15,19 @@
 
 namespace uptake {
 
-// Returns whether `webhook` is sent a change of kind `change` ("fired",
-// "acknowledged" or "resolved") of `rule` at `severity`.
-bool WebhookWants(const WebhookConfig& webhook, std::string_view change, std::string_view rule,
-                  std::string_view severity);
+// Returns the webhooks the routing policy sends a change of kind
+// `change_kind` of `alert` to: its first step's for "fired", its
+// escalation's for "escalated", and every step's so far for
+// "acknowledged" and "resolved", so each receiver that heard of the alert
+// hears how it ended. Empty for an alert without a route.
+std::vector<std::string> RouteTargets(const Alert& alert, std::string_view change_kind);
+
+// Returns whether `webhook` is sent `change`, of kind `change_kind`
+// ("fired", "escalated", "acknowledged" or "resolved"): the kind must be in
+// its notify list, the change must pass its match, and a routed webhook
+// must be among the change's route_webhooks.
+bool WebhookWants(const WebhookConfig& webhook, const AlertChange& change,
+                  std::string_view change_kind);
 
 // Renders the body `webhook` is sent for `change`, whose json must be an
 // object as AlertRecorder builds it. json: the change as the alert stream

@@ -58,7 +58,8 @@ TEST_F(WebhookConfigTest, DefaultsApply) {
   EXPECT_EQ(webhook.target, "/in");
   EXPECT_EQ(webhook.secret, "k");
   EXPECT_EQ(webhook.body_template, WebhookTemplate::kJson);
-  EXPECT_EQ(webhook.notify, (std::vector<std::string>{"fired", "acknowledged", "resolved"}));
+  EXPECT_EQ(webhook.notify,
+            (std::vector<std::string>{"fired", "escalated", "acknowledged", "resolved"}));
   EXPECT_TRUE(webhook.match_rule.empty());
   EXPECT_TRUE(webhook.match_severity.empty());
 }

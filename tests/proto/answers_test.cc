@@ -329,3 +329,56 @@ TEST(AtRiskCursorTest, RejectsMalformed) {
 
 }  // namespace
 }  // namespace uptake
+
+namespace uptake {
+namespace {
+
+TEST(AlertCodecTest, RouteRoundTrips) {
+  Alert alert = SampleAlert();
+  alert.tier = "growth";
+  alert.route = {{"owner", 1424638801123, "dana@example.com", {"csm-direct"}},
+                 {"escalated", 1425243601123, "", {"csm-pool", "audit"}}};
+  alert.escalated_at_ms = 1425243601123;
+  const std::string json = EncodeAlert(alert);
+  EXPECT_NE(json.find("\"tier\":\"growth\",\"route\":[{\"step\":\"owner\",\"at\":\"2015-02-22T21:"
+                      "00:01.123Z\",\"owner\":\"dana@example.com\",\"webhooks\":[\"csm-direct\"]}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("{\"step\":\"escalated\",\"at\":\"2015-03-01T21:00:01.123Z\",\"owner\":null,"
+                      "\"webhooks\":[\"csm-pool\",\"audit\"]}],\"escalated_at\":\"2015-03-01T21:"
+                      "00:01.123Z\""),
+            std::string::npos)
+      << json;
+  const std::optional<Alert> decoded = DecodeAlert(json);
+  ASSERT_TRUE(decoded) << json;
+  ExpectSameAlert(*decoded, alert);
+  EXPECT_EQ(decoded->tier, "growth");
+  ASSERT_EQ(decoded->route.size(), 2u);
+  EXPECT_EQ(decoded->route[0].step, "owner");
+  EXPECT_EQ(decoded->route[0].at_ms, 1424638801123);
+  EXPECT_EQ(decoded->route[0].owner, "dana@example.com");
+  EXPECT_EQ(decoded->route[1].owner, "");
+  EXPECT_EQ(decoded->route[1].webhooks, (std::vector<std::string>{"csm-pool", "audit"}));
+  EXPECT_EQ(decoded->escalated_at_ms, 1425243601123);
+}
+
+TEST(AlertCodecTest, NoRouteIsNullAndEmpty) {
+  const std::string json = EncodeAlert(SampleAlert());
+  EXPECT_NE(json.find("\"tier\":null,\"route\":[],\"escalated_at\":null"), std::string::npos)
+      << json;
+  // Records stored before routing existed.
+  std::string old = json;
+  old.erase(old.find(",\"tier\":null,\"route\":[],\"escalated_at\":null"),
+            std::string(",\"tier\":null,\"route\":[],\"escalated_at\":null").size());
+  const std::optional<Alert> decoded = DecodeAlert(old);
+  ASSERT_TRUE(decoded) << old;
+  EXPECT_TRUE(decoded->route.empty());
+  EXPECT_EQ(decoded->escalated_at_ms, 0);
+
+  std::string broken = json;
+  broken.replace(broken.find("\"route\":[]"), 10, "\"route\":[{\"step\":1}]");
+  EXPECT_EQ(DecodeAlert(broken), std::nullopt) << broken;
+}
+
+}  // namespace
+}  // namespace uptake
