@@ -87,7 +87,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Run() { DoAwaitRequest(); }
 
-  // Answers 503 at once, for a connection over the listener's limit.
+  // Sends 503 at once, for a connection over the listener's limit.
   void RejectOverloaded() {
     HttpAnswer answer =
         JsonAnswer(503, EncodeError("too_many_connections",
