@@ -60,6 +60,37 @@ struct WebhookConfig {
   bool routed = false;
 };
 
+// Bounds on HTTP connections, so a slow, silent or hostile client cannot hold
+// server resources forever. Read from the same `limits` mapping as
+// IngestLimits.
+struct TransportLimits {
+  // Maximum size of a request head (request line and header fields), and of
+  // a chunked body's trailer section, in bytes. Larger heads get 431.
+  // Default: 16 KiB.
+  uint32_t max_header_bytes = 16 * 1024;
+
+  // Maximum number of header fields in one request. More get 431.
+  // Default: 100.
+  uint32_t max_header_fields = 100;
+
+  // A keep-alive connection that starts no request for this long is closed.
+  // It also bounds the time a client may take to read a response.
+  // Default: 60 s.
+  int idle_timeout_seconds = 60;
+
+  // The whole request head must arrive within this time of its first byte.
+  // Default: 10 s.
+  int header_read_timeout_seconds = 10;
+
+  // The whole request body must arrive within this time of the end of the
+  // head. Default: 60 s.
+  int body_read_timeout_seconds = 60;
+
+  // Open connections, WebSocket and SSE streams included. Connections past
+  // this get 503 with Retry-After and are closed. Default: 512.
+  int max_connections = 512;
+};
+
 struct Config {
   // Address to listen on. Default: 127.0.0.1, port 8080.
   std::string listen_host = "127.0.0.1";
@@ -79,6 +110,7 @@ struct Config {
   int threads = 0;
 
   IngestLimits limits;
+  TransportLimits transport;
 
   // The feature catalog, in order. Default: empty.
   std::vector<FeatureDefinition> features;

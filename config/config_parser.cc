@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 15> kTopLevelKeys = {
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
                                                         "subscriber_write_timeout_seconds"};
 
-constexpr std::array<std::string_view, 9> kLimitKeys = {
+constexpr std::array<std::string_view, 15> kLimitKeys = {
     "max_event_bytes",
     "max_request_bytes",
     "max_batch_events",
@@ -32,6 +32,12 @@ constexpr std::array<std::string_view, 9> kLimitKeys = {
     "max_posthog_request_bytes",
     "max_amplitude_request_bytes",
     "max_amplitude_batch_events",
+    "max_header_bytes",
+    "max_header_fields",
+    "idle_timeout_seconds",
+    "header_read_timeout_seconds",
+    "body_read_timeout_seconds",
+    "max_connections",
 };
 
 constexpr std::array<std::string_view, 2> kAccountKeys = {"group_type", "mixpanel_property"};
@@ -204,7 +210,35 @@ bool ConfigParser::ParseLimits(const Field& field) {
   limits.max_depth = static_cast<int>(*depth);
   limits.max_event_age_ms = *age_days * kMillisPerDay;
   limits.future_tolerance_ms = *tolerance_seconds * kMillisPerSecond;
-  return CheckEventFitsRequest(*fields);
+  return CheckEventFitsRequest(*fields) && ParseTransportLimits(*fields);
+}
+
+bool ConfigParser::ParseTransportLimits(const FieldMap& fields) {
+  TransportLimits& transport = config_.transport;
+  // A head below 1 KiB cannot carry a browser's usual headers; one above
+  // 1 MiB is a typo or an attack surface nobody needs.
+  const auto header_bytes = reader_.ReadIntegerOr(fields, "max_header_bytes", 1024, 1024 * 1024,
+                                                  transport.max_header_bytes);
+  const auto header_fields =
+      reader_.ReadIntegerOr(fields, "max_header_fields", 1, 10000, transport.max_header_fields);
+  // Timeouts are bounded at an hour to catch values meant as milliseconds.
+  const auto idle = reader_.ReadIntegerOr(fields, "idle_timeout_seconds", 1, 3600,
+                                          transport.idle_timeout_seconds);
+  const auto header_read = reader_.ReadIntegerOr(fields, "header_read_timeout_seconds", 1, 3600,
+                                                 transport.header_read_timeout_seconds);
+  const auto body_read = reader_.ReadIntegerOr(fields, "body_read_timeout_seconds", 1, 3600,
+                                               transport.body_read_timeout_seconds);
+  const auto connections =
+      reader_.ReadIntegerOr(fields, "max_connections", 1, 1000000, transport.max_connections);
+  if (reader_.failed()) return false;
+
+  transport.max_header_bytes = static_cast<uint32_t>(*header_bytes);
+  transport.max_header_fields = static_cast<uint32_t>(*header_fields);
+  transport.idle_timeout_seconds = static_cast<int>(*idle);
+  transport.header_read_timeout_seconds = static_cast<int>(*header_read);
+  transport.body_read_timeout_seconds = static_cast<int>(*body_read);
+  transport.max_connections = static_cast<int>(*connections);
+  return true;
 }
 
 bool ConfigParser::CheckEventFitsRequest(const FieldMap& limits) {

@@ -33,6 +33,7 @@ class ConfigParser {
   bool ParseListen(const Field& field);
   bool ParseWriteKeys(const Field& field);
   bool ParseLimits(const Field& field);
+  bool ParseTransportLimits(const FieldMap& limits);
   bool CheckEventFitsRequest(const FieldMap& limits);
   bool ParseAccounts(const Field& field);
   bool ParseCors(const Field& field);

@@ -71,11 +71,12 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
 }
 
 AlertStream::AlertStream(boost::asio::any_io_executor executor, Store& store, AlertHub& hub,
-                         AlertStreamOptions options, uint64_t connection_id)
+                         AlertStreamOptions options, ConnectionSlot slot, uint64_t connection_id)
     : connection_id_(connection_id),
       store_(store),
       hub_(hub),
       options_(std::move(options)),
+      slot_(std::move(slot)),
       write_timer_(executor) {}
 
 void AlertStream::Start() {
@@ -216,8 +217,9 @@ void AlertStream::SendResync(uint64_t newest_seq) {
 WebSocketAlertStream::WebSocketAlertStream(beast::tcp_stream&& stream,
                                            http::request<http::string_body> upgrade, Store& store,
                                            AlertHub& hub, AlertStreamOptions options,
-                                           uint64_t connection_id)
-    : AlertStream(stream.get_executor(), store, hub, std::move(options), connection_id),
+                                           ConnectionSlot slot, uint64_t connection_id)
+    : AlertStream(stream.get_executor(), store, hub, std::move(options), std::move(slot),
+                  connection_id),
       ws_(std::move(stream)),
       upgrade_(std::move(upgrade)) {}
 
@@ -243,8 +245,10 @@ void WebSocketAlertStream::StartTransport() {
   });
 }
 
-// Subscribers send nothing meaningful. Reading keeps control frames (ping,
-// close) flowing and detects when the peer goes away.
+// Subscribers send nothing meaningful, and text messages are discarded.
+// Reading keeps control frames (ping, close) flowing and detects when the
+// peer goes away. Beast closes a message over read_message_max with 1009,
+// invalid UTF-8 with 1007 and an unmasked frame with 1002.
 void WebSocketAlertStream::DoRead() {
   auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
   ws_.async_read(read_buffer_, [self](beast::error_code ec, size_t) {
@@ -254,6 +258,17 @@ void WebSocketAlertStream::DoRead() {
       return;
     }
     self->read_buffer_.consume(self->read_buffer_.size());
+    if (self->ws_.got_binary()) {
+      // The stream is a text protocol; 1003 tells the client so.
+      self->End();
+      spdlog::info("[conn {}] closing alert stream subscriber: it sent a binary message",
+                   self->connection_id_);
+      self->ws_.async_close(
+          websocket::close_reason(websocket::close_code::unknown_data,
+                                  "binary messages are not accepted; this stream is JSON text"),
+          [self](beast::error_code) {});
+      return;
+    }
     self->DoRead();
   });
 }
@@ -284,8 +299,10 @@ boost::asio::any_io_executor SseAlertStream::Executor() { return stream_.get_exe
 void WebSocketAlertStream::Abort() { beast::get_lowest_layer(ws_).close(); }
 
 SseAlertStream::SseAlertStream(beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                               AlertHub& hub, AlertStreamOptions options, uint64_t connection_id)
-    : AlertStream(stream.get_executor(), store, hub, std::move(options), connection_id),
+                               AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
+                               uint64_t connection_id)
+    : AlertStream(stream.get_executor(), store, hub, std::move(options), std::move(slot),
+                  connection_id),
       stream_(std::move(stream)),
       http_version_(http_version),
       ping_timer_(stream_.get_executor()) {}

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "server/alert_hub.h"
+#include "server/connection_slot.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -72,7 +73,7 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
 
  protected:
   AlertStream(boost::asio::any_io_executor executor, Store& store, AlertHub& hub,
-              AlertStreamOptions options, uint64_t connection_id);
+              AlertStreamOptions options, ConnectionSlot slot, uint64_t connection_id);
 
   // Subscribes, then starts the transport; OnOpen is called once it is up.
   void Start();
@@ -109,6 +110,7 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   Store& store_;
   AlertHub& hub_;
   const AlertStreamOptions options_;
+  const ConnectionSlot slot_;
 
   // Owned by the strand.
   std::deque<std::string> queue_;
@@ -126,7 +128,7 @@ class WebSocketAlertStream : public AlertStream {
  public:
   WebSocketAlertStream(boost::beast::tcp_stream&& stream,
                        boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                       Store& store, AlertHub& hub, AlertStreamOptions options,
+                       Store& store, AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
                        uint64_t connection_id);
   void Run() { Start(); }
 
@@ -150,7 +152,8 @@ class WebSocketAlertStream : public AlertStream {
 class SseAlertStream : public AlertStream {
  public:
   SseAlertStream(boost::beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                 AlertHub& hub, AlertStreamOptions options, uint64_t connection_id);
+                 AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
+                 uint64_t connection_id);
   void Run() { Start(); }
 
  private:

@@ -11,6 +11,8 @@
 #include "proto/answers.h"
 #include "server/alert_stream.h"
 #include "server/clock.h"
+#include "server/connection_slot.h"
+#include "server/ingest_families.h"
 #include "server/ingest_stream_session.h"
 
 namespace uptake {
@@ -21,44 +23,169 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
+// Bytes requested per read while a request head arrives. The read buffer
+// may hold this much beyond the head limit, which also bounds a chunk
+// header with its extensions and a trailer section.
+constexpr size_t kReadChunkBytes = 64 * 1024;
+
+// After an error response the session stops sending and reads and discards
+// what the client still sends, for up to this long or this many bytes. A
+// close with unread input makes the kernel send a reset, and a client still
+// writing its body would see that reset instead of the response.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kLingerBytes = 1024 * 1024;
+
+// Returns why the body framing of `head` is ambiguous, or "" when it is
+// not. Beast rejects most conflicts itself but accepts, for example,
+// `Transfer-Encoding: gzip` followed by Content-Length, or two equal
+// Content-Length fields. A front proxy may pick the other length, so the
+// server accepts exactly one framing: one Content-Length with one number,
+// or one `Transfer-Encoding: chunked` on HTTP/1.1.
+std::string FramingError(const http::request_header<>& head) {
+  const size_t content_lengths = head.count(http::field::content_length);
+  const size_t transfer_encodings = head.count(http::field::transfer_encoding);
+  if (content_lengths > 1) return "it has more than one Content-Length field";
+  if (content_lengths == 1 &&
+      head[http::field::content_length].find(',') != std::string_view::npos) {
+    return "its Content-Length field lists more than one value";
+  }
+  if (transfer_encodings == 0) return "";
+  if (content_lengths > 0) return "it has both Transfer-Encoding and Content-Length";
+  if (transfer_encodings > 1) return "it has more than one Transfer-Encoding field";
+  if (head.version() < 11) return "Transfer-Encoding is not defined for HTTP/1.0";
+  std::string_view coding = head[http::field::transfer_encoding];
+  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) {
+    coding.remove_prefix(1);
+  }
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) {
+    coding.remove_suffix(1);
+  }
+  if (!beast::iequals(coding, "chunked")) {
+    return "its Transfer-Encoding is \"" + std::string(coding) +
+           "\"; only \"chunked\" is supported";
+  }
+  return "";
+}
+
+// The stage of a request that a read timeout interrupted, for the log.
+enum class ReadStage { kIdle, kHeader, kBody };
+
 // One HTTP/1.1 connection: reads requests one at a time and responds to each
 // before reading the next, so pipelined requests get responses in order.
+// Every read and write runs under a deadline from HttpLimits, and the read
+// buffer is bounded, so a client can hold neither the connection nor memory.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
-              uint64_t id)
-      : stream_(std::move(socket)), services_(services), limits_(limits), id_(id) {}
+              ConnectionSlot slot, uint64_t id)
+      : stream_(std::move(socket)),
+        buffer_(limits.max_header_bytes + kReadChunkBytes),
+        services_(services),
+        limits_(limits),
+        slot_(std::move(slot)),
+        id_(id) {}
 
-  void Run() { DoReadHeader(); }
+  void Run() { DoAwaitRequest(); }
+
+  // Sends 503 at once, for a connection over the listener's limit.
+  void RejectOverloaded() {
+    HttpAnswer answer =
+        JsonAnswer(503, EncodeError("too_many_connections",
+                                    "The server has " + std::to_string(limits_.max_connections) +
+                                        " open connections, its limit. Retry after a second."));
+    answer.headers.emplace_back("Retry-After", "1");
+    Send(std::move(answer), 11, /*keep_alive=*/false);
+  }
 
  private:
+  // Waits under the idle timeout for the first byte of the next request,
+  // unless a pipelined request is already buffered.
+  void DoAwaitRequest() {
+    if (buffer_.size() > 0) return DoReadHeader();
+    stream_.expires_after(limits_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->buffer_.commit(bytes);
+                              if (ec) return self->OnReadFailed(ec, ReadStage::kIdle);
+                              self->DoReadHeader();
+                            });
+  }
+
   void DoReadHeader() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
-    stream_.expires_after(limits_.idle_timeout);
+    stream_.expires_after(limits_.header_read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
   }
 
   void OnReadHeader(beast::error_code ec, size_t) {
-    if (ec) return OnReadFailed(ec);
+    if (ec) return OnReadFailed(ec, ReadStage::kHeader);
     received_ms_ = ServerClock::WallMs();
 
     const auto& head = parser_->get();
-    if (beast::iequals(head[http::field::expect], "100-continue")) {
-      // The client waits for this interim response before sending the body.
-      auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                        head.version());
-      http::async_write(stream_, *interim,
-                        [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
-                          if (write_ec) return self->Close();
-                          self->DoReadBody();
-                        });
-      return;
+    if (std::string error = FramingError(head); !error.empty()) {
+      spdlog::debug("[conn {}] rejected a request: {}", id_, error);
+      return SendAndClose(
+          400, EncodeError("invalid_http", "The request framing is ambiguous: " + error + "."));
     }
-    DoReadBody();
+    const auto field_count = static_cast<size_t>(std::distance(head.begin(), head.end()));
+    if (field_count > limits_.max_header_fields) {
+      return SendAndClose(431, EncodeError("headers_too_large",
+                                           "The request has " + std::to_string(field_count) +
+                                               " header fields; the limit is " +
+                                               std::to_string(limits_.max_header_fields) + "."));
+    }
+    if (!ApplyRouteBodyLimit()) return;
+    // Trailer fields arrive after the body, and Beast adds them to the
+    // header fields. The server honours no trailer field, so the head is
+    // kept as it was before the body and the trailers are dropped.
+    if (parser_->chunked()) head_before_body_ = head.base();
+
+    stream_.expires_after(limits_.body_read_timeout);
+    std::string_view expect = head[http::field::expect];
+    if (expect.empty()) return DoReadBody();
+    if (!beast::iequals(expect, "100-continue")) {
+      return SendAndClose(417, EncodeError("expectation_failed",
+                                           "The only supported Expect value is 100-continue."));
+    }
+    // HTTP/1.0 clients do not know the interim response, and a request
+    // without a body has nothing to wait for.
+    if (head.version() < 11 || parser_->is_done()) return DoReadBody();
+
+    // The client waits for this interim response before sending the body.
+    // A body over the limit with a Content-Length never gets here: Beast
+    // fails the head read, so the client gets the error instead.
+    auto interim =
+        std::make_shared<http::response<http::empty_body>>(http::status::continue_, head.version());
+    http::async_write(stream_, *interim,
+                      [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
+                        if (write_ec) return self->Close();
+                        self->DoReadBody();
+                      });
+  }
+
+  // Narrows the body limit to the ingest route's own, so a body the route
+  // must reject is not read whole first. Returns false after rejecting a
+  // Content-Length over that limit.
+  bool ApplyRouteBodyLimit() {
+    body_limit_ = limits_.max_body_bytes;
+    route_family_ = IngestFamilyFor(SplitTarget(parser_->get().target()).first);
+    if (!route_family_) return true;
+    std::optional<size_t> route_limit = MaxRawBodyBytes(*route_family_, services_.ingest.limits());
+    if (route_limit) body_limit_ = std::min(body_limit_, *route_limit);
+
+    boost::optional<uint64_t> length = parser_->content_length();
+    if (length && *length > body_limit_) {
+      Send(RawBodyTooLargeAnswer(*route_family_, body_limit_), parser_->get().version(),
+           /*keep_alive=*/false);
+      return false;
+    }
+    // Chunked bodies: Beast counts this limit down chunk by chunk.
+    parser_->body_limit(body_limit_);
+    return true;
   }
 
   void DoReadBody() {
@@ -67,8 +194,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void OnReadBody(beast::error_code ec, size_t) {
-    if (ec) return OnReadFailed(ec);
+    if (ec) return OnReadFailed(ec, ReadStage::kBody);
     HttpRequest request = parser_->release();
+    if (head_before_body_) {
+      request.base() = std::move(*head_before_body_);
+      head_before_body_.reset();
+    }
 
     auto [path, query] = SplitTarget(request.target());
     if (path == "/v1/alerts/stream" && request.method() == http::verb::get) {
@@ -99,12 +230,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (beast::websocket::is_upgrade(request)) {
       std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
                                              services_.store, services_.hub, std::move(options),
-                                             id_)
+                                             std::move(slot_), id_)
           ->Run();
       return;
     }
     std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
-                                     services_.hub, std::move(options), id_)
+                                     services_.hub, std::move(options), std::move(slot_), id_)
         ->Run();
   }
 
@@ -121,31 +252,56 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   request.version(), /*keep_alive=*/false);
     }
     std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
-                                          services_.max_in_flight, id_)
+                                          services_.max_in_flight, std::move(slot_), id_)
         ->Run(std::move(request));
   }
 
-  void OnReadFailed(beast::error_code ec) {
+  void OnReadFailed(beast::error_code ec, ReadStage stage) {
     if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
         ec == asio::error::eof) {
       return Close();
     }
+    // beast::tcp_stream has closed the socket already, so no response can
+    // be sent.
     if (ec == beast::error::timeout) {
-      spdlog::debug("[conn {}] closed after {} s without a complete request", id_,
-                    limits_.idle_timeout.count());
+      if (stage == ReadStage::kIdle) {
+        spdlog::debug("[conn {}] closed after {} s without a request", id_,
+                      limits_.idle_timeout.count());
+      } else if (stage == ReadStage::kHeader) {
+        spdlog::debug("[conn {}] closed: the request head did not arrive within {} s", id_,
+                      limits_.header_read_timeout.count());
+      } else {
+        spdlog::debug("[conn {}] closed: the request body did not arrive within {} s", id_,
+                      limits_.body_read_timeout.count());
+      }
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return SendAndClose(400,
-                          EncodeError("request_too_large",
-                                      "The raw request body is larger than the server limit of " +
-                                          std::to_string(limits_.max_body_bytes) + " bytes."));
+      // A Content-Length over the server-wide limit fails the head read,
+      // before the route is known, so the route is found here.
+      if (stage == ReadStage::kHeader) {
+        route_family_ = IngestFamilyFor(SplitTarget(parser_->get().target()).first);
+        body_limit_ = limits_.max_body_bytes;
+      }
+      if (route_family_) {
+        return Send(RawBodyTooLargeAnswer(*route_family_, body_limit_), 11,
+                    /*keep_alive=*/false);
+      }
+      return SendAndClose(400, EncodeError("request_too_large",
+                                           "The raw request body is larger than the limit of " +
+                                               std::to_string(body_limit_) + " bytes."));
     }
     if (ec == http::error::header_limit) {
       return SendAndClose(
           431, EncodeError("headers_too_large", "The request head is larger than " +
                                                     std::to_string(limits_.max_header_bytes) +
                                                     " bytes."));
+    }
+    if (ec == http::error::buffer_overflow) {
+      return SendAndClose(431,
+                          EncodeError("headers_too_large",
+                                      "A chunk header or the trailer section is larger than " +
+                                          std::to_string(limits_.max_header_bytes) + " bytes."));
     }
     spdlog::debug("[conn {}] invalid HTTP request: {}", id_, ec.message());
     SendAndClose(400,
@@ -165,6 +321,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response->body() = std::move(answer.body);
     response->keep_alive(keep_alive);
     response->prepare_payload();
+    // A client that does not read its response is treated like an idle one.
+    stream_.expires_after(limits_.idle_timeout);
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, size_t) {
                         self->OnWrite(ec, response->keep_alive());
@@ -176,8 +334,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       spdlog::debug("[conn {}] write failed: {}", id_, ec.message());
       return Close();
     }
-    if (!keep_alive) return Close();
-    DoReadHeader();
+    if (!keep_alive) return Linger();
+    DoAwaitRequest();
+  }
+
+  // Ends the sending side, then discards input until the client closes or
+  // the linger bounds pass.
+  void Linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.consume(buffer_.size());
+    stream_.expires_after(kLingerTime);
+    DoDiscard();
+  }
+
+  void DoDiscard() {
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->discarded_bytes_ += bytes;
+                              if (ec || self->discarded_bytes_ >= kLingerBytes) {
+                                return self->Close();
+                              }
+                              self->DoDiscard();
+                            });
   }
 
   void Close() {
@@ -189,16 +368,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_header<>> head_before_body_;
   const HttpServices& services_;
   const HttpLimits& limits_;
+  ConnectionSlot slot_;
   const uint64_t id_;
   int64_t received_ms_ = 0;
+  // The current request's ingest family, if any, and its raw body limit.
+  std::optional<IngestFamily> route_family_;
+  size_t body_limit_ = 0;
+  size_t discarded_bytes_ = 0;
 };
 
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits)
-    : io_(io), acceptor_(asio::make_strand(io)), services_(services), limits_(limits) {}
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      accept_retry_timer_(acceptor_.get_executor()),
+      services_(services),
+      limits_(limits),
+      open_connections_(std::make_shared<std::atomic<size_t>>(0)) {}
 
 bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
   beast::error_code ec;
@@ -231,16 +421,43 @@ void HttpServer::Stop() {
 }
 
 void HttpServer::DoAccept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec) {
-      spdlog::warn("[listener] accept failed: {}", ec.message());
-    } else {
-      uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
-      std::make_shared<HttpSession>(std::move(socket), services_, limits_, id)->Run();
+  acceptor_.async_accept(asio::make_strand(io_),
+                         beast::bind_front_handler(&HttpServer::OnAccept, this));
+}
+
+void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted) return;
+  if (ec) {
+    // Out of file descriptors, for example. Retrying at once would fail
+    // the same way in a tight loop.
+    spdlog::warn("[listener] accept failed: {}; retrying in 100 ms", ec.message());
+    accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_timer_.async_wait([this](beast::error_code timer_ec) {
+      if (!timer_ec) DoAccept();
+    });
+    return;
+  }
+
+  uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
+  size_t open = open_connections_->fetch_add(1, std::memory_order_relaxed);
+  ConnectionSlot slot(open_connections_);
+  if (open >= limits_.max_connections) {
+    // The rejected connection is not counted: it lives for one short write
+    // and the linger time.
+    slot = ConnectionSlot();
+    if (rejected_connections_++ % 1000 == 0) {
+      spdlog::warn(
+          "[conn {}] rejected with 503: {} connections are open, the limit ({} rejected "
+          "so far)",
+          id, open, rejected_connections_);
     }
-    DoAccept();
-  });
+    std::make_shared<HttpSession>(std::move(socket), services_, limits_, ConnectionSlot(), id)
+        ->RejectOverloaded();
+  } else {
+    std::make_shared<HttpSession>(std::move(socket), services_, limits_, std::move(slot), id)
+        ->Run();
+  }
+  DoAccept();
 }
 
 }  // namespace uptake

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -16,14 +18,22 @@
 
 namespace uptake {
 
+// Per-connection bounds; TransportLimits in config/config.h documents each.
 struct HttpLimits {
   // Largest raw (possibly compressed) request body, in bytes.
   size_t max_body_bytes = 516 * 1024;
-  // Largest request head, in bytes.
+  // Largest request head, and largest trailer section, in bytes.
   uint32_t max_header_bytes = 16 * 1024;
-  // A connection that neither sends a full request nor reads its response
-  // within this time is closed.
+  uint32_t max_header_fields = 100;
+  // Waiting for the first byte of a request, and for the client to read a
+  // response.
   std::chrono::seconds idle_timeout{60};
+  // From the first byte of a request to the end of its head.
+  std::chrono::seconds header_read_timeout{10};
+  // From the end of the head to the end of the body.
+  std::chrono::seconds body_read_timeout{60};
+  // Open connections, streams included; more get 503.
+  size_t max_connections = 512;
 };
 
 // The long-lived services every connection uses.
@@ -37,6 +47,7 @@ struct HttpServices {
 };
 
 // Accepts connections and runs one session per connection on its own strand.
+// A connection past `max_connections` gets 503 and is closed.
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits);
@@ -56,12 +67,19 @@ class HttpServer {
 
  private:
   void DoAccept();
+  void OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // Delays the next accept after a failure such as EMFILE, which would
+  // otherwise repeat at once and spin a core.
+  boost::asio::steady_timer accept_retry_timer_;
   const HttpServices services_;
   const HttpLimits limits_;
   std::atomic<uint64_t> next_connection_id_{1};
+  std::shared_ptr<std::atomic<size_t>> open_connections_;
+  // Rejections logged so far, for rate-limiting the warning.
+  uint64_t rejected_connections_ = 0;
 };
 
 }  // namespace uptake

@@ -142,6 +142,26 @@ HttpAnswer FamilyErrorAnswer(IngestFamily family, const RequestError& error) {
   return ErrorAnswer(error);
 }
 
+std::optional<size_t> MaxRawBodyBytes(IngestFamily family, const IngestLimits& limits) {
+  switch (family) {
+    case IngestFamily::kSegment:
+    case IngestFamily::kAmplitude:
+      return MaxDecodedBytes(family, limits) + kCompressionAllowanceBytes;
+    case IngestFamily::kPostHog:
+    case IngestFamily::kPostHogOrAmplitude:
+    case IngestFamily::kMixpanel:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+HttpAnswer RawBodyTooLargeAnswer(IngestFamily family, size_t limit) {
+  RequestError error{AnswersTooLargeWith413(family) ? 413 : 400, "request_too_large",
+                     "The raw request body is larger than the limit of " + std::to_string(limit) +
+                         " bytes for this route. Send fewer events per request."};
+  return FamilyErrorAnswer(family, error);
+}
+
 HttpAnswer FamilySuccessAnswer(IngestFamily family, std::string_view query,
                                const IngestOutcome& outcome, size_t decoded_bytes,
                                int64_t received_ms) {

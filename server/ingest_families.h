@@ -5,6 +5,7 @@
 #define UPTAKE_SERVER_INGEST_FAMILIES_H_
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -34,6 +35,22 @@ FamilyParse DecodeAndParse(IngestRequest& request, const IngestLimits& limits,
 
 // The error response in the family's shape.
 HttpAnswer FamilyErrorAnswer(IngestFamily family, const RequestError& error);
+
+// Room a raw body may take beyond the decoded-size limit, for the headers
+// and checksums of compressed data.
+constexpr size_t kCompressionAllowanceBytes = 16 * 1024;
+
+// The largest raw body worth reading on a route of `family`, or nullopt
+// when the server-wide raw limit applies. Segment and Amplitude bodies are
+// JSON, possibly compressed, so anything past the decoded limit plus
+// kCompressionAllowanceBytes is over that limit too. PostHog and Mixpanel
+// also accept base64 and percent-encoded forms, which are larger than the
+// JSON inside them.
+std::optional<size_t> MaxRawBodyBytes(IngestFamily family, const IngestLimits& limits);
+
+// The response to a raw body over `limit` bytes, with the status the
+// family's SDK expects: 413 for PostHog and Amplitude, 400 otherwise.
+HttpAnswer RawBodyTooLargeAnswer(IngestFamily family, size_t limit);
 
 // The success response in the family's shape. `query` decides PostHog's
 // beacon response and Mixpanel's strict mode.

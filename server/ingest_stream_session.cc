@@ -14,11 +14,12 @@ namespace websocket = boost::beast::websocket;
 
 IngestStreamSession::IngestStreamSession(beast::tcp_stream&& stream, IngestService& ingest,
                                          std::string write_key, size_t max_in_flight,
-                                         uint64_t connection_id)
+                                         ConnectionSlot slot, uint64_t connection_id)
     : ws_(std::move(stream)),
       ingest_(ingest),
       write_key_(std::move(write_key)),
       max_in_flight_(max_in_flight),
+      slot_(std::move(slot)),
       connection_id_(connection_id) {}
 
 void IngestStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
@@ -27,8 +28,10 @@ void IngestStreamSession::Run(beast::http::request<beast::http::string_body> upg
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(beast::http::field::server, "uptake");
   }));
-  // A message larger than a Segment request is closed with 1009 by Beast;
-  // text frames that are not valid UTF-8 are closed with 1007.
+  // Beast (1.81) enforces the WebSocket protocol rules on client frames:
+  // a message larger than a Segment request is closed with 1009, a text
+  // message that is not valid UTF-8 with 1007, and an unmasked frame with
+  // 1002. Pings are answered between the fragments of a message.
   ws_.read_message_max(ingest_.limits().max_request_bytes);
   ws_.async_accept(upgrade,
                    beast::bind_front_handler(&IngestStreamSession::OnAccept, shared_from_this()));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "server/connection_slot.h"
 #include "server/ingest_service.h"
 
 namespace uptake {
@@ -26,7 +27,8 @@ namespace uptake {
 class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession> {
  public:
   IngestStreamSession(boost::beast::tcp_stream&& stream, IngestService& ingest,
-                      std::string write_key, size_t max_in_flight, uint64_t connection_id);
+                      std::string write_key, size_t max_in_flight, ConnectionSlot slot,
+                      uint64_t connection_id);
 
   // Completes the WebSocket handshake for `upgrade` and starts reading.
   void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
@@ -45,6 +47,7 @@ class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSess
   IngestService& ingest_;
   const std::string write_key_;
   const size_t max_in_flight_;
+  const ConnectionSlot slot_;
   const uint64_t connection_id_;
 
   // Owned by the strand.

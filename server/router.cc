@@ -53,6 +53,16 @@ const IngestRoute* IngestRouteFor(std::string_view path) {
   return nullptr;
 }
 
+}  // namespace
+
+std::optional<IngestFamily> IngestFamilyFor(std::string_view path) {
+  const IngestRoute* route = IngestRouteFor(path);
+  if (route == nullptr) return std::nullopt;
+  return route->family;
+}
+
+namespace {
+
 HttpAnswer MethodNotAllowed(std::string_view allowed) {
   HttpAnswer answer = JsonAnswer(
       405, EncodeError("method_not_allowed", "Use " + std::string(allowed) + " on this path."));

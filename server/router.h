@@ -71,6 +71,9 @@ class Router {
   const CorsPolicy cors_;
 };
 
+// The SDK family of an ingest route, or nullopt when `path` is not one.
+std::optional<IngestFamily> IngestFamilyFor(std::string_view path);
+
 // Splits a request target into path and query (without the '?').
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);
 

@@ -19,6 +19,7 @@
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_server.h"
+#include "server/ingest_families.h"
 #include "server/ingest_service.h"
 #include "server/router.h"
 #include "server/rule_reloader.h"
@@ -148,14 +149,24 @@ int RunServer(const Config& config) {
   // then enforces its own decoded-size limit while inflating.
   size_t max_body_bytes =
       std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
-      16 * 1024;
+      kCompressionAllowanceBytes;
   HttpServices services{router,
                         hub,
                         ingest,
                         *store,
                         static_cast<size_t>(config.max_unacknowledged_messages),
                         std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms)};
-  HttpServer http(io, services, HttpLimits{.max_body_bytes = max_body_bytes});
+  const TransportLimits& transport = config.transport;
+  HttpLimits http_limits{
+      .max_body_bytes = max_body_bytes,
+      .max_header_bytes = transport.max_header_bytes,
+      .max_header_fields = transport.max_header_fields,
+      .idle_timeout = std::chrono::seconds(transport.idle_timeout_seconds),
+      .header_read_timeout = std::chrono::seconds(transport.header_read_timeout_seconds),
+      .body_read_timeout = std::chrono::seconds(transport.body_read_timeout_seconds),
+      .max_connections = static_cast<size_t>(transport.max_connections),
+  };
+  HttpServer http(io, services, http_limits);
   std::string error;
   if (!http.Listen(config.listen_host, config.listen_port, &error)) {
     spdlog::error("[startup] {}", error);

@@ -303,6 +303,50 @@ TEST_F(ConfigTest, OutOfRange) {
   EXPECT_THAT(error.message, HasSubstr("got 0"));
 }
 
+TEST_F(ConfigTest, TransportLimitsLoad) {
+  Config config;
+  std::optional<ConfigError> error =
+      LoadConfigFile(WriteFile("limits:\n  max_header_bytes: 2048\n  max_header_fields: 30\n"
+                               "  idle_timeout_seconds: 5\n  header_read_timeout_seconds: 2\n"
+                               "  body_read_timeout_seconds: 7\n  max_connections: 40\n"),
+                     &config);
+  ASSERT_FALSE(error) << error->ToString();
+
+  EXPECT_EQ(config.transport.max_header_bytes, 2048u);
+  EXPECT_EQ(config.transport.max_header_fields, 30u);
+  EXPECT_EQ(config.transport.idle_timeout_seconds, 5);
+  EXPECT_EQ(config.transport.header_read_timeout_seconds, 2);
+  EXPECT_EQ(config.transport.body_read_timeout_seconds, 7);
+  EXPECT_EQ(config.transport.max_connections, 40);
+  // The ingest limits in the same mapping keep their defaults.
+  EXPECT_EQ(config.limits.max_request_bytes, Config().limits.max_request_bytes);
+}
+
+TEST_F(ConfigTest, TransportLimitsOutOfRange) {
+  struct Case {
+    const char* yaml;
+    const char* key;
+    const char* range;
+  };
+  const Case cases[] = {
+      {"limits:\n  max_header_bytes: 100\n", "limits.max_header_bytes", "between 1024 and"},
+      {"limits:\n  max_header_fields: 0\n", "limits.max_header_fields", "between 1 and"},
+      {"limits:\n  idle_timeout_seconds: 0\n", "limits.idle_timeout_seconds", "between 1 and"},
+      {"limits:\n  header_read_timeout_seconds: 5000\n", "limits.header_read_timeout_seconds",
+       "between 1 and 3600"},
+      {"limits:\n  body_read_timeout_seconds: -1\n", "limits.body_read_timeout_seconds",
+       "between 1 and"},
+      {"limits:\n  max_connections: 0\n", "limits.max_connections", "between 1 and"},
+  };
+  for (const Case& test_case : cases) {
+    SCOPED_TRACE(test_case.yaml);
+    const ConfigError error = LoadError(test_case.yaml);
+    EXPECT_EQ(error.line, 2);
+    EXPECT_EQ(error.key, test_case.key);
+    EXPECT_THAT(error.message, HasSubstr(test_case.range));
+  }
+}
+
 TEST_F(ConfigTest, NegativeThreads) {
   const ConfigError error = LoadError("threads: -1\n");
   EXPECT_EQ(error.line, 1);
