@@ -109,7 +109,7 @@ class Aggregator {
   size_t account_count() const;
 
   // Sums the shards' counters. Locks each shard in turn, so a call running
-  // beside Apply or Tick sees some of their work and not the rest.
+  // beside Apply or Tick may count only part of their work.
   EvaluationStats evaluation_stats() const;
 
   const Catalog& catalog() const { return catalog_; }

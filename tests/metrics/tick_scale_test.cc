@@ -114,7 +114,7 @@ void ExpectFiring(const std::vector<Alert>& alerts, const std::string& rule, int
 // Cohorts, each of kCohort accounts with one event (times relative to kT0):
 //  - early-age: started 14 days before 23:00 of day 0, so its adoption age
 //    is reached then, before the first midnight. Even-numbered accounts
-//    used no feature and breach; odd ones used one and do not.
+//    used no feature and breach. Odd ones used one and do not.
 //  - idle: last event 30 days before 01:00 of day 1, so inactivity is
 //    breached 1 ms after 01:00 of day 1, after the first midnight.
 //  - midnight-age: started 12 days before kT0, so its adoption age is
@@ -176,7 +176,7 @@ TEST(TickScaleTest, MillionAccountsTickOnlyDue) {
   EXPECT_EQ(tick.deadline_pops, 0u);
   EXPECT_TRUE(tick.alerts.empty());
 
-  // The early-age cohort is due; only its breaching half fires.
+  // The early-age cohort is due, and only its breaching half fires.
   tick = CountedTick(aggregator, early_age_due);
   EXPECT_EQ(tick.evaluations, static_cast<uint64_t>(kCohort));
   EXPECT_EQ(tick.deadline_pops, static_cast<uint64_t>(kCohort));
