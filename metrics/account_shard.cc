@@ -272,6 +272,7 @@ std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& sco
     return alerts;
   }
 
+  ++evaluations_;
   for (uint32_t i = 0; i < scope.rules.size(); ++i) {
     if (account.second.event_count() < scope.rules[i].min_account_events) {
       continue;
@@ -291,6 +292,7 @@ std::vector<Alert> AccountShard::EvaluateDue(const EvalScope& scope) {
   std::vector<Alert> alerts;
   while (deadlines_.HasDue(scope.now_ms)) {
     auto [due_ms, account] = deadlines_.Pop();
+    ++deadline_pops_;
     AccountState& state = account->second;
     if (due_ms != state.queued_due_ms) {
       continue;  // superseded by an entry pushed after it

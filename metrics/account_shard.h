@@ -98,6 +98,11 @@ class AccountShard {
 
   size_t size() const { return accounts_.size(); }
 
+  // Accounts evaluated by Evaluate, and deadline heap entries popped by
+  // EvaluateDue, since the shard was created. See EvaluationStats.
+  uint64_t evaluations() const { return evaluations_; }
+  uint64_t deadline_pops() const { return deadline_pops_; }
+
   std::mutex mu;
 
  private:
@@ -115,6 +120,8 @@ class AccountShard {
   std::unordered_set<Account*> at_risk_;
   // Name ids of each rule's `events`, indexed like the rules.
   std::vector<std::vector<uint32_t>> rule_event_ids_;
+  uint64_t evaluations_ = 0;
+  uint64_t deadline_pops_ = 0;
 };
 
 }  // namespace uptake

@@ -215,4 +215,14 @@ size_t Aggregator::account_count() const {
   return count;
 }
 
+EvaluationStats Aggregator::evaluation_stats() const {
+  EvaluationStats stats;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    stats.evaluations += shards_[i].evaluations();
+    stats.deadline_pops += shards_[i].deadline_pops();
+  }
+  return stats;
+}
+
 }  // namespace uptake

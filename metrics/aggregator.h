@@ -21,6 +21,19 @@
 
 namespace uptake {
 
+// Counts of rule-evaluation work since the aggregator was created, so tests
+// can check that Tick's work follows the due accounts, and so an operator
+// endpoint can export them. Each shard counts under the lock it already
+// holds, so keeping them costs an increment per evaluation.
+struct EvaluationStats {
+  // Accounts evaluated: one per account each time Apply, Tick, EvaluateAll
+  // or ReplaceRules runs its rules. The unattributed bucket is not counted.
+  uint64_t evaluations = 0;
+  // Deadline heap entries Tick popped, including stale ones it skipped
+  // without evaluating the account.
+  uint64_t deadline_pops = 0;
+};
+
 // Owns the aggregates of every account and the open alert of each
 // (account, rule) pair. Accounts are split over shards, each with its own
 // mutex, so concurrent callers touching different accounts do not contend.
@@ -103,6 +116,10 @@ class Aggregator {
   AtRiskPage ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const;
 
   size_t account_count() const;
+
+  // Sums the shards' counters. Locks each shard in turn, so a call running
+  // beside Apply or Tick may count only part of their work.
+  EvaluationStats evaluation_stats() const;
 
   const Catalog& catalog() const { return catalog_; }
 

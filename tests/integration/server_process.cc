@@ -12,9 +12,28 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <string>
 #include <thread>
 
 namespace uptake::testing {
+
+namespace {
+
+// Reads one "Name:   N kB" field of /proc/PID/status as bytes, or 0.
+int64_t StatusBytes(pid_t pid, const std::string& field) {
+  if (pid <= 0) return 0;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  const std::string prefix = field + ":";
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.compare(0, prefix.size(), prefix) == 0) {
+      return std::stoll(line.substr(prefix.size())) * 1024;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "uptake-test-XXXXXX").string();
@@ -104,5 +123,7 @@ std::string ServerProcess::Log() const {
   text << in.rdbuf();
   return text.str();
 }
+
+int64_t ServerProcess::ResidentBytes() const { return StatusBytes(pid_, "VmRSS"); }
 
 }  // namespace uptake::testing

@@ -53,6 +53,10 @@ class ServerProcess {
   // The log written so far.
   std::string Log() const;
 
+  // Returns the server's resident set size (VmRSS) in bytes, read from
+  // /proc/PID/status, or 0 when the process is gone.
+  int64_t ResidentBytes() const;
+
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
