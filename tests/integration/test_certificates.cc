@@ -91,7 +91,7 @@ std::string PrivateKeyPem(EVP_PKEY* key) {
 
 }  // namespace
 
-TestCertificates::TestCertificates() {
+TestCertificates::TestCertificates(const std::string& subject_alt_names) {
   KeyPtr ca_key = GenerateKey();
   CertificatePtr ca = NewCertificate(ca_key.get(), "uptake test CA", /*serial=*/1);
   Check(X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get())), "setting the CA issuer");
@@ -107,7 +107,7 @@ TestCertificates::TestCertificates() {
   AddExtension(server.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
   AddExtension(server.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
   AddExtension(server.get(), ca.get(), NID_ext_key_usage, "serverAuth");
-  AddExtension(server.get(), ca.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+  AddExtension(server.get(), ca.get(), NID_subject_alt_name, subject_alt_names);
   AddExtension(server.get(), ca.get(), NID_authority_key_identifier, "keyid:always");
   if (X509_sign(server.get(), ca_key.get(), EVP_sha256()) == 0) {
     ThrowOpenSslError("signing the server certificate");

@@ -58,11 +58,12 @@ webhooks:
     ASSERT_NE(server_->port(), 0);
   }
 
-  // A webhook named "hook" that posts JSON to SCHEME://127.0.0.1:PORT/alerts,
+  // A webhook named "hook" that posts JSON to SCHEME://HOST:PORT/alerts,
   // with `extra` keys such as ", ca_file: PATH" added to its mapping.
   static std::string JsonHook(uint16_t port, const std::string& scheme = "http",
-                              const std::string& extra = "") {
-    return "  - {name: hook, url: \"" + scheme + "://127.0.0.1:" + std::to_string(port) +
+                              const std::string& extra = "",
+                              const std::string& host = "127.0.0.1") {
+    return "  - {name: hook, url: \"" + scheme + "://" + host + ":" + std::to_string(port) +
            "/alerts\", secret: " + kSecret + extra + "}\n";
   }
 
@@ -72,6 +73,23 @@ webhooks:
     const std::string path = dir_.path() + "/ca.pem";
     WriteFile(path, certificates.ca_pem());
     return ", ca_file: \"" + path + "\"";
+  }
+
+  // Waits for two failed handshakes of the first change, then checks that
+  // `receiver` got no POST and that the server logged the first failure
+  // with the receiver's `address` and OpenSSL's `verify_error`.
+  void CheckHandshakesRejected(WebhookReceiver& receiver, const std::string& address,
+                               const std::string& verify_error) {
+    // The second attempt starts only after the first one's failure is logged.
+    ASSERT_GE(receiver.WaitForFailedHandshakes(2, milliseconds(15000)), 2u) << server_->Log();
+    const std::vector<ReceivedPost> posts =
+        receiver.WaitFor([](const std::vector<ReceivedPost>&) { return true; }, milliseconds(0));
+    EXPECT_TRUE(posts.empty());
+
+    const std::string expected_log =
+        "[webhook hook] attempt 1 of 20 for seq 1 failed: TLS handshake with " + address +
+        " failed: certificate verify failed (SSL routines): " + verify_error + ";";
+    EXPECT_NE(server_->Log().find(expected_log), std::string::npos) << server_->Log();
   }
 
   // Fires alerts for two accounts and acknowledges one, then checks that
@@ -154,16 +172,8 @@ TEST_F(WebhookTest, HttpsUntrustedCertificateKeepsChangeQueued) {
   QuietAccounts({"a1"}, 0);
 
   // The server does not trust the test CA, so it aborts each handshake.
-  // The second attempt starts only after the first one's failure is logged.
-  ASSERT_GE(receiver.WaitForFailedHandshakes(2, milliseconds(15000)), 2u) << server_->Log();
-  const std::vector<ReceivedPost> posts =
-      receiver.WaitFor([](const std::vector<ReceivedPost>&) { return true; }, milliseconds(0));
-  EXPECT_TRUE(posts.empty());
-  const std::string expected_log =
-      "[webhook hook] attempt 1 of 20 for seq 1 failed: TLS handshake "
-      "with 127.0.0.1:" +
-      std::to_string(receiver.port()) + " failed: certificate verify failed";
-  EXPECT_NE(server_->Log().find(expected_log), std::string::npos) << server_->Log();
+  CheckHandshakesRejected(receiver, "127.0.0.1:" + std::to_string(receiver.port()),
+                          "unable to get local issuer certificate");
 
   // The server keeps serving while the change waits for its next attempt.
   HttpClient client(server_->port());
@@ -177,6 +187,17 @@ TEST_F(WebhookTest, HttpsUntrustedCertificateKeepsChangeQueued) {
   ASSERT_EQ(delivered.size(), 1u) << server_->Log();
   EXPECT_EQ(delivered[0].idempotency_key, "hook-1");
   EXPECT_TRUE(delivered[0].signature_valid);
+}
+
+TEST_F(WebhookTest, HttpsHostNameMismatchFails) {
+  // Trusted, but issued for another name than the URL's host.
+  TestCertificates certificates("DNS:receiver.example.com");
+  WebhookReceiver receiver(/*port=*/0, /*statuses=*/{}, certificates.server());
+  StartServer(JsonHook(receiver.port(), "https", TrustCa(certificates), "localhost"));
+  QuietAccounts({"a1"}, 0);
+
+  CheckHandshakesRejected(receiver, "localhost:" + std::to_string(receiver.port()),
+                          "hostname mismatch");
 }
 
 TEST_F(WebhookTest, RetriesUntilSuccess) {
