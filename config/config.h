@@ -39,7 +39,7 @@ struct WebhookConfig {
   uint16_t port = 80;
   std::string target;
 
-  // True for https: the POST goes over TLS, and the server's certificate
+  // True for https: the POST goes over TLS, and the receiver's certificate
   // must chain to a trusted CA and name `host` (SNI is sent for host names,
   // not for IP literals). Default: false.
   bool tls = false;

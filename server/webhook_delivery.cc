@@ -241,8 +241,8 @@ void WebhookDelivery::OnReadHeader(boost::system::error_code ec, size_t) {
 }
 
 void WebhookDelivery::DoShutdown(unsigned status) {
-  // Sends close_notify so the server can tell a complete exchange from a
-  // cut connection, then waits a short time for the server's close_notify.
+  // Sends close_notify so the receiver can tell a complete exchange from a
+  // cut connection, then waits a short time for the receiver's close_notify.
   tls_stream_->next_layer().expires_after(options_.tls_shutdown_timeout);
   tls_stream_->async_shutdown(
       beast::bind_front_handler(&WebhookDelivery::OnShutdown, shared_from_this(), status));
@@ -250,7 +250,7 @@ void WebhookDelivery::DoShutdown(unsigned status) {
 
 void WebhookDelivery::OnShutdown(unsigned status, boost::system::error_code ec) {
   if (stopped_) return;
-  // Servers often close the TCP connection without their own close_notify
+  // Receivers often close the TCP connection without their own close_notify
   // (stream_truncated) or after the unread response body. Neither changes
   // the outcome, which the response status already decided.
   if (ec && ec != ssl::error::stream_truncated) {

@@ -34,7 +34,7 @@ struct WebhookDeliveryOptions {
   // and reading the response head, but not the DNS lookup. Default: 10 s.
   std::chrono::milliseconds request_timeout{10000};
 
-  // Time an https POST waits for the server's close_notify after its own,
+  // Time an https POST waits for the receiver's close_notify after its own,
   // once the response head is read. The outcome is already decided by then,
   // so running out of it only closes the connection. Default: 1 s.
   std::chrono::milliseconds tls_shutdown_timeout{1000};
@@ -56,7 +56,7 @@ struct WebhookDeliveryOptions {
 // Works on its own strand; Wake and Stop may be called from any thread.
 // Create with std::make_shared, because pending operations hold it alive.
 //
-// An https webhook verifies the server's certificate against the system CA
+// An https webhook verifies the receiver's certificate against the system CA
 // store and the webhook's ca_file, and checks that it names the URL's host.
 // A failed handshake or verification is a failed attempt like any other.
 //
