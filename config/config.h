@@ -26,18 +26,31 @@ enum class WebhookTemplate {
   kSlack,  // a Slack incoming-webhook message: {"text": "..."}
 };
 
-// One receiver of alert changes over HTTP POST.
+// One receiver of alert changes over HTTP POST, plain or over TLS.
 struct WebhookConfig {
   // Unique; part of every idempotency key and of the outbox keys, so
   // renaming a webhook abandons its queued deliveries.
   std::string name;
 
-  // http://HOST[:PORT][/PATH] as written, and its parts. PORT defaults to 80
-  // and PATH to "/". https is not supported.
+  // http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH] as written, and
+  // its parts. HOST is kept without the brackets of an IPv6 literal. PORT
+  // defaults to 80 for http and 443 for https, and PATH to "/".
   std::string url;
   std::string host;
   uint16_t port = 80;
   std::string target;
+
+  // True for https: the POST goes over TLS, and the receiver's certificate
+  // must chain to a trusted CA and name `host` (SNI is sent for host names,
+  // not for IP literals). Default: false.
+  bool tls = false;
+
+  // PEM file of CA certificates trusted for this webhook in addition to the
+  // system CA store, as written in the config (a relative path is resolved
+  // against the working directory). Checked at load: it must exist, be
+  // readable and contain at least one certificate. Only for https URLs.
+  // Default: empty, which trusts the system CA store alone.
+  std::string ca_file;
 
   // HMAC-SHA256 key of the X-Uptake-Signature header, from `secret` or from
   // the environment variable named by `secret_env`. Never logged.

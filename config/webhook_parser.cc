@@ -1,17 +1,29 @@
 #include "config/webhook_parser.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string_view>
+#include <system_error>
 
 namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 7> kWebhookKeys = {
-    "name", "url", "secret", "secret_env", "template", "notify", "match",
+constexpr std::array<std::string_view, 8> kWebhookKeys = {
+    "name", "url", "secret", "secret_env", "template", "notify", "match", "ca_file",
 };
 constexpr std::array<std::string_view, 2> kMatchKeys = {"rule", "severity"};
 
@@ -22,17 +34,20 @@ constexpr std::array<std::string_view, 4> kChangeKinds = {"fired", "escalated", 
 // Same order as Severity.
 constexpr std::array<std::string_view, 3> kSeverityNames = {"info", "warning", "critical"};
 
-constexpr std::string_view kHttpScheme = "http://";
+constexpr char kUrlForms[] = "http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]";
 
 struct UrlParts {
   std::string host;
   uint16_t port = 80;
   std::string target = "/";
+  bool tls = false;
 };
 
-// Splits "HOST[:PORT]" or "[V6][:PORT]". Returns nullopt when malformed.
-std::optional<UrlParts> SplitAuthority(std::string_view authority) {
+// Splits "HOST[:PORT]" or "[V6][:PORT]", with `default_port` when PORT is
+// absent. Returns nullopt when malformed.
+std::optional<UrlParts> SplitAuthority(std::string_view authority, uint16_t default_port) {
   UrlParts parts;
+  parts.port = default_port;
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const size_t close = authority.find(']');
@@ -62,18 +77,70 @@ std::optional<UrlParts> SplitAuthority(std::string_view authority) {
   return parts;
 }
 
-// Parses http://HOST[:PORT][/PATH]. Returns nullopt when malformed.
-std::optional<UrlParts> SplitHttpUrl(std::string_view url) {
-  if (!url.starts_with(kHttpScheme)) return std::nullopt;
-  url.remove_prefix(kHttpScheme.size());
-  for (char c : url) {
+// Returns the scheme of "SCHEME://..." in lowercase (schemes are
+// case-insensitive), or an empty string when the URL has none.
+std::string UrlScheme(std::string_view url) {
+  const size_t end = url.find("://");
+  if (end == std::string_view::npos) return "";
+  std::string scheme(url.substr(0, end));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return scheme;
+}
+
+// Parses HOST[:PORT][/PATH], the part of the URL after "SCHEME://".
+// Returns nullopt when malformed.
+std::optional<UrlParts> SplitUrlRest(std::string_view rest, uint16_t default_port) {
+  for (char c : rest) {
     if (static_cast<unsigned char>(c) <= ' ' || c == '#') return std::nullopt;
   }
 
-  const size_t slash = url.find('/');
-  std::optional<UrlParts> parts = SplitAuthority(url.substr(0, slash));
-  if (parts && slash != std::string_view::npos) parts->target = std::string(url.substr(slash));
+  const size_t slash = rest.find('/');
+  std::optional<UrlParts> parts = SplitAuthority(rest.substr(0, slash), default_port);
+  if (parts && slash != std::string_view::npos) parts->target = std::string(rest.substr(slash));
   return parts;
+}
+
+// Checks that `path` is a readable file holding at least one PEM
+// certificate, and that every certificate in it parses. Returns the
+// problem, or nullopt when the file is usable as a CA file.
+std::optional<std::string> CheckCaFile(const std::string& path) {
+  std::error_code status_error;
+  const std::filesystem::file_status status = std::filesystem::status(path, status_error);
+  if (!std::filesystem::exists(status)) return "CA file \"" + path + "\" not found";
+  if (std::filesystem::is_directory(status)) {
+    return "CA file \"" + path + "\" is a folder; expected a PEM file";
+  }
+
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) {
+    return "CA file \"" + path + "\" cannot be opened: " + std::strerror(errno);
+  }
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (file.bad()) return "reading CA file \"" + path + "\" failed: " + std::strerror(errno);
+
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), &BIO_free);
+  if (!bio) return "reading CA file \"" + path + "\" failed: out of memory";
+  ERR_clear_error();
+  int certificates = 0;
+  while (X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_free(certificate);
+    ++certificates;
+  }
+
+  // The loop ends with "no start line" once the file is used up; any other
+  // error is a block that failed to parse.
+  const unsigned long error = ERR_peek_last_error();
+  ERR_clear_error();
+  if (ERR_GET_LIB(error) != ERR_LIB_PEM || ERR_GET_REASON(error) != PEM_R_NO_START_LINE) {
+    return "CA file \"" + path + "\" has an invalid certificate after " +
+           std::to_string(certificates) + " valid ones";
+  }
+  if (certificates == 0) {
+    return "CA file \"" + path + "\" contains no PEM certificate (-----BEGIN CERTIFICATE-----)";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -111,6 +178,7 @@ std::optional<WebhookConfig> WebhookParser::ParseWebhook(const Field& item) {
   const Field* url = reader_->RequireField(*fields, item, "url", "it is where changes are posted");
   if (url == nullptr || !ParseUrl(*url, &webhook)) return std::nullopt;
   if (!ParseSecret(*fields, item, &webhook)) return std::nullopt;
+  if (!ParseCaFile(*fields, &webhook)) return std::nullopt;
 
   if (const Field* body_template = FindField(*fields, "template")) {
     std::optional<size_t> choice = reader_->ReadChoice(*body_template, kTemplateNames);
@@ -125,16 +193,44 @@ bool WebhookParser::ParseUrl(const Field& field, WebhookConfig* webhook) {
   std::optional<std::string> url = reader_->ReadString(field);
   if (!url) return false;
 
-  std::optional<UrlParts> parts = SplitHttpUrl(*url);
+  const std::string scheme = UrlScheme(*url);
+  if (scheme != "http" && scheme != "https") {
+    const std::string found = scheme.empty() ? "no scheme" : "scheme \"" + scheme + "\"";
+    reader_->Fail(field,
+                  "unsupported URL \"" + *url + "\" with " + found + "; expected " + kUrlForms);
+    return false;
+  }
+
+  const bool tls = scheme == "https";
+  std::optional<UrlParts> parts =
+      SplitUrlRest(std::string_view(*url).substr(scheme.size() + 3), tls ? 443 : 80);
   if (!parts) {
-    reader_->Fail(field, "invalid URL \"" + *url +
-                             "\"; expected http://HOST[:PORT][/PATH] (https is not supported)");
+    reader_->Fail(field, "invalid URL \"" + *url + "\"; expected " + kUrlForms);
     return false;
   }
   webhook->url = std::move(*url);
   webhook->host = std::move(parts->host);
   webhook->port = parts->port;
   webhook->target = std::move(parts->target);
+  webhook->tls = tls;
+  return true;
+}
+
+bool WebhookParser::ParseCaFile(const FieldMap& fields, WebhookConfig* webhook) {
+  const Field* ca_file = FindField(fields, "ca_file");
+  if (ca_file == nullptr) return true;
+
+  std::optional<std::string> path = reader_->ReadName(*ca_file);
+  if (!path) return false;
+  if (!webhook->tls) {
+    reader_->Fail(*ca_file, "applies only to https URLs; remove it or use an https url");
+    return false;
+  }
+  if (std::optional<std::string> problem = CheckCaFile(*path)) {
+    reader_->Fail(*ca_file, *problem);
+    return false;
+  }
+  webhook->ca_file = std::move(*path);
   return true;
 }
 

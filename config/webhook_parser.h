@@ -30,6 +30,8 @@ class WebhookParser {
   std::optional<WebhookConfig> ParseWebhook(const Field& item);
   bool ParseUrl(const Field& field, WebhookConfig* webhook);
   bool ParseSecret(const FieldMap& fields, const Field& item, WebhookConfig* webhook);
+  // Reads `ca_file`; needs the URL parsed first, because only https takes it.
+  bool ParseCaFile(const FieldMap& fields, WebhookConfig* webhook);
   bool ParseNotify(const FieldMap& fields, WebhookConfig* webhook);
   bool ParseMatch(const FieldMap& fields, WebhookConfig* webhook);
 

@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libyaml-cpp-dev libgtest-dev zlib1g-dev
   libssl-dev
+  # The system CA store that https webhooks verify receivers against.
+  ca-certificates
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "tests/integration/test_certificates.h"
 
 namespace uptake {
 namespace {
@@ -92,8 +93,13 @@ TEST_F(WebhookConfigTest, InvalidValuesRejected) {
     std::string expected;
   } cases[] = {
       {"  - {url: \"http://h/\", secret: k}\n", "webhooks[0].name: missing"},
-      {"  - {name: a, url: \"https://h/\", secret: k}\n", "webhooks[0].url: invalid URL"},
+      {"  - {name: a, url: \"ftp://h/\", secret: k}\n",
+       "webhooks[0].url: unsupported URL \"ftp://h/\" with scheme \"ftp\""},
+      {"  - {name: a, url: \"h/in\", secret: k}\n",
+       "webhooks[0].url: unsupported URL \"h/in\" with no scheme"},
       {"  - {name: a, url: \"http://h:0/\", secret: k}\n", "webhooks[0].url: invalid URL"},
+      {"  - {name: a, url: \"https://h:65536/\", secret: k}\n", "webhooks[0].url: invalid URL"},
+      {"  - {name: a, url: \"https://\", secret: k}\n", "webhooks[0].url: invalid URL"},
       {"  - {name: a, url: \"http://:80/\", secret: k}\n", "webhooks[0].url: invalid URL"},
       {"  - {name: a, url: \"http://h/\"}\n", "set exactly one of secret and secret_env"},
       {"  - {name: a, url: \"http://h/\", secret: k, secret_env: X}\n",
@@ -119,8 +125,67 @@ TEST_F(WebhookConfigTest, InvalidValuesRejected) {
   }
 }
 
+TEST_F(WebhookConfigTest, HttpsDefaultsApply) {
+  Config config;
+  std::optional<ConfigError> error = Load(
+      "  - {name: slack, url: \"HTTPS://hooks.example.com/services/T0\", secret: k}\n", &config);
+  ASSERT_FALSE(error) << error->ToString();
+  const WebhookConfig& webhook = config.webhooks.at(0);
+  EXPECT_TRUE(webhook.tls);
+  EXPECT_EQ(webhook.host, "hooks.example.com");
+  EXPECT_EQ(webhook.port, 443);
+  EXPECT_EQ(webhook.target, "/services/T0");
+  EXPECT_TRUE(webhook.ca_file.empty());
+}
+
+TEST_F(WebhookConfigTest, HttpsWithCaFileLoads) {
+  const std::string ca_file = (dir_ / "ca.pem").string();
+  std::ofstream(ca_file, std::ios::binary) << testing::TestCertificates().ca_pem();
+  Config config;
+  std::optional<ConfigError> error = Load(
+      "  - {name: own, url: \"https://[::1]:8443\", secret: k, ca_file: \"" + ca_file + "\"}\n",
+      &config);
+  ASSERT_FALSE(error) << error->ToString();
+  const WebhookConfig& webhook = config.webhooks.at(0);
+  EXPECT_TRUE(webhook.tls);
+  EXPECT_EQ(webhook.host, "::1");
+  EXPECT_EQ(webhook.port, 8443);
+  EXPECT_EQ(webhook.target, "/");
+  EXPECT_EQ(webhook.ca_file, ca_file);
+}
+
+TEST_F(WebhookConfigTest, InvalidCaFileRejected) {
+  const std::string empty_file = (dir_ / "empty.pem").string();
+  std::ofstream(empty_file) << "no certificate here\n";
+  const std::string broken_file = (dir_ / "broken.pem").string();
+  std::ofstream(broken_file) << "-----BEGIN CERTIFICATE-----\nnot base64!\n"
+                                "-----END CERTIFICATE-----\n";
+  const std::string missing_file = (dir_ / "missing.pem").string();
+  const std::string folder = dir_.string();
+
+  const struct {
+    std::string url;
+    std::string ca_file;
+    std::string expected;
+  } cases[] = {
+      {"https://h/", missing_file, "CA file \"" + missing_file + "\" not found"},
+      {"https://h/", folder, "is a folder; expected a PEM file"},
+      {"https://h/", empty_file, "contains no PEM certificate"},
+      {"https://h/", broken_file, "has an invalid certificate after 0 valid ones"},
+      {"http://h/", missing_file, "applies only to https URLs"},
+  };
+  for (const auto& c : cases) {
+    const std::string webhooks = "  - name: a\n    url: \"" + c.url +
+                                 "\"\n    secret: k\n    ca_file: \"" + c.ca_file + "\"\n";
+    const std::string error = Error(webhooks);
+    // kRules takes two lines and "webhooks:" the third, so ca_file is on line 7.
+    EXPECT_NE(error.find("uptake.yaml:7: webhooks[0].ca_file: "), std::string::npos) << error;
+    EXPECT_NE(error.find(c.expected), std::string::npos) << error;
+  }
+}
+
 TEST_F(WebhookConfigTest, SecretNotInErrors) {
-  const std::string error = Error("  - {name: a, url: \"https://h/\", secret: hunter2}\n");
+  const std::string error = Error("  - {name: a, url: \"ftp://h/\", secret: hunter2}\n");
   EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
 }
 

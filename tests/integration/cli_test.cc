@@ -67,5 +67,26 @@ TEST(CliTest, CheckConfigAcceptsExample) {
   EXPECT_EQ(result.status, 0) << result.output;
 }
 
+TEST(CliTest, CheckConfigReportsWebhookErrors) {
+  TempDir dir;
+  const std::string missing_ca = dir.path() + "/missing-ca.pem";
+  const struct {
+    std::string webhook;
+    std::string expected;
+  } cases[] = {
+      {"    url: \"ftp://hooks.example.com/in\"\n",
+       ":3: webhooks[0].url: unsupported URL \"ftp://hooks.example.com/in\" with scheme \"ftp\""},
+      {"    url: \"https://hooks.example.com/in\"\n    ca_file: \"" + missing_ca + "\"\n",
+       ":4: webhooks[0].ca_file: CA file \"" + missing_ca + "\" not found"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = dir.path() + "/webhooks.yaml";
+    WriteFile(path, "webhooks:\n  - name: hook\n" + c.webhook + "    secret: k\n");
+    CommandResult result = RunCommand(std::string(UPTAKE_BINARY) + " check-config " + path);
+    EXPECT_EQ(result.status, 1) << result.output;
+    EXPECT_NE(result.output.find(path + c.expected), std::string::npos) << result.output;
+  }
+}
+
 }  // namespace
 }  // namespace uptake::testing

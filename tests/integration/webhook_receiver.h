@@ -1,4 +1,4 @@
-// A loopback HTTP server that plays a webhook receiver in
+// A loopback HTTP or HTTPS server that plays a webhook receiver in
 // integration tests: it records each POST and checks its signature.
 
 #ifndef UPTAKE_TESTS_INTEGRATION_WEBHOOK_RECEIVER_H_
@@ -9,18 +9,23 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/integration/test_certificates.h"
 
 namespace uptake::testing {
 
@@ -32,6 +37,7 @@ namespace webhook_receiver_internal {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -62,12 +68,20 @@ struct ReceivedPost {
 };
 
 // An HTTP server on 127.0.0.1 that responds to each POST with the next status
-// of a script (200 once the script is used up) and records it.
+// of a script (200 once the script is used up) and records it. With a
+// server identity it speaks HTTPS and counts failed TLS handshakes.
 class WebhookReceiver {
  public:
-  // Listens on `port`, or on a free port when 0.
-  explicit WebhookReceiver(uint16_t port = 0, std::deque<int> statuses = {})
+  // Listens on `port`, or on a free port when 0. Throws when `identity` is
+  // given but unusable.
+  explicit WebhookReceiver(uint16_t port = 0, std::deque<int> statuses = {},
+                           const std::optional<ServerIdentity>& identity = std::nullopt)
       : acceptor_(io_), statuses_(std::move(statuses)) {
+    if (identity) {
+      tls_context_.emplace(ssl::context::tls_server);
+      tls_context_->use_certificate_chain(asio::buffer(identity->certificate_pem));
+      tls_context_->use_private_key(asio::buffer(identity->private_key_pem), ssl::context::pem);
+    }
     tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -104,6 +118,14 @@ class WebhookReceiver {
         timeout);
   }
 
+  // Waits until `count` TLS handshakes have failed, up to `timeout`.
+  // Returns the number that failed.
+  size_t WaitForFailedHandshakes(size_t count, milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, timeout, [&] { return failed_handshakes_ >= count; });
+    return failed_handshakes_;
+  }
+
   static std::set<std::string> DistinctKeys(const std::vector<ReceivedPost>& posts) {
     std::set<std::string> keys;
     for (const ReceivedPost& post : posts) keys.insert(post.idempotency_key);
@@ -111,9 +133,29 @@ class WebhookReceiver {
   }
 
  private:
+  // One accepted connection; `tls_stream` is set for HTTPS, else `stream`.
   struct Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
+    Connection(tcp::socket socket, std::optional<ssl::context>& tls_context) {
+      if (tls_context) {
+        tls_stream.emplace(std::move(socket), *tls_context);
+      } else {
+        stream.emplace(std::move(socket));
+      }
+    }
+
+    beast::tcp_stream& tcp_layer() { return tls_stream ? tls_stream->next_layer() : *stream; }
+
+    template <class Function>
+    void WithStream(Function&& function) {
+      if (tls_stream) {
+        function(*tls_stream);
+      } else {
+        function(*stream);
+      }
+    }
+
+    std::optional<beast::tcp_stream> stream;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
     http::response<http::string_body> response;
@@ -122,13 +164,31 @@ class WebhookReceiver {
   void DoAccept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;
-      auto connection = std::make_shared<Connection>(std::move(socket));
-      connection->stream.expires_after(seconds(10));
-      http::async_read(connection->stream, connection->buffer, connection->request,
+      auto connection = std::make_shared<Connection>(std::move(socket), tls_context_);
+      connection->tcp_layer().expires_after(seconds(10));
+      if (connection->tls_stream) {
+        connection->tls_stream->async_handshake(ssl::stream_base::server,
+                                                [this, connection](beast::error_code handshake_ec) {
+                                                  if (!handshake_ec) return DoRead(connection);
+                                                  {
+                                                    std::lock_guard<std::mutex> lock(mu_);
+                                                    ++failed_handshakes_;
+                                                  }
+                                                  changed_.notify_all();
+                                                });
+      } else {
+        DoRead(connection);
+      }
+      DoAccept();
+    });
+  }
+
+  void DoRead(const std::shared_ptr<Connection>& connection) {
+    connection->WithStream([this, connection](auto& stream) {
+      http::async_read(stream, connection->buffer, connection->request,
                        [this, connection](beast::error_code read_ec, size_t) {
                          if (!read_ec) Answer(connection);
                        });
-      DoAccept();
     });
   }
 
@@ -157,13 +217,28 @@ class WebhookReceiver {
     connection->response.body() = "ok";
     connection->response.keep_alive(false);
     connection->response.prepare_payload();
-    http::async_write(connection->stream, connection->response,
-                      [connection](beast::error_code, size_t) {
-                        beast::error_code ignored;
-                        connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-                      });
+    connection->WithStream([connection](auto& stream) {
+      http::async_write(stream, connection->response,
+                        [connection](beast::error_code, size_t) { Close(connection); });
+    });
   }
 
+  // Ends the connection after the response, with a TLS close_notify first
+  // for HTTPS.
+  static void Close(const std::shared_ptr<Connection>& connection) {
+    if (!connection->tls_stream) {
+      beast::error_code ignored;
+      connection->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return;
+    }
+    connection->tls_stream->async_shutdown([connection](beast::error_code) {
+      beast::error_code ignored;
+      connection->tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+  }
+
+  // Declared before io_ so that it outlives the connections' streams.
+  std::optional<ssl::context> tls_context_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
@@ -173,6 +248,7 @@ class WebhookReceiver {
   std::condition_variable changed_;
   std::deque<int> statuses_;         // guarded by mu_
   std::vector<ReceivedPost> posts_;  // guarded by mu_
+  size_t failed_handshakes_ = 0;     // guarded by mu_
 };
 
 }  // namespace webhook_receiver_internal

@@ -1,6 +1,6 @@
 // Webhook delivery of alert changes to a loopback receiver: signed bodies,
-// retries with the same idempotency key, resumption after a crash, and the
-// Slack template.
+// retries with the same idempotency key, resumption after a crash, the
+// Slack template, and https with certificate verification.
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -24,6 +24,7 @@
 
 #include "tests/integration/clients.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/test_certificates.h"
 #include "tests/integration/webhook_receiver.h"
 
 namespace uptake::testing {
@@ -57,9 +58,71 @@ webhooks:
     ASSERT_NE(server_->port(), 0);
   }
 
-  static std::string JsonHook(uint16_t port) {
-    return "  - {name: hook, url: \"http://127.0.0.1:" + std::to_string(port) +
-           "/alerts\", secret: " + kSecret + "}\n";
+  // A webhook named "hook" that posts JSON to SCHEME://HOST:PORT/alerts,
+  // with `extra` keys such as ", ca_file: PATH" added to its mapping.
+  static std::string JsonHook(uint16_t port, const std::string& scheme = "http",
+                              const std::string& extra = "",
+                              const std::string& host = "127.0.0.1") {
+    return "  - {name: hook, url: \"" + scheme + "://" + host + ":" + std::to_string(port) +
+           "/alerts\", secret: " + kSecret + extra + "}\n";
+  }
+
+  // Writes the test CA to the temporary folder and returns the ca_file key
+  // that trusts it, for JsonHook's `extra`.
+  std::string TrustCa(const TestCertificates& certificates) {
+    const std::string path = dir_.path() + "/ca.pem";
+    WriteFile(path, certificates.ca_pem());
+    return ", ca_file: \"" + path + "\"";
+  }
+
+  // Waits for two failed handshakes of the first change, then checks that
+  // `receiver` got no POST and that the server logged the first failure
+  // with the receiver's `address` and OpenSSL's `verify_error`.
+  void CheckHandshakesRejected(WebhookReceiver& receiver, const std::string& address,
+                               const std::string& verify_error) {
+    // The second attempt starts only after the first one's failure is logged.
+    ASSERT_GE(receiver.WaitForFailedHandshakes(2, milliseconds(15000)), 2u) << server_->Log();
+    const std::vector<ReceivedPost> posts =
+        receiver.WaitFor([](const std::vector<ReceivedPost>&) { return true; }, milliseconds(0));
+    EXPECT_TRUE(posts.empty());
+
+    const std::string expected_log =
+        "[webhook hook] attempt 1 of 20 for seq 1 failed: TLS handshake with " + address +
+        " failed: certificate verify failed (SSL routines): " + verify_error + ";";
+    EXPECT_NE(server_->Log().find(expected_log), std::string::npos) << server_->Log();
+  }
+
+  // Fires alerts for two accounts and acknowledges one, then checks that
+  // `receiver` got the three changes once each, in order and signed.
+  void CheckChangesArriveSigned(WebhookReceiver& receiver) {
+    QuietAccounts({"a1", "a2"}, 0);
+
+    std::vector<ReceivedPost> posts = receiver.WaitForKeys(2, milliseconds(10000));
+    ASSERT_EQ(posts.size(), 2u) << server_->Log();
+    simdjson::dom::parser parser;
+    for (size_t i = 0; i < posts.size(); ++i) {
+      const std::string seq = std::to_string(i + 1);
+      EXPECT_EQ(posts[i].idempotency_key, "hook-" + seq);
+      EXPECT_EQ(posts[i].seq, seq);
+      EXPECT_TRUE(posts[i].signature_valid);
+      EXPECT_EQ(posts[i].target, "/alerts");
+      EXPECT_EQ(posts[i].content_type, "application/json");
+      simdjson::dom::element change = parser.parse(posts[i].body).value();
+      EXPECT_EQ(int64_t(change["seq"]), int64_t(i + 1));
+      EXPECT_EQ(std::string_view(change["change"]), "fired");
+    }
+
+    // An acknowledgement is a change too.
+    const int64_t alert_id = int64_t(parser.parse(posts[0].body).value()["id"]);
+    HttpClient client(server_->port());
+    HttpReply ack = client.Post("/v1/alerts/" + std::to_string(alert_id) + "/ack",
+                                R"({"by":"alice"})", {{"Content-Type", "application/json"}});
+    ASSERT_EQ(ack.status, 200) << ack.body;
+    posts = receiver.WaitForKeys(3, milliseconds(10000));
+    ASSERT_EQ(posts.size(), 3u);
+    EXPECT_EQ(posts[2].idempotency_key, "hook-3");
+    EXPECT_TRUE(posts[2].signature_valid);
+    EXPECT_EQ(std::string_view(parser.parse(posts[2].body).value()["change"]), "acknowledged");
   }
 
   // Sends one event for each of `accounts` at `day` (days after
@@ -91,34 +154,50 @@ webhooks:
 TEST_F(WebhookTest, ChangesArriveSigned) {
   WebhookReceiver receiver;
   StartServer(JsonHook(receiver.port()));
-  QuietAccounts({"a1", "a2"}, 0);
+  CheckChangesArriveSigned(receiver);
+}
 
-  std::vector<ReceivedPost> posts = receiver.WaitForKeys(2, milliseconds(10000));
-  ASSERT_EQ(posts.size(), 2u) << server_->Log();
-  simdjson::dom::parser parser;
-  for (size_t i = 0; i < posts.size(); ++i) {
-    const std::string seq = std::to_string(i + 1);
-    EXPECT_EQ(posts[i].idempotency_key, "hook-" + seq);
-    EXPECT_EQ(posts[i].seq, seq);
-    EXPECT_TRUE(posts[i].signature_valid);
-    EXPECT_EQ(posts[i].target, "/alerts");
-    EXPECT_EQ(posts[i].content_type, "application/json");
-    simdjson::dom::element change = parser.parse(posts[i].body).value();
-    EXPECT_EQ(int64_t(change["seq"]), int64_t(i + 1));
-    EXPECT_EQ(std::string_view(change["change"]), "fired");
-  }
+TEST_F(WebhookTest, HttpsChangesArriveSigned) {
+  TestCertificates certificates;
+  WebhookReceiver receiver(/*port=*/0, /*statuses=*/{}, certificates.server());
+  StartServer(JsonHook(receiver.port(), "https", TrustCa(certificates)));
+  CheckChangesArriveSigned(receiver);
+  EXPECT_EQ(receiver.WaitForFailedHandshakes(1, milliseconds(0)), 0u);
+}
 
-  // An acknowledgement is a change too.
-  const int64_t alert_id = int64_t(parser.parse(posts[0].body).value()["id"]);
+TEST_F(WebhookTest, HttpsUntrustedCertificateKeepsChangeQueued) {
+  TestCertificates certificates;
+  WebhookReceiver receiver(/*port=*/0, /*statuses=*/{}, certificates.server());
+  StartServer(JsonHook(receiver.port(), "https"));
+  QuietAccounts({"a1"}, 0);
+
+  // The server does not trust the test CA, so it aborts each handshake.
+  CheckHandshakesRejected(receiver, "127.0.0.1:" + std::to_string(receiver.port()),
+                          "unable to get local issuer certificate");
+
+  // The server keeps serving while the change waits for its next attempt.
   HttpClient client(server_->port());
-  HttpReply ack = client.Post("/v1/alerts/" + std::to_string(alert_id) + "/ack",
-                              R"({"by":"alice"})", {{"Content-Type", "application/json"}});
-  ASSERT_EQ(ack.status, 200) << ack.body;
-  posts = receiver.WaitForKeys(3, milliseconds(10000));
-  ASSERT_EQ(posts.size(), 3u);
-  EXPECT_EQ(posts[2].idempotency_key, "hook-3");
-  EXPECT_TRUE(posts[2].signature_valid);
-  EXPECT_EQ(std::string_view(parser.parse(posts[2].body).value()["change"]), "acknowledged");
+  HttpReply firing = client.Get("/v1/alerts?state=firing");
+  EXPECT_EQ(firing.status, 200) << firing.body;
+  ASSERT_EQ(server_->Stop(), 0);
+
+  // After a restart that trusts the CA, the queued change is delivered.
+  StartServer(JsonHook(receiver.port(), "https", TrustCa(certificates)));
+  const std::vector<ReceivedPost> delivered = receiver.WaitForKeys(1, milliseconds(30000));
+  ASSERT_EQ(delivered.size(), 1u) << server_->Log();
+  EXPECT_EQ(delivered[0].idempotency_key, "hook-1");
+  EXPECT_TRUE(delivered[0].signature_valid);
+}
+
+TEST_F(WebhookTest, HttpsHostNameMismatchFails) {
+  // Trusted, but issued for another name than the URL's host.
+  TestCertificates certificates("DNS:receiver.example.com");
+  WebhookReceiver receiver(/*port=*/0, /*statuses=*/{}, certificates.server());
+  StartServer(JsonHook(receiver.port(), "https", TrustCa(certificates), "localhost"));
+  QuietAccounts({"a1"}, 0);
+
+  CheckHandshakesRejected(receiver, "localhost:" + std::to_string(receiver.port()),
+                          "hostname mismatch");
 }
 
 TEST_F(WebhookTest, RetriesUntilSuccess) {
