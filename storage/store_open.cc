@@ -38,10 +38,10 @@ rocksdb::CompressionType FirstSupported(std::initializer_list<rocksdb::Compressi
   return rocksdb::ColumnFamilyOptions().compression;
 }
 
-// The event log holds almost all of the data. Its upper levels, rewritten
+// The event log contains almost all of the data. Its upper levels, rewritten
 // often, use the fast LZ4; the bottom level, where most records end up and
-// stay, uses ZSTD, which is smaller by a third on event records at a little
-// more CPU per compaction. Debian's librocksdb 7.8 supports both.
+// stay, uses ZSTD, which packs them tighter at more CPU per compaction.
+// Debian's librocksdb 7.8 supports both.
 void SetEventLogCompression(rocksdb::ColumnFamilyOptions* options) {
   options->compression = FirstSupported({rocksdb::kLZ4Compression, rocksdb::kZSTD});
   options->bottommost_compression = FirstSupported({rocksdb::kZSTD, rocksdb::kLZ4Compression});
@@ -251,12 +251,12 @@ StorageStatus Store::Impl::WriteHealth() const {
   return StorageStatus::Unavailable("last write failed: " + write_failure_);
 }
 
-// NOTE: Debian's librocksdb 7.8.3 keeps its assertions. After the write-ahead
-// log hits ENOSPC, the process aborts in WritableFileWriter
-// (AssertFalseAndGetStatusForPrevError) instead of returning the error, so
-// on that build the resume below serves other I/O errors only, and a disk
-// filled past the reserve by another process costs a restart, which
-// recovers the log up to the failed write.
+// NOTE: Debian's librocksdb 7.8.3 is built with assertions enabled. On a
+// full tmpfs, the server aborted in
+// WritableFileWriter::AssertFalseAndGetStatusForPrevError right after a
+// write-ahead-log append failed with ENOSPC, instead of returning the error. On that build the
+// resume below helps with other I/O errors only. A disk filled past the reserve by another process
+// costs a restart, which recovers the log up to the failed write.
 StorageStatus Store::Impl::RecoverWrites() {
   if (!write_failed_) return StorageStatus::Ok();
 

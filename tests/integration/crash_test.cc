@@ -85,7 +85,7 @@ void Count(const SentBatch& batch, std::vector<AccountCounts>* counts) {
   for (int i = 0; i < batch.size; ++i) ++account.by_name[kEventNames[i % kEventNames.size()]];
 }
 
-// Reads "accepted" and "duplicates" from a Segment answer; -1 when absent.
+// Reads "accepted" and "duplicates" from a Segment response; -1 when absent.
 std::pair<int, int> AcceptedAndDuplicates(const std::string& body) {
   std::smatch accepted;
   std::smatch duplicates;
@@ -135,7 +135,7 @@ class Ledger {
     batches_[index]->acknowledged = true;
   }
 
-  // Counts one answer (or failure) of the round and wakes WaitForAnswers.
+  // Counts one response (or failure) of the round and wakes WaitForAnswers.
   void NoteAnswer() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -144,7 +144,7 @@ class Ledger {
     answered_.notify_all();
   }
 
-  // Waits until `count` answers arrived this round, or `timeout` passed.
+  // Waits until `count` responses arrived this round, or `timeout` passed.
   void WaitForAnswers(int count, std::chrono::seconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     answered_.wait_for(lock, timeout, [&] { return answers_ >= count; });
@@ -230,7 +230,7 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  // After a restart: each account holds every acknowledged event and at
+  // After a restart: each account contains every acknowledged event and at
   // most the unacknowledged ones besides.
   void CheckBounds(uint16_t port, int round) {
     std::vector<AccountCounts> acknowledged;
@@ -271,17 +271,25 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
   // `stored_before`.
   void ResendUnacknowledged(uint16_t port, std::vector<AccountCounts>* stored_before) {
     HttpClient client(port);
+    int unacknowledged = 0;
+    int already_stored = 0;
     for (const auto& batch : ledger_.batches()) {
       if (batch->acknowledged) continue;
+      ++unacknowledged;
       HttpReply reply = client.Post("/v1/batch", batch->body, kAuth);
       ASSERT_EQ(reply.status, 200) << reply.body;
       const auto [accepted, duplicates] = AcceptedAndDuplicates(reply.body);
       EXPECT_EQ(accepted, batch->size) << reply.body;
       EXPECT_TRUE(duplicates == 0 || duplicates == batch->size)
           << "a batch was stored in part: " << reply.body;
-      if (duplicates == batch->size) Count(*batch, stored_before);
+      if (duplicates == batch->size) {
+        Count(*batch, stored_before);
+        ++already_stored;
+      }
       batch->acknowledged = true;
     }
+    RecordProperty("unacknowledged_batches", std::to_string(unacknowledged));
+    RecordProperty("unacknowledged_but_stored", std::to_string(already_stored));
   }
 
   TempDir dir_;
@@ -311,9 +319,9 @@ TEST_P(CrashTest, AcknowledgedEventsSurviveKills) {
       clients.emplace_back(RunClient, server->port(), prefix, static_cast<unsigned>(random()),
                            &ledger_, &stop);
     }
-    // The kill lands after a random number of answers plus a random few
+    // The kill lands after a random number of responses plus a random few
     // hundred microseconds, so it hits requests at every stage: parsing,
-    // the dedup check, the RocksDB write, the answer.
+    // the dedup check, the RocksDB write, the response.
     ledger_.WaitForAnswers(static_cast<int>(random() % 60), std::chrono::seconds(30));
     std::this_thread::sleep_for(std::chrono::microseconds(random() % 500));
     server->Kill();
@@ -329,7 +337,7 @@ TEST_P(CrashTest, AcknowledgedEventsSurviveKills) {
   ASSERT_NE(server, nullptr);
   CheckBounds(server->port(), kills);
 
-  // Exact accounting: what the server holds is every acknowledged batch
+  // Exact accounting: what the server stores is every acknowledged batch
   // plus exactly the unacknowledged batches it turns out to have stored.
   std::vector<AccountCounts> acknowledged;
   std::vector<AccountCounts> unacknowledged;
