@@ -21,6 +21,11 @@ enum class ClockMode {
   kEvent,  // now is the newest event time seen, for replays and backtests
 };
 
+enum class DurabilityMode {
+  kWal,    // write-ahead log without fsync: survives a crash of the process
+  kFsync,  // write-ahead log synced before the answer, one fsync per group
+};
+
 enum class WebhookTemplate {
   kJson,   // the change JSON exactly as the alert stream sends it
   kSlack,  // a Slack incoming-webhook message: {"text": "..."}
@@ -154,6 +159,19 @@ struct Config {
   // after that is stored again. Marks are dropped by RocksDB compaction, not
   // by a scan. Default: 7.
   int dedup_retention_days = 7;
+
+  // When an accepted event is acknowledged: after the write-ahead-log write
+  // (kWal) or after its fsync, shared by concurrent requests (kFsync).
+  // Default: kWal.
+  DurabilityMode durability = DurabilityMode::kWal;
+
+  // Events older than this many days, by event time, are dropped from the
+  // log by RocksDB compaction; 0 keeps every event. Default: 0.
+  int retention_days = 0;
+
+  // Ingest answers 503 while the data folder's filesystem has less free
+  // space than this, in MiB; 0 turns the check off. Default: 256.
+  int64_t min_free_disk_mb = 256;
 
   // Alert changes kept for resuming streams with ?after=SEQ; older cursors
   // get a resync message with the open alerts. Default: 100,000.

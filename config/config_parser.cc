@@ -14,9 +14,9 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 15> kTopLevelKeys = {
+constexpr std::array<std::string_view, 16> kTopLevelKeys = {
     "listen", "data_dir", "clock", "threads", "write_keys", "limits",   "login_events", "features",
-    "rules",  "accounts", "cors",  "ingest",  "alerts",     "webhooks", "routing",
+    "rules",  "accounts", "cors",  "ingest",  "alerts",     "webhooks", "routing",      "storage",
 };
 
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
@@ -44,6 +44,18 @@ constexpr std::array<std::string_view, 2> kAccountKeys = {"group_type", "mixpane
 constexpr std::array<std::string_view, 2> kCorsKeys = {"allowed_origins", "max_age_seconds"};
 constexpr std::array<std::string_view, 2> kIngestKeys = {"dedup_retention_days",
                                                          "max_unacknowledged_messages"};
+
+constexpr std::array<std::string_view, 3> kStorageKeys = {"durability", "retention_days",
+                                                          "min_free_disk_mb"};
+
+// A tebibyte: catches typos such as a value in bytes.
+constexpr int64_t kMaxFreeDiskMb = 1024 * 1024;
+
+// Same order as DurabilityMode.
+constexpr std::array<std::string_view, 2> kDurabilityNames = {"wal", "fsync"};
+
+// A hundred years: catches typos such as a value in hours.
+constexpr int64_t kMaxRetentionDays = 36500;
 
 constexpr std::array<std::string_view, 2> kFeatureKeys = {"id", "events"};
 
@@ -77,6 +89,8 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
   if (ingest != nullptr && !ParseIngest(*ingest)) return reader_.error();
   const Field* alerts = FindField(*top, "alerts");
   if (alerts != nullptr && !ParseAlerts(*alerts)) return reader_.error();
+  const Field* storage = FindField(*top, "storage");
+  if (storage != nullptr && !ParseStorage(*storage)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -370,6 +384,24 @@ bool ConfigParser::ParseAlerts(const Field& field) {
   if (!retained || !write_timeout) return false;
   config_.retained_alert_changes = static_cast<uint64_t>(*retained);
   config_.alert_subscriber_write_timeout_ms = *write_timeout * kMillisPerSecond;
+  return true;
+}
+
+bool ConfigParser::ParseStorage(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kStorageKeys);
+  if (!fields) return false;
+  if (const Field* durability = FindField(*fields, "durability")) {
+    std::optional<size_t> mode = reader_.ReadChoice(*durability, kDurabilityNames);
+    if (!mode) return false;
+    config_.durability = static_cast<DurabilityMode>(*mode);
+  }
+  const auto retention = reader_.ReadIntegerOr(*fields, "retention_days", 0, kMaxRetentionDays,
+                                               config_.retention_days);
+  const auto min_free = reader_.ReadIntegerOr(*fields, "min_free_disk_mb", 0, kMaxFreeDiskMb,
+                                              config_.min_free_disk_mb);
+  if (!retention || !min_free) return false;
+  config_.retention_days = static_cast<int>(*retention);
+  config_.min_free_disk_mb = *min_free;
   return true;
 }
 

@@ -39,6 +39,8 @@ class ConfigParser {
   bool ParseCors(const Field& field);
   bool ParseIngest(const Field& field);
   bool ParseAlerts(const Field& field);
+  // The `storage` section: durability mode and event retention.
+  bool ParseStorage(const Field& field);
   bool ParseFeatures(const Field& field);
   std::optional<FeatureDefinition> ParseFeature(const Field& item);
 

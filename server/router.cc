@@ -203,6 +203,10 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return JsonAnswer(200, R"({"status":"ok"})");
   }
+  if (path == "/readyz") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return Readiness();
+  }
   if (path == "/v1/alerts/stream" || path == "/v1/ingest") {
     HttpAnswer answer = JsonAnswer(
         426, EncodeError("upgrade_required",
@@ -329,6 +333,21 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
   writer.Bool(more);
   writer.EndObject();
   return JsonAnswer(200, writer.Release());
+}
+
+HttpAnswer Router::Readiness() {
+  const StorageStatus health = store_.WriteHealth();
+  if (health.ok()) return JsonAnswer(200, R"({"status":"ready"})");
+  JsonWriter writer;
+  writer.BeginObject();
+  writer.Key("status");
+  writer.String("not_ready");
+  writer.Key("reason");
+  writer.String(health.message());
+  writer.EndObject();
+  HttpAnswer answer = JsonAnswer(503, writer.Release());
+  answer.headers.emplace_back("Retry-After", std::to_string(kStorageRecoverySeconds));
+  return answer;
 }
 
 HttpAnswer Router::GetAccount(std::string_view encoded_id) {

@@ -20,6 +20,10 @@
 
 namespace uptake {
 
+// How often the server retries writes after a storage failure, in seconds;
+// also the Retry-After of a not-ready answer.
+inline constexpr int kStorageRecoverySeconds = 1;
+
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 // The long-lived services the router dispatches to.
@@ -51,6 +55,9 @@ class Router {
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 
  private:
+  // GET /readyz: 200 while storage accepts writes, else 503 with the
+  // reason and Retry-After. Liveness stays with /healthz.
+  HttpAnswer Readiness();
   HttpAnswer ListAlerts(std::string_view query);
   HttpAnswer GetAccount(std::string_view encoded_id);
   HttpAnswer Acknowledge(std::string_view id_text, const std::string& body);

@@ -82,6 +82,25 @@ bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
   return true;
 }
 
+// After a failed write, retries writes every kStorageRecoverySeconds until
+// one goes through, so the server takes writes again, and /readyz turns
+// ready, once space returns or the I/O error clears.
+void ScheduleStorageRecovery(asio::steady_timer& timer, Store& store) {
+  timer.expires_after(std::chrono::seconds(kStorageRecoverySeconds));
+  timer.async_wait([&timer, &store](boost::system::error_code ec) {
+    if (ec) return;
+    const bool was_failing = !store.WriteHealth().ok();
+    if (was_failing) {
+      if (StorageStatus recovered = store.RecoverWrites(); recovered.ok()) {
+        spdlog::info("[storage] writes succeed again; ready");
+      } else {
+        spdlog::debug("[storage] {}", recovered.message());
+      }
+    }
+    ScheduleStorageRecovery(timer, store);
+  });
+}
+
 void ScheduleTick(asio::steady_timer& timer, Aggregator& aggregator, ServerClock& clock,
                   AlertRecorder& recorder) {
   timer.expires_after(kTickInterval);
@@ -105,6 +124,9 @@ int RunServer(const Config& config) {
   std::unique_ptr<Store> store;
   StoreOptions store_options;
   store_options.dedup_retention_ms = int64_t{config.dedup_retention_days} * 24 * 3600 * 1000;
+  store_options.sync_writes = config.durability == DurabilityMode::kFsync;
+  store_options.event_retention_ms = int64_t{config.retention_days} * 24 * 3600 * 1000;
+  store_options.min_free_bytes = static_cast<uint64_t>(config.min_free_disk_mb) << 20;
   StorageStatus status = Store::Open(config.data_dir, store_options, &store);
   if (!status.ok()) {
     spdlog::error("[startup] cannot open the database in '{}': {}", config.data_dir,
@@ -174,12 +196,19 @@ int RunServer(const Config& config) {
   }
   http.Start();
   auto endpoint = http.local_endpoint();
-  spdlog::info("listening on {}:{} (clock {}, data in {})", endpoint.address().to_string(),
-               endpoint.port(), config.clock == ClockMode::kWall ? "wall" : "event",
-               config.data_dir);
+  spdlog::info("listening on {}:{} (clock {}, durability {}, data in {})",
+               endpoint.address().to_string(), endpoint.port(),
+               config.clock == ClockMode::kWall ? "wall" : "event",
+               config.durability == DurabilityMode::kFsync ? "fsync" : "wal", config.data_dir);
+  if (config.retention_days > 0) {
+    spdlog::info("[startup] events older than {} days are dropped at compaction",
+                 config.retention_days);
+  }
 
   asio::steady_timer ticker(io);
   ScheduleTick(ticker, aggregator, clock, recorder);
+  asio::steady_timer storage_recovery(io);
+  ScheduleStorageRecovery(storage_recovery, *store);
 
   auto webhooks = std::make_shared<WebhookDispatcher>(io, *store, config.webhooks);
   hub.Subscribe(webhooks);
@@ -202,6 +231,7 @@ int RunServer(const Config& config) {
     spdlog::info("[shutdown] signal {} received; stopping", signal_number);
     http.Stop();
     ticker.cancel();
+    storage_recovery.cancel();
     reload_signal.cancel();
     io.stop();
   });

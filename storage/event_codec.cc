@@ -71,6 +71,13 @@ class RecordReader {
     return true;
   }
 
+  bool SkipString() {
+    uint64_t size;
+    if (!GetVarint64(&size) || size > input_.size()) return false;
+    input_.remove_prefix(size);
+    return true;
+  }
+
   bool GetString(std::string* value) {
     uint64_t size;
     if (!GetVarint64(&size) || size > input_.size()) return false;
@@ -158,6 +165,24 @@ std::optional<LoggedEvent> DecodeEvent(std::string_view record) {
     return std::nullopt;
   }
   return logged;
+}
+
+std::optional<int64_t> DecodeEventTime(std::string_view record) {
+  RecordReader reader(record);
+  uint8_t version;
+  if (!reader.GetByte(&version) || version != kFormatVersion) return std::nullopt;
+  if (!reader.SkipString()) return std::nullopt;  // write key
+
+  uint8_t enum_byte;
+  if (!reader.GetByte(&enum_byte) || !reader.GetByte(&enum_byte)) return std::nullopt;
+  // message_id, user_id, anonymous_id, previous_id, group_id, account_id,
+  // name, in EncodeEvent's order.
+  for (int i = 0; i < 7; ++i) {
+    if (!reader.SkipString()) return std::nullopt;
+  }
+  int64_t timestamp_ms;
+  if (!reader.GetSigned(&timestamp_ms)) return std::nullopt;
+  return timestamp_ms;
 }
 
 }  // namespace uptake

@@ -8,6 +8,7 @@
 #ifndef UPTAKE_STORAGE_EVENT_CODEC_H_
 #define UPTAKE_STORAGE_EVENT_CODEC_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ std::string EncodeEvent(std::string_view write_key, const Event& event);
 // Returns nullopt for a truncated record, trailing bytes, an unknown format
 // version or an out-of-range enum value.
 std::optional<LoggedEvent> DecodeEvent(std::string_view record);
+
+// Reads only the event time (timestamp_ms) of a record written by
+// EncodeEvent, without copying its strings; for the retention filter, which
+// visits every record at compaction. Returns nullopt where DecodeEvent would
+// fail before reaching the time.
+std::optional<int64_t> DecodeEventTime(std::string_view record);
 
 }  // namespace uptake
 

@@ -93,6 +93,12 @@ StorageStatus Store::TrimAlertChanges(uint64_t keep_from_seq) {
   return impl_->TrimAlertChanges(keep_from_seq);
 }
 
+StorageStatus Store::WriteHealth() const { return impl_->WriteHealth(); }
+
+StorageStatus Store::RecoverWrites() { return impl_->RecoverWrites(); }
+
+StoreWriteStats Store::WriteStats() const { return impl_->WriteStats(); }
+
 StorageStatus Store::GetAccountTraits(std::string_view account_id, std::string* json) {
   return impl_->GetAccountTraits(account_id, json);
 }

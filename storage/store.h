@@ -27,6 +27,31 @@ struct StoreOptions {
   // clock, are dropped at compaction, after which a resend is stored again.
   // Default: 7 days.
   int64_t dedup_retention_ms = 7LL * 24 * 3600 * 1000;
+
+  // Sync the write-ahead log to disk before a write returns (the `fsync`
+  // durability mode). Concurrent writes share one sync: RocksDB joins them
+  // in a write group whose leader writes and syncs the log for all. Without
+  // it a returned write has reached the OS page cache, which survives a
+  // crash of the process but not of the machine. Default: false.
+  bool sync_writes = false;
+
+  // Log records whose event time is older than this, by the wall clock at
+  // compaction time, are dropped by compaction. 0 keeps every event.
+  // Default: 0.
+  int64_t event_retention_ms = 0;
+
+  // Commits fail with kUnavailable, before reaching RocksDB, while the
+  // filesystem of the database folder has fewer free bytes than this. The
+  // reserve keeps room for flushes and compactions, and keeps RocksDB's
+  // own out-of-space path (see store_open.cc) for disks filled by another
+  // process. 0 turns the check off. Default: 0.
+  uint64_t min_free_bytes = 0;
+};
+
+// Counters of the write path since the store was opened.
+struct StoreWriteStats {
+  uint64_t commits = 0;    // Commit calls that wrote a batch
+  uint64_t wal_syncs = 0;  // syncs of the write-ahead log (fsync mode only)
 };
 
 // Result of committing one event.
@@ -132,6 +157,19 @@ class Store {
   // key is not an 8-byte id.
   StorageStatus ForEachSilence(
       const std::function<void(uint64_t id, std::string_view json)>& visit);
+
+  // Returns Ok while writes succeed. After a failed write it returns
+  // kUnavailable with the failure's message until RecoverWrites succeeds,
+  // and while free disk space is below StoreOptions::min_free_bytes.
+  StorageStatus WriteHealth() const;
+
+  // After a failed write, asks RocksDB to resume from its background error
+  // (a full disk or an I/O error stops all writes until then) and writes a
+  // small probe record. Returns Ok, and WriteHealth becomes Ok, when the
+  // probe is stored. Does nothing and returns Ok while writes are healthy.
+  StorageStatus RecoverWrites();
+
+  StoreWriteStats WriteStats() const;
 
   // Returns the merged traits of an account as a JSON object text ("{}" when
   // none are stored).

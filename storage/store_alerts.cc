@@ -16,8 +16,8 @@ StorageStatus BadAlertKey(const rocksdb::Slice& key) {
 
 StorageStatus Store::Impl::PutAlert(uint64_t id, std::string_view json) {
   return FromRocksDbStatus("write alert " + std::to_string(id),
-                           db_->Put(write_options_, Family(kAlertsFamily), SequenceKey(id),
-                                    rocksdb::Slice(json.data(), json.size())));
+                           Checked(db_->Put(write_options_, Family(kAlertsFamily), SequenceKey(id),
+                                            rocksdb::Slice(json.data(), json.size()))));
 }
 
 StorageStatus Store::Impl::ForEachAlert(
@@ -75,7 +75,7 @@ StorageStatus Store::Impl::RecordAlertChange(uint64_t seq, uint64_t alert_id,
                        rocksdb::Slice(change_json.data(), change_json.size()));
   }
   if (status.ok()) status = AddOutboxEntries(outbox, &batch);
-  if (status.ok()) status = db_->Write(write_options_, &batch);
+  if (status.ok()) status = Checked(db_->Write(write_options_, &batch));
   return FromRocksDbStatus("write alert change " + std::to_string(seq), status);
 }
 
@@ -109,8 +109,8 @@ StorageStatus Store::Impl::AlertChangeBounds(uint64_t* oldest_seq, uint64_t* new
 StorageStatus Store::Impl::TrimAlertChanges(uint64_t keep_from_seq) {
   if (keep_from_seq == 0) return StorageStatus::Ok();
   return FromRocksDbStatus("trim alert changes",
-                           db_->DeleteRange(write_options_, Family(kAlertChangesFamily),
-                                            SequenceKey(0), SequenceKey(keep_from_seq)));
+                           Checked(db_->DeleteRange(write_options_, Family(kAlertChangesFamily),
+                                                    SequenceKey(0), SequenceKey(keep_from_seq))));
 }
 
 }  // namespace uptake

@@ -55,6 +55,7 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
     return StorageStatus::Invalid("write key contains a NUL byte");
   }
   if (events.empty()) return StorageStatus::Ok();
+  if (StorageStatus space = CheckFreeSpace(); !space.ok()) return space;
 
   const std::vector<std::string> dedup_keys = DedupKeysOf(write_key, events);
   StripedLocks::Guard guard(&commit_locks_, dedup_keys);
@@ -80,8 +81,9 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
     if (!added.ok()) return FromRocksDbStatus("build commit batch", added);
   }
 
-  status = FromRocksDbStatus("write commit batch", db_->Write(write_options_, &batch));
+  status = FromRocksDbStatus("write commit batch", Checked(db_->Write(write_options_, &batch)));
   if (!status.ok()) return status;
+  commits_.fetch_add(1, std::memory_order_relaxed);
   *outcomes = std::move(classified);
   return StorageStatus::Ok();
 }

@@ -8,13 +8,16 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/write_batch.h>
 
 #include "storage/dedup_expiry.h"
+#include "storage/event_retention.h"
 #include "storage/store.h"
 #include "storage/striped_locks.h"
 
@@ -73,10 +76,28 @@ class Store::Impl {
   StorageStatus PutSilence(uint64_t id, std::string_view json);
   StorageStatus ForEachSilence(
       const std::function<void(uint64_t id, std::string_view json)>& visit);
+  StorageStatus WriteHealth() const;
+  StorageStatus RecoverWrites();
+  StoreWriteStats WriteStats() const;
 
  private:
-  Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,
-       std::vector<rocksdb::ColumnFamilyHandle*> families);
+  // The compaction filters and statistics the open database refers to.
+  struct Attachments {
+    std::unique_ptr<DedupExpiryFilter> dedup_filter;
+    std::unique_ptr<EventRetentionFilter> retention_filter;
+    std::shared_ptr<rocksdb::Statistics> statistics;
+  };
+
+  Impl(const std::string& dir, const StoreOptions& options, Attachments attachments,
+       std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> families);
+
+  // Returns kUnavailable while the database folder's filesystem has fewer
+  // than min_free_bytes_ free bytes (for an unprivileged user).
+  StorageStatus CheckFreeSpace() const;
+
+  // Returns `status` after remembering a failure, which makes WriteHealth
+  // report it until RecoverWrites succeeds. Every write goes through it.
+  rocksdb::Status Checked(rocksdb::Status status);
 
   rocksdb::ColumnFamilyHandle* Family(ColumnFamilyIndex index) const { return families_[index]; }
 
@@ -105,12 +126,15 @@ class Store::Impl {
   rocksdb::Status AddStateMerges(const Event& event, rocksdb::WriteBatch* batch);
 
   // Immutable after Open. `families_` is indexed by ColumnFamilyIndex, owns
-  // its handles and must be released before `db_` closes. The dedup family
-  // refers to `dedup_filter_`, so it is declared first and outlives `db_`.
-  std::unique_ptr<DedupExpiryFilter> dedup_filter_;
+  // its handles and must be released before `db_` closes. The families refer
+  // to the filters in `attachments_`, so it is declared first and outlives
+  // `db_`.
+  Attachments attachments_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   rocksdb::WriteOptions write_options_;
+  const std::string dir_;
+  const uint64_t min_free_bytes_;
 
   // The next free event-log key. Commit reserves a block with fetch_add under
   // its stripe locks, so concurrent commits with disjoint stripes may write
@@ -120,6 +144,13 @@ class Store::Impl {
   // Serialize the dedup check and the batch write of commits that share a
   // (write key, message id).
   StripedLocks commit_locks_;
+
+  std::atomic<uint64_t> commits_{0};
+
+  // The message of the last failed write; empty while writes succeed.
+  mutable std::mutex health_mutex_;
+  std::string write_failure_;
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace uptake

@@ -1,13 +1,19 @@
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
+#include <chrono>
+
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
 #include "storage/keys.h"
 #include "storage/latest_by_time.h"
+#include "storage/rocksdb_logger.h"
 #include "storage/rocksdb_status.h"
 #include "storage/store_impl.h"
 
@@ -22,16 +28,23 @@ constexpr double kBloomBitsPerKey = 9.9;
 // pinned so a newer librocksdb cannot take more cores from the server.
 constexpr int kMaxBackgroundJobs = 2;
 
-// Returns the first of LZ4 and ZSTD that the linked librocksdb supports, else
+// Returns the first of `preferred` that the linked librocksdb supports, else
 // RocksDB's default compression.
-rocksdb::CompressionType EventLogCompression() {
+rocksdb::CompressionType FirstSupported(std::initializer_list<rocksdb::CompressionType> preferred) {
   const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
-  for (const auto preferred : {rocksdb::kLZ4Compression, rocksdb::kZSTD}) {
-    if (std::find(supported.begin(), supported.end(), preferred) != supported.end()) {
-      return preferred;
-    }
+  for (const auto type : preferred) {
+    if (std::find(supported.begin(), supported.end(), type) != supported.end()) return type;
   }
   return rocksdb::ColumnFamilyOptions().compression;
+}
+
+// The event log contains almost all of the data. Its upper levels, rewritten
+// often, use the fast LZ4; the bottom level, where most records end up and
+// stay, uses ZSTD, which packs them tighter at more CPU per compaction.
+// Debian's librocksdb 7.8 supports both.
+void SetEventLogCompression(rocksdb::ColumnFamilyOptions* options) {
+  options->compression = FirstSupported({rocksdb::kLZ4Compression, rocksdb::kZSTD});
+  options->bottommost_compression = FirstSupported({rocksdb::kZSTD, rocksdb::kLZ4Compression});
 }
 
 rocksdb::ColumnFamilyOptions WithBloomFilter(rocksdb::ColumnFamilyOptions options) {
@@ -45,10 +58,19 @@ rocksdb::ColumnFamilyOptions WithBloomFilter(rocksdb::ColumnFamilyOptions option
 // long are compacted anyway, so marks expire on an idle server too.
 constexpr uint64_t kDedupPeriodicCompactionSeconds = 24 * 3600;
 
+// With a retention, files untouched by writes for this long are compacted
+// anyway, so old events are dropped on an idle server too.
+constexpr uint64_t kRetentionPeriodicCompactionSeconds = 24 * 3600;
+
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
-    const rocksdb::CompactionFilter* dedup_filter) {
+    const rocksdb::CompactionFilter* dedup_filter,
+    const rocksdb::CompactionFilter* retention_filter) {
   rocksdb::ColumnFamilyOptions events;
-  events.compression = EventLogCompression();
+  SetEventLogCompression(&events);
+  if (retention_filter != nullptr) {
+    events.compaction_filter = retention_filter;
+    events.periodic_compaction_seconds = kRetentionPeriodicCompactionSeconds;
+  }
 
   // The traits and link families are written only through merges.
   rocksdb::ColumnFamilyOptions latest_by_time;
@@ -70,12 +92,38 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
   return families;
 }
 
-rocksdb::DBOptions DatabaseOptions(const StoreOptions& options) {
+rocksdb::DBOptions DatabaseOptions(const StoreOptions& options,
+                                   std::shared_ptr<rocksdb::Statistics> statistics) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = kMaxBackgroundJobs;
+  // A crash can leave the newest write-ahead-log record torn: a SIGKILL
+  // cannot (write() had returned), but a power loss in wal mode, or a full
+  // disk mid-append, can. Point-in-time recovery replays up to the first
+  // damaged record and opens, so the server never crash-loops on it. Every
+  // record is one whole commit batch (an event and its dedup mark
+  // together), so the state recovered is one the server really had. The
+  // records dropped are the newest ones: in fsync mode they were never
+  // acknowledged; in wal mode they may have been, which is what that mode
+  // trades for speed. kTolerateCorruptedTailRecords would refuse to open on
+  // damage before the tail, and kAbsoluteConsistency on any torn tail.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Tickers only (the sync counter); no histograms or timers on the
+  // write path.
+  statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  db_options.statistics = std::move(statistics);
   return db_options;
+}
+
+// Sets `db_options.info_log` to RocksDB's usual LOG file in `dir`, with its
+// warnings and errors copied to the server log. Leaves it unset, so RocksDB
+// makes its own, when the file cannot be created.
+void ForwardRocksDbLog(const std::string& dir, rocksdb::DBOptions* db_options) {
+  std::shared_ptr<rocksdb::Logger> file_logger;
+  rocksdb::Status status = rocksdb::CreateLoggerFromOptions(dir, *db_options, &file_logger);
+  if (!status.ok()) return;
+  db_options->info_log = std::make_shared<ForwardingLogger>(std::move(file_logger));
 }
 
 StorageStatus CreateFolder(const std::string& dir) {
@@ -89,12 +137,18 @@ StorageStatus CreateFolder(const std::string& dir) {
 
 }  // namespace
 
-Store::Impl::Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,
+Store::Impl::Impl(const std::string& dir, const StoreOptions& options, Attachments attachments,
+                  std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> families)
-    : dedup_filter_(std::move(dedup_filter)), db_(std::move(db)), families_(std::move(families)) {
-  // A returned Write has reached the OS page cache, which survives a crash of
-  // the process but not a power loss. fsync per request would cap throughput.
-  write_options_.sync = false;
+    : attachments_(std::move(attachments)),
+      db_(std::move(db)),
+      families_(std::move(families)),
+      dir_(dir),
+      min_free_bytes_(options.min_free_bytes) {
+  // Without sync a returned Write has reached the OS page cache, which
+  // survives a crash of the process but not a power loss. With sync,
+  // RocksDB's write group makes concurrent writers share one fsync.
+  write_options_.sync = options.sync_writes;
   write_options_.disableWAL = false;
 }
 
@@ -114,15 +168,26 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
     if (!status.ok()) return status;
   }
 
-  auto dedup_filter = std::make_unique<DedupExpiryFilter>(options.dedup_retention_ms);
+  Attachments attachments;
+  attachments.dedup_filter = std::make_unique<DedupExpiryFilter>(options.dedup_retention_ms);
+  if (options.event_retention_ms > 0) {
+    attachments.retention_filter =
+        std::make_unique<EventRetentionFilter>(options.event_retention_ms);
+  }
+  attachments.statistics = rocksdb::CreateDBStatistics();
+
+  rocksdb::DBOptions db_options = DatabaseOptions(options, attachments.statistics);
+  ForwardRocksDbLog(dir, &db_options);
   std::vector<rocksdb::ColumnFamilyHandle*> families;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(DatabaseOptions(options), dir,
-                                             ColumnFamilies(dedup_filter.get()), &families, &db);
+  rocksdb::Status status = rocksdb::DB::Open(
+      db_options, dir,
+      ColumnFamilies(attachments.dedup_filter.get(), attachments.retention_filter.get()), &families,
+      &db);
   if (!status.ok()) return FromRocksDbStatus("open database " + dir, status);
 
-  std::unique_ptr<Impl> opened(
-      new Impl(std::move(dedup_filter), std::unique_ptr<rocksdb::DB>(db), std::move(families)));
+  std::unique_ptr<Impl> opened(new Impl(dir, options, std::move(attachments),
+                                        std::unique_ptr<rocksdb::DB>(db), std::move(families)));
   StorageStatus recovered = opened->RecoverNextSequence();
   if (!recovered.ok()) return recovered;
 
@@ -157,6 +222,73 @@ StorageStatus Store::Impl::Compact() {
     if (!status.ok()) return FromRocksDbStatus("compact " + family->GetName(), status);
   }
   return StorageStatus::Ok();
+}
+
+rocksdb::Status Store::Impl::Checked(rocksdb::Status status) {
+  if (status.ok()) return status;
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  write_failure_ = status.ToString();
+  write_failed_ = true;
+  return status;
+}
+
+StorageStatus Store::Impl::CheckFreeSpace() const {
+  if (min_free_bytes_ == 0) return StorageStatus::Ok();
+  struct statvfs stats;
+  if (statvfs(dir_.c_str(), &stats) != 0) return StorageStatus::Ok();  // leave it to RocksDB
+  const uint64_t free_bytes = static_cast<uint64_t>(stats.f_bavail) * stats.f_frsize;
+  if (free_bytes >= min_free_bytes_) return StorageStatus::Ok();
+  return StorageStatus::Unavailable("disk space low: " + std::to_string(free_bytes >> 20) +
+                                    " MiB free in " + dir_ + ", below the reserve of " +
+                                    std::to_string(min_free_bytes_ >> 20) + " MiB");
+}
+
+StorageStatus Store::Impl::WriteHealth() const {
+  if (StorageStatus space = CheckFreeSpace(); !space.ok()) return space;
+  if (!write_failed_) return StorageStatus::Ok();
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  if (!write_failed_) return StorageStatus::Ok();
+  return StorageStatus::Unavailable("last write failed: " + write_failure_);
+}
+
+// NOTE: Debian's librocksdb 7.8.3 is built with assertions enabled. On a
+// full tmpfs, the server aborted in
+// WritableFileWriter::AssertFalseAndGetStatusForPrevError right after a
+// write-ahead-log append failed with ENOSPC, instead of returning the error. On that build the
+// resume below helps with other I/O errors only. A disk filled past the reserve by another process
+// costs a restart, which recovers the log up to the failed write.
+StorageStatus Store::Impl::RecoverWrites() {
+  if (!write_failed_) return StorageStatus::Ok();
+
+  // Resume clears RocksDB's background error (it flushes the memtables
+  // first, which needs disk space) and is a no-op when there is none. The
+  // probe then shows that a write really goes through again. The default
+  // family holds nothing else, so the probe key collides with no data.
+  rocksdb::Status status = db_->Resume();
+  if (status.ok()) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    std::string probe;
+    PutBigEndian64(&probe, static_cast<uint64_t>(now_ms));
+    status = db_->Put(write_options_, Family(kDefaultFamily), "uptake.write-probe", probe);
+  }
+
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  if (!status.ok()) {
+    write_failure_ = status.ToString();
+    return StorageStatus::Unavailable("writes still fail: " + write_failure_);
+  }
+  write_failure_.clear();
+  write_failed_ = false;
+  return StorageStatus::Ok();
+}
+
+StoreWriteStats Store::Impl::WriteStats() const {
+  StoreWriteStats stats;
+  stats.commits = commits_.load();
+  stats.wal_syncs = attachments_.statistics->getTickerCount(rocksdb::WAL_FILE_SYNCED);
+  return stats;
 }
 
 }  // namespace uptake

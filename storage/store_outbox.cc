@@ -82,15 +82,16 @@ StorageStatus Store::Impl::ReadOutbox(std::string_view webhook, uint64_t after_s
 }
 
 StorageStatus Store::Impl::UpdateOutboxEntry(const OutboxEntry& entry) {
-  return FromRocksDbStatus("update outbox entry " + entry.webhook + "-" + std::to_string(entry.seq),
-                           db_->Put(write_options_, Family(kOutboxFamily),
-                                    OutboxKey(entry.webhook, entry.seq), EncodeOutboxValue(entry)));
+  return FromRocksDbStatus(
+      "update outbox entry " + entry.webhook + "-" + std::to_string(entry.seq),
+      Checked(db_->Put(write_options_, Family(kOutboxFamily), OutboxKey(entry.webhook, entry.seq),
+                       EncodeOutboxValue(entry))));
 }
 
 StorageStatus Store::Impl::DeleteOutboxEntry(std::string_view webhook, uint64_t seq) {
   return FromRocksDbStatus(
       "delete outbox entry " + std::string(webhook) + "-" + std::to_string(seq),
-      db_->Delete(write_options_, Family(kOutboxFamily), OutboxKey(webhook, seq)));
+      Checked(db_->Delete(write_options_, Family(kOutboxFamily), OutboxKey(webhook, seq))));
 }
 
 }  // namespace uptake

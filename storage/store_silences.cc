@@ -5,9 +5,10 @@
 namespace uptake {
 
 StorageStatus Store::Impl::PutSilence(uint64_t id, std::string_view json) {
-  return FromRocksDbStatus("write silence " + std::to_string(id),
-                           db_->Put(write_options_, Family(kSilencesFamily), SequenceKey(id),
-                                    rocksdb::Slice(json.data(), json.size())));
+  return FromRocksDbStatus(
+      "write silence " + std::to_string(id),
+      Checked(db_->Put(write_options_, Family(kSilencesFamily), SequenceKey(id),
+                       rocksdb::Slice(json.data(), json.size()))));
 }
 
 StorageStatus Store::Impl::ForEachSilence(

@@ -936,3 +936,39 @@ TEST(ParseListenAddressTest, RejectsMalformed) {
 
 }  // namespace
 }  // namespace uptake
+
+namespace uptake {
+namespace {
+
+class StorageConfigTest : public ConfigTest {};
+
+TEST_F(StorageConfigTest, DefaultsAreWalAndNoRetention) {
+  const Config config;
+  EXPECT_EQ(config.durability, DurabilityMode::kWal);
+  EXPECT_EQ(config.retention_days, 0);
+  EXPECT_EQ(config.min_free_disk_mb, 256);
+}
+
+TEST_F(StorageConfigTest, ReadsDurabilityAndRetention) {
+  Config config;
+  ASSERT_FALSE(LoadConfigFile(
+      WriteFile("storage:\n  durability: fsync\n  retention_days: 400\n  min_free_disk_mb: 0\n"),
+      &config));
+  EXPECT_EQ(config.durability, DurabilityMode::kFsync);
+  EXPECT_EQ(config.retention_days, 400);
+  EXPECT_EQ(config.min_free_disk_mb, 0);
+}
+
+TEST_F(StorageConfigTest, RejectsUnknownDurability) {
+  const ConfigError error = LoadError("storage:\n  durability: sync\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "storage.durability");
+}
+
+TEST_F(StorageConfigTest, RejectsNegativeRetention) {
+  const ConfigError error = LoadError("storage:\n  retention_days: -1\n");
+  EXPECT_EQ(error.key, "storage.retention_days");
+}
+
+}  // namespace
+}  // namespace uptake
