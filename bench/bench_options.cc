@@ -167,10 +167,9 @@ Result<BenchOptions> ParseBenchOptions(int argc, char** argv) {
     batch_given = batch_given || name == "batch";
   }
   if (options.help) return Result<BenchOptions>::Ok(std::move(options));
-  if (options.single) options.batch = 1;
-
   Result<bool> combination = CheckCombination(options, batch_given);
   if (!combination.ok()) return Result<BenchOptions>::Error(combination.error());
+  if (options.single) options.batch = 1;
   return Result<BenchOptions>::Ok(std::move(options));
 }
 
