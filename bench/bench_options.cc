@@ -43,6 +43,9 @@ Bounds (at least one of --duration and --requests is required):
                           latency counts from each request's scheduled time
                           (default: closed loop)
   --request-timeout S     timeout of one request, in seconds (default 30)
+  --expect-status N       success status (default 200, parsed as a batch
+                          response); another 2xx counts unparsed, for a stub
+                          server such as nginx answering 204
 
 Modes:
   --alert-latency N       send N probe events that each fire an inactivity
@@ -85,6 +88,7 @@ Result<bool> ApplyFlag(const std::string& name, const std::string& value, BenchO
       {"requests", 1, kMaxRequests, &options->requests},
       {"warmup", 0, kMaxWarmupSeconds, &options->warmup_seconds},
       {"request-timeout", 1, kMaxDurationSeconds, &options->request_timeout_seconds},
+      {"expect-status", 200, 299, &options->expect_status},
       {"alert-latency", 1, kMaxProbes, &options->alert_latency},
       {"clones", 1, kMaxClones, &options->clones},
       {"clone-offset-hours", 1, 24 * 365, &options->clone_offset_hours},

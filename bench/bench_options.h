@@ -33,6 +33,10 @@ struct BenchOptions {
   // Open loop at this many requests/s over all connections; 0 for closed loop.
   double rate = 0;
   int64_t request_timeout_seconds = 30;
+  // The success status. 200 answers are parsed as batch responses; with any
+  // other value, answers with that status count as successes unparsed, so a
+  // stub server such as nginx's `return 204` can be measured.
+  int64_t expect_status = 200;
   bool json = false;
   // Event-to-alert probes to send; 0 for a load run.
   int64_t alert_latency = 0;

@@ -113,7 +113,12 @@ void LoadRunner::RecordResponse(const Pending& pending, unsigned status, const s
     stats_.latency_us.Record(Microseconds(now - pending.start));
     if (now > last_measured_response_) last_measured_response_ = now;
   }
-  if (status != 200) {
+  if (status != 200 && status == static_cast<unsigned>(options_.expect_status)) {
+    ++stats_.requests_ok;
+    if (pending.measured) stats_.measured_events += pending.events;
+    return;
+  }
+  if (status != 200 || options_.expect_status != 200) {
     ++stats_.errors_by_status[status];
     NoteError("HTTP " + std::to_string(status) + ": " + body.substr(0, 300));
     return;

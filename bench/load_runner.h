@@ -24,12 +24,12 @@ namespace uptake {
 struct LoadStats {
   // The whole run, warm-up included.
   int64_t requests_sent = 0;
-  int64_t requests_ok = 0;  // answered 200 with a valid body
+  int64_t requests_ok = 0;  // answered 200 with a valid body, or --expect-status
   int64_t events_sent = 0;
   int64_t events_accepted = 0;  // the server's "accepted" counts summed, duplicates included
   int64_t duplicates = 0;
   int64_t rejected = 0;
-  std::map<unsigned, int64_t> errors_by_status;  // every status but 200
+  std::map<unsigned, int64_t> errors_by_status;  // every status but the expected one
   int64_t network_errors = 0;                    // failed connect, write or read, and timeouts
   int64_t invalid_bodies = 0;                    // 200 answers whose body is not a batch response
   std::vector<std::string> first_errors;
