@@ -100,10 +100,10 @@ void LoadRunner::NoteError(std::string message) {
     stats_.first_errors.push_back(std::move(message));
 }
 
-void LoadRunner::RecordNetworkErrors(const std::string& what, size_t requests) {
+void LoadRunner::RecordNetworkErrors(const std::string& reason, size_t requests) {
   if (requests == 0) return;
   stats_.network_errors += static_cast<int64_t>(requests);
-  NoteError(what);
+  NoteError(reason);
 }
 
 void LoadRunner::RecordResponse(const Pending& pending, unsigned status, const std::string& body) {
@@ -113,6 +113,7 @@ void LoadRunner::RecordResponse(const Pending& pending, unsigned status, const s
     stats_.latency_us.Record(Microseconds(now - pending.start));
     if (now > last_measured_response_) last_measured_response_ = now;
   }
+
   if (status != 200 && status == static_cast<unsigned>(options_.expect_status)) {
     ++stats_.requests_ok;
     if (pending.measured) stats_.measured_events += pending.events;
@@ -123,6 +124,7 @@ void LoadRunner::RecordResponse(const Pending& pending, unsigned status, const s
     NoteError("HTTP " + std::to_string(status) + ": " + body.substr(0, 300));
     return;
   }
+
   Result<BatchResponse> response = ParseBatchResponse(body);
   if (!response.ok()) {
     ++stats_.invalid_bodies;
@@ -142,7 +144,7 @@ void LoadRunner::RecordResponse(const Pending& pending, unsigned status, const s
 // One connection. It keeps up to --in-flight requests written ahead of
 // their responses and reads the responses in order, as HTTP/1.1 pipelining
 // requires. In the open loop, request k of connection i is scheduled at
-// start + (i + k * connections) / rate; a request sent late because the
+// start + (i + k * connections) / rate. A request sent late because the
 // window was full still counts its latency from that time, so a slow
 // server cannot hide its queueing (coordinated omission).
 asio::awaitable<void> LoadRunner::RunConnection(int64_t index) {
@@ -160,8 +162,8 @@ asio::awaitable<void> LoadRunner::RunConnection(int64_t index) {
   Clock::time_point next_slot = start_ + phase;
   const auto timeout = std::chrono::seconds(options_.request_timeout_seconds);
 
-  auto close = [&](const std::string& what) {
-    RecordNetworkErrors(what, pending.size());
+  auto close = [&](const std::string& reason) {
+    RecordNetworkErrors(reason, pending.size());
     pending.clear();
     boost::system::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

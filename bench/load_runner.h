@@ -24,22 +24,22 @@ namespace uptake {
 struct LoadStats {
   // The whole run, warm-up included.
   int64_t requests_sent = 0;
-  int64_t requests_ok = 0;  // answered 200 with a valid body, or --expect-status
+  int64_t requests_ok = 0;  // status 200 with a valid body, or --expect-status
   int64_t events_sent = 0;
   int64_t events_accepted = 0;  // the server's "accepted" counts summed, duplicates included
   int64_t duplicates = 0;
   int64_t rejected = 0;
   std::map<unsigned, int64_t> errors_by_status;  // every status but the expected one
   int64_t network_errors = 0;                    // failed connect, write or read, and timeouts
-  int64_t invalid_bodies = 0;                    // 200 answers whose body is not a batch response
+  int64_t invalid_bodies = 0;  // status 200 with a body that is not a batch response
   std::vector<std::string> first_errors;
 
   // The measured phase: requests scheduled after the warm-up.
-  int64_t measured_requests = 0;  // answered with any status
-  int64_t measured_events = 0;    // events of measured requests answered 200
+  int64_t measured_requests = 0;  // with a response of any status
+  int64_t measured_events = 0;    // events of measured requests with status 200
   double measured_seconds = 0;
   // Microseconds from send (closed loop) or scheduled send (open loop) to
-  // the whole response, for every measured request answered with any status.
+  // the whole response, for every measured request with a response of any status.
   LatencyHistogram latency_us;
   bool source_exhausted = false;
 
@@ -75,7 +75,7 @@ class LoadRunner {
 
   boost::asio::awaitable<void> RunConnection(int64_t index);
   void RecordResponse(const Pending& pending, unsigned status, const std::string& body);
-  void RecordNetworkErrors(const std::string& what, size_t requests);
+  void RecordNetworkErrors(const std::string& reason, size_t requests);
   void NoteError(std::string message);
 
   boost::asio::io_context& io_;

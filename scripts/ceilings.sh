@@ -192,7 +192,7 @@ declare -A medians
 for target in uptake nginx rocksdb; do
   figures=()
   for run in $(seq "$runs"); do
-    # Runs in this shell, not a subshell, so the EXIT trap sees server_pid.
+    # Runs in this shell, not a subshell, so the EXIT trap can stop server_pid.
     figure=""
     "run_$target" "$run"
     if [ -z "$figure" ]; then
