@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages uptake builds with, skipping those already
 # present. With --test it also installs what the test suite needs: Node.js
-# and npm for the analytics SDKs, and Chromium for the browser test. Runs
-# apt-get through sudo when not root.
+# and npm for the analytics SDKs, and Chromium for the browser test. With
+# --bench it installs nginx, the HTTP baseline of scripts/ceilings.sh. The
+# flags may be combined. Runs apt-get through sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -13,13 +14,24 @@ packages=(
   # The system CA store that https webhooks verify receivers against.
   ca-certificates
 )
-if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
-  # The machine image may ship a newer Node.js than Debian's own (the SDKs
-  # need 20.20 or later), so Debian's is installed only when none exists.
-  if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
-  if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --test)
+      packages+=(chromium)
+      # The machine image may ship a newer Node.js than Debian's own (the SDKs
+      # need 20.20 or later), so Debian's is installed only when none exists.
+      if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+      if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+      ;;
+    --bench)
+      packages+=(nginx)
+      ;;
+    *)
+      echo "install-deps.sh: unknown flag $flag; expected --test or --bench" >&2
+      exit 2
+      ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

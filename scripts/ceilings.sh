@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Measures uptake's ingest throughput next to two ceilings, back to back on
+# this machine: nginx answering the same POSTs with 204 (the HTTP ceiling)
+# and rocksdb-ceiling writing the same events with uptake's key layout (the
+# storage ceiling). The server under test is pinned to CPU 0 and
+# uptake-bench to CPU 1 with taskset. Each figure is the median of --runs
+# runs; the script prints every run, the medians and the ratios.
+#
+# Needs a Release build in build/ (or $BUILD_DIR) with the targets uptake,
+# uptake-bench and rocksdb-ceiling, nginx (scripts/install-deps.sh --bench),
+# taskset and at least 2 CPUs. Every server it starts listens on 127.0.0.1
+# and is stopped before the script exits. The whole run is bounded: about
+# 3 x runs x (warm-up + duration) seconds plus start-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=10
+warmup=2
+runs=3
+connections=32
+batch=100
+event_bytes=300
+fsync=""
+build_dir="${BUILD_DIR:-build}"
+
+usage() {
+  cat <<'TEXT'
+usage: scripts/ceilings.sh [options]
+  --duration S     measured seconds per run (default 10, at most 600)
+  --warmup S       seconds of load before each measurement (default 2)
+  --runs N         runs per target; the median is reported (default 3, at most 9)
+  --connections N  uptake-bench connections (default 32)
+  --batch N        events per request and per RocksDB write batch (default 100)
+  --event-bytes N  approximate size of each event (default 300)
+  --fsync          sync the WAL on every RocksDB write; uptake never does, so
+                   the storage ratio then compares unlike things
+TEXT
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --event-bytes) event_bytes="$2"; shift 2 ;;
+    --fsync) fsync="--fsync"; shift ;;
+    --help) usage; exit 0 ;;
+    *) echo "ceilings.sh: unknown argument $1; see --help" >&2; exit 2 ;;
+  esac
+done
+for value in "$duration" "$warmup" "$runs" "$connections" "$batch" "$event_bytes"; do
+  if ! [[ "$value" =~ ^[0-9]+$ ]]; then
+    echo "ceilings.sh: invalid number \"$value\"" >&2
+    exit 2
+  fi
+done
+if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ] || [ "$runs" -lt 1 ] || [ "$runs" -gt 9 ]; then
+  echo "ceilings.sh: --duration must be 1 to 600 and --runs 1 to 9" >&2
+  exit 2
+fi
+
+for binary in uptake uptake-bench rocksdb-ceiling; do
+  if [ ! -x "$build_dir/$binary" ]; then
+    echo "ceilings.sh: $build_dir/$binary is missing; build the Release targets first" >&2
+    exit 2
+  fi
+done
+if ! command -v nginx >/dev/null 2>&1; then
+  echo "ceilings.sh: nginx is missing; run scripts/install-deps.sh --bench" >&2
+  exit 2
+fi
+if [ "$(nproc)" -lt 2 ]; then
+  echo "ceilings.sh: needs 2 CPUs to pin the server and the bench apart" >&2
+  exit 2
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bench_flags=(--connections "$connections" --batch "$batch" --event-bytes "$event_bytes"
+  --warmup "$warmup" --duration "$duration" --json)
+
+# Prints a free loopback port. Another process may take it before the server
+# binds it, which makes that run fail visibly rather than measure the wrong thing.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Prints the number after "KEY": in a JSON text.
+json_number() {
+  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -n 1 | cut -d: -f2
+}
+
+# Prints the median of the numbers given.
+median() {
+  printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
+}
+
+# Waits up to 20 s until something accepts connections on the port.
+wait_for_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "ceilings.sh: nothing listens on 127.0.0.1:$1 after 20 s" >&2
+  return 1
+}
+
+# The run_* functions set `figure` to the run's events/s.
+stop_server() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+run_uptake() {
+  local run="$1" port
+  port="$(free_port)"
+  cat >"$work/uptake.yaml" <<YAML
+listen: "127.0.0.1:$port"
+write_keys: [demo]
+threads: 1
+YAML
+  taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
+    --data-dir "$work/uptake-data-$run" >"$work/uptake-$run.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$port"
+  local report
+  report="$(taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" \
+    "${bench_flags[@]}")" || { echo "ceilings.sh: uptake run $run failed: $report" >&2; exit 1; }
+  stop_server
+  figure="$(json_number events_per_second "$report")"
+}
+
+run_nginx() {
+  local run="$1" port user_line=""
+  port="$(free_port)"
+  # As root, nginx would switch its worker to "nobody"; keep the current user.
+  if [ "$(id -u)" -eq 0 ]; then user_line="user $(id -un) $(id -gn);"; fi
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+$user_line
+daemon off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  client_max_body_size 1m;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 204; }
+  }
+}
+CONF
+  taskset -c 0 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+  server_pid=$!
+  wait_for_port "$port"
+  local report
+  report="$(taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" \
+    --expect-status 204 "${bench_flags[@]}")" ||
+    { echo "ceilings.sh: nginx run $run failed: $report" >&2; exit 1; }
+  stop_server
+  figure="$(json_number events_per_second "$report")"
+}
+
+run_rocksdb() {
+  local run="$1" report
+  report="$(taskset -c 0 "$build_dir/rocksdb-ceiling" --db "$work/rocksdb-$run" \
+    --batch "$batch" --event-bytes "$event_bytes" --warmup "$warmup" --duration "$duration" \
+    $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
+  figure="$(json_number events_per_second "$report")"
+}
+
+echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
+  "batch $batch, ~$event_bytes bytes per event${fsync:+, fsync}"
+declare -A medians
+for target in uptake nginx rocksdb; do
+  figures=()
+  for run in $(seq "$runs"); do
+    # Runs in this shell, not a subshell, so the EXIT trap can stop server_pid.
+    figure=""
+    "run_$target" "$run"
+    if [ -z "$figure" ]; then
+      echo "ceilings.sh: run $run of $target printed no figure" >&2
+      exit 1
+    fi
+    printf '%-8s run %d  %12.0f events/s\n' "$target" "$run" "$figure"
+    figures+=("$figure")
+  done
+  medians[$target]="$(median "${figures[@]}")"
+done
+
+echo
+printf '%-8s median %12.0f events/s\n' uptake "${medians[uptake]}" nginx "${medians[nginx]}" \
+  rocksdb "${medians[rocksdb]}"
+awk -v u="${medians[uptake]}" -v n="${medians[nginx]}" -v r="${medians[rocksdb]}" 'BEGIN {
+  printf "uptake / nginx    %.3f\n", (n > 0 ? u / n : 0)
+  printf "uptake / rocksdb  %.3f\n", (r > 0 ? u / r : 0)
+}'
