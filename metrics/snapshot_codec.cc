@@ -98,15 +98,21 @@ uint64_t AggregateFingerprint(const Catalog& catalog) {
 }
 
 void SnapshotWriter::PutFixed64(uint64_t value) {
-  for (int i = 0; i < 8; ++i) PutByte(static_cast<uint8_t>(value >> (8 * i)));
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
+  buffer_.append(bytes, sizeof(bytes));
 }
 
 void SnapshotWriter::PutVarint(uint64_t value) {
+  // Built on the stack and appended once: encoding runs while ingest waits.
+  char bytes[10];
+  size_t size = 0;
   while (value >= 0x80) {
-    PutByte(static_cast<uint8_t>(value | 0x80));
+    bytes[size++] = static_cast<char>(value | 0x80);
     value >>= 7;
   }
-  PutByte(static_cast<uint8_t>(value));
+  bytes[size++] = static_cast<char>(value);
+  buffer_.append(bytes, size);
 }
 
 void SnapshotWriter::PutZigzag(int64_t value) {

@@ -23,8 +23,8 @@ constexpr std::string_view kSuffix = ".snap";
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr size_t kTrailerBytes = 12;
 
-std::string ErrnoText(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
+std::string ErrnoText(const std::string& operation, const std::string& path) {
+  return operation + " '" + path + "': " + std::strerror(errno);
 }
 
 void AppendLittleEndian(std::string* out, uint64_t value, int bytes) {

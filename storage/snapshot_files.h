@@ -31,7 +31,7 @@ struct SnapshotFile {
 // snapshot thread ensures.
 class SnapshotFiles {
  public:
-  // Snapshots newer than this many are deleted after each write.
+  // Each write deletes all snapshots but the newest this many.
   static constexpr size_t kKeptSnapshots = 2;
 
   // `dir` is created on the first write.
