@@ -173,6 +173,15 @@ struct Config {
   // space than this, in MiB; 0 turns the check off. Default: 256.
   int64_t min_free_disk_mb = 256;
 
+  // How often a background thread checks whether to write an aggregate
+  // snapshot to DATA_DIR/snapshots, in seconds; 0 turns periodic snapshots
+  // off (a graceful stop still writes one). Default: 300.
+  int snapshot_interval_seconds = 300;
+
+  // A periodic snapshot is written only when at least this many events
+  // were logged since the last one. Default: 100,000.
+  int64_t snapshot_min_events = 100000;
+
   // Alert changes kept for resuming streams with ?after=SEQ; older cursors
   // get a resync message with the open alerts. Default: 100,000.
   uint64_t retained_alert_changes = 100000;

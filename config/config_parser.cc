@@ -45,8 +45,12 @@ constexpr std::array<std::string_view, 2> kCorsKeys = {"allowed_origins", "max_a
 constexpr std::array<std::string_view, 2> kIngestKeys = {"dedup_retention_days",
                                                          "max_unacknowledged_messages"};
 
-constexpr std::array<std::string_view, 3> kStorageKeys = {"durability", "retention_days",
-                                                          "min_free_disk_mb"};
+constexpr std::array<std::string_view, 5> kStorageKeys = {
+    "durability", "retention_days", "min_free_disk_mb", "snapshot_interval_seconds",
+    "snapshot_min_events"};
+
+// A week: a longer interval leaves most of a restart to the event replay.
+constexpr int64_t kMaxSnapshotIntervalSeconds = 7 * 24 * 3600;
 
 // A tebibyte: catches typos such as a value in bytes.
 constexpr int64_t kMaxFreeDiskMb = 1024 * 1024;
@@ -399,9 +403,16 @@ bool ConfigParser::ParseStorage(const Field& field) {
                                                config_.retention_days);
   const auto min_free = reader_.ReadIntegerOr(*fields, "min_free_disk_mb", 0, kMaxFreeDiskMb,
                                               config_.min_free_disk_mb);
-  if (!retention || !min_free) return false;
+  const auto interval =
+      reader_.ReadIntegerOr(*fields, "snapshot_interval_seconds", 0, kMaxSnapshotIntervalSeconds,
+                            config_.snapshot_interval_seconds);
+  const auto min_events = reader_.ReadIntegerOr(*fields, "snapshot_min_events", 1, int64_t{1} << 40,
+                                                config_.snapshot_min_events);
+  if (!retention || !min_free || !interval || !min_events) return false;
   config_.retention_days = static_cast<int>(*retention);
   config_.min_free_disk_mb = *min_free;
+  config_.snapshot_interval_seconds = static_cast<int>(*interval);
+  config_.snapshot_min_events = *min_events;
   return true;
 }
 

@@ -106,6 +106,8 @@ class AccountShard {
   std::mutex mu;
 
  private:
+  friend class SnapshotCodec;
+
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
   // Adds `account` to at_risk_ when one of its open alerts is firing, and

@@ -125,6 +125,8 @@ class AccountState {
   int64_t queued_due_ms = kNoDeadline;
 
  private:
+  friend class SnapshotCodec;
+
   void AddCreatedAt(int64_t created_at_ms, int64_t event_ms);
   void AddName(uint32_t name_id);
   void AddUser(uint64_t user_hash, uint32_t event_s);

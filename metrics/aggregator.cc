@@ -28,6 +28,9 @@ size_t ShardIndex(std::string_view account_id) {
   return static_cast<size_t>(hash >> 58) % kShardCount;
 }
 
+constexpr std::string_view kSnapshotMagic = "uptkagg";
+constexpr std::string_view kSnapshotEndMarker = "end!";
+
 void Append(std::vector<Alert>& to, std::vector<Alert> from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
@@ -213,6 +216,87 @@ size_t Aggregator::account_count() const {
     count += shards_[i].size();
   }
   return count;
+}
+
+size_t Aggregator::WriteSnapshot(uint64_t log_position, const SnapshotSink& sink) const {
+  SnapshotWriter out(sink);
+  out.PutBytes(kSnapshotMagic);
+  out.PutByte(kSnapshotFormatVersion);
+  out.PutFixed64(AggregateFingerprint(catalog_));
+  out.PutVarint(log_position);
+  out.PutVarint(kShardCount);
+
+  size_t accounts = 0;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    accounts += SnapshotCodec::EncodeShard(shards_[i], out);
+  }
+  out.PutVarint(accounts);
+  out.PutBytes(kSnapshotEndMarker);
+  out.Flush();
+  return accounts;
+}
+
+bool Aggregator::LoadSnapshot(const SnapshotSource& source, SnapshotInfo* info,
+                              std::string* error) {
+  *info = SnapshotInfo{};
+  if (account_count() != 0) {
+    *error = "the aggregator already has accounts";
+    return false;
+  }
+
+  SnapshotReader in(source);
+  std::string magic;
+  uint8_t version;
+  if (!in.GetBytes(kSnapshotMagic.size(), &magic) || magic != kSnapshotMagic ||
+      !in.GetByte(&version)) {
+    *error = "not an aggregate snapshot";
+    return false;
+  }
+  if (version != kSnapshotFormatVersion) {
+    *error = "format version " + std::to_string(version) + " is not supported (expected " +
+             std::to_string(kSnapshotFormatVersion) + ")";
+    return false;
+  }
+  uint64_t fingerprint;
+  uint64_t sections;
+  if (!in.GetFixed64(&fingerprint) || !in.GetVarint(&info->log_position) ||
+      !in.GetVarint(&sections)) {
+    *error = "truncated header";
+    return false;
+  }
+  if (fingerprint != AggregateFingerprint(catalog_)) {
+    *error = "written under another feature catalog, login event list or build";
+    return false;
+  }
+  // Any section count decodes, because accounts are placed by id; the bound
+  // only rejects a corrupt count early.
+  if (sections > (uint64_t{1} << 16)) {
+    *error = "invalid section count " + std::to_string(sections);
+    return false;
+  }
+
+  const auto shard_for = [this](std::string_view id) -> AccountShard& { return ShardFor(id); };
+  for (uint64_t i = 0; i < sections; ++i) {
+    if (!SnapshotCodec::DecodeSection(in, catalog_, shard_for, info, error)) {
+      *error = "section " + std::to_string(i) + ": " + *error;
+      return false;
+    }
+  }
+
+  uint64_t total;
+  std::string end;
+  if (!in.GetVarint(&total) || !in.GetBytes(kSnapshotEndMarker.size(), &end) ||
+      end != kSnapshotEndMarker || !in.AtEnd()) {
+    *error = "truncated or malformed trailer";
+    return false;
+  }
+  if (total != info->accounts) {
+    *error = "trailer counts " + std::to_string(total) + " accounts, sections held " +
+             std::to_string(info->accounts);
+    return false;
+  }
+  return true;
 }
 
 EvaluationStats Aggregator::evaluation_stats() const {

@@ -17,6 +17,7 @@
 #include "metrics/catalog.h"
 #include "metrics/routing.h"
 #include "metrics/rule.h"
+#include "metrics/snapshot_codec.h"
 #include "proto/event.h"
 
 namespace uptake {
@@ -116,6 +117,21 @@ class Aggregator {
   AtRiskPage ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const;
 
   size_t account_count() const;
+
+  // Encodes every account's aggregates (not open alerts or deadlines) to
+  // `sink`, with `log_position` stored for the caller, and returns the
+  // number of accounts written. Locks one shard at a time, so the result is
+  // one consistent state only while no other thread adds events; the
+  // server's snapshot gate ensures that.
+  size_t WriteSnapshot(uint64_t log_position, const SnapshotSink& sink) const;
+
+  // Adds the accounts of a snapshot written by WriteSnapshot. Requires an
+  // aggregator with no accounts. Returns false with `error` set when the
+  // snapshot is truncated, malformed, of another format version, or was
+  // written under another catalog (see AggregateFingerprint). On failure
+  // some accounts may have been added, so the caller discards this
+  // aggregator and builds a new one.
+  bool LoadSnapshot(const SnapshotSource& source, SnapshotInfo* info, std::string* error);
 
   // Sums the shards' counters. Locks each shard in turn, so a call running
   // beside Apply or Tick may count only part of their work.

@@ -34,6 +34,11 @@ class Catalog {
 
   bool IsLogin(std::string_view event_name) const;
 
+  // Returns the login event names, in no order.
+  std::vector<std::string> LoginEvents() const {
+    return std::vector<std::string>(login_events_.begin(), login_events_.end());
+  }
+
   size_t size() const { return features_.size(); }
   const std::string& FeatureId(int index) const { return features_[index].id; }
   const std::vector<FeatureDefinition>& features() const { return features_; }

@@ -26,6 +26,8 @@ class MergedTraits {
   const std::optional<std::string>& owner() const { return owner_; }
 
  private:
+  friend class SnapshotCodec;
+
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
 
   std::optional<std::string> plan_;

@@ -36,6 +36,8 @@ class NameTable {
 
   const std::string& Name(uint32_t id) const { return names_[id]; }
 
+  size_t size() const { return names_.size(); }
+
  private:
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> ids_;
   std::vector<std::string> names_;

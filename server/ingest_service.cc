@@ -96,7 +96,8 @@ std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedReque
 }
 
 IngestService::IngestService(const Config& config, Store& store, Aggregator& aggregator,
-                             ServerClock& clock, AlertRecorder& recorder)
+                             ServerClock& clock, AlertRecorder& recorder,
+                             SnapshotGate* snapshot_gate)
     : limits_(config.limits),
       write_keys_(config.write_keys.begin(), config.write_keys.end()),
       group_type_(config.group_type),
@@ -104,7 +105,8 @@ IngestService::IngestService(const Config& config, Store& store, Aggregator& agg
       store_(store),
       aggregator_(aggregator),
       clock_(clock),
-      recorder_(recorder) {}
+      recorder_(recorder),
+      snapshot_gate_(snapshot_gate) {}
 
 bool IngestService::IsWriteKey(std::string_view key) const {
   return !key.empty() && write_keys_.contains(std::string(key));
@@ -168,18 +170,23 @@ bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& pa
     return false;
   }
 
-  std::vector<CommitOutcome> outcomes;
-  if (StorageStatus status = store_.Commit(write_key, parsed.events, &outcomes); !status.ok()) {
-    spdlog::error("[ingest] commit of {} events failed: {}", parsed.events.size(),
-                  status.message());
-    *error = unavailable;
-    return false;
-  }
+  std::vector<Alert> alerts;
+  {
+    const SnapshotGate::ReaderLock gate(snapshot_gate_);
+    std::vector<CommitOutcome> outcomes;
+    if (StorageStatus status = store_.Commit(write_key, parsed.events, &outcomes); !status.ok()) {
+      spdlog::error("[ingest] commit of {} events failed: {}", parsed.events.size(),
+                    status.message());
+      *error = unavailable;
+      return false;
+    }
 
-  outcome->accepted = parsed.events.size();
-  outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
-  outcome->rejected = std::move(parsed.rejected);
-  Aggregate(parsed.events, outcomes);
+    outcome->accepted = parsed.events.size();
+    outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
+    outcome->rejected = std::move(parsed.rejected);
+    alerts = Aggregate(parsed.events, outcomes);
+  }
+  if (!alerts.empty()) recorder_.Record(alerts);
   return true;
 }
 
@@ -218,8 +225,8 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events) {
   return StorageStatus::Ok();
 }
 
-void IngestService::Aggregate(std::vector<Event>& events,
-                              const std::vector<CommitOutcome>& outcomes) {
+std::vector<Alert> IngestService::Aggregate(std::vector<Event>& events,
+                                            const std::vector<CommitOutcome>& outcomes) {
   // Duplicates were counted when first stored; only new events reach the
   // aggregates. The common case, all new, needs no copy.
   if (std::find(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate) != outcomes.end()) {
@@ -231,15 +238,10 @@ void IngestService::Aggregate(std::vector<Event>& events,
     }
     events.resize(kept);
   }
-  if (events.empty()) return;
+  if (events.empty()) return {};
 
-  std::vector<Alert> alerts;
-  if (clock_.mode() == ClockMode::kWall) {
-    alerts = aggregator_.Apply(events, clock_.Now());
-  } else {
-    alerts = AggregateUnderEventClock(events);
-  }
-  if (!alerts.empty()) recorder_.Record(alerts);
+  if (clock_.mode() == ClockMode::kWall) return aggregator_.Apply(events, clock_.Now());
+  return AggregateUnderEventClock(events);
 }
 
 std::vector<Alert> IngestService::AggregateUnderEventClock(std::span<const Event> events) {

@@ -19,6 +19,7 @@
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_answer.h"
+#include "server/snapshot_gate.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -59,11 +60,15 @@ struct HeaderCredentials {
 };
 
 // Thread-safe: one instance serves all connections. Holds no lock of its
-// own; the store stripes its dedup locks and the aggregator its shards.
+// own besides a shared hold of `snapshot_gate` per request; the store
+// stripes its dedup locks and the aggregator its shards.
 class IngestService {
  public:
+  // Each request holds `snapshot_gate`, when given, shared from its commit
+  // until its events are in the aggregator, so a snapshot taken under the
+  // exclusive lock matches the log exactly.
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,
-                AlertRecorder& recorder);
+                AlertRecorder& recorder, SnapshotGate* snapshot_gate = nullptr);
 
   // Handles one ingest request and returns the response to send. A 2xx is
   // returned only after the accepted events are committed. Statuses: 200
@@ -86,7 +91,10 @@ class IngestService {
  private:
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
-  void Aggregate(std::vector<Event>& events, const std::vector<CommitOutcome>& outcomes);
+  // Adds the stored events to the aggregator and returns the alert changes
+  // for the caller to record.
+  std::vector<Alert> Aggregate(std::vector<Event>& events,
+                               const std::vector<CommitOutcome>& outcomes);
   std::vector<Alert> AggregateUnderEventClock(std::span<const Event> events);
 
   const IngestLimits limits_;
@@ -97,6 +105,7 @@ class IngestService {
   Aggregator& aggregator_;
   ServerClock& clock_;
   AlertRecorder& recorder_;
+  SnapshotGate* const snapshot_gate_;
 };
 
 // Returns the request error for a single-event Segment call (track,

@@ -24,7 +24,10 @@
 #include "server/router.h"
 #include "server/rule_reloader.h"
 #include "server/silence_registry.h"
+#include "server/snapshot_gate.h"
+#include "server/snapshotter.h"
 #include "server/webhook_dispatcher.h"
+#include "storage/snapshot_files.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -35,13 +38,13 @@ namespace {
 // How often time-driven rules are checked under the wall clock.
 constexpr std::chrono::seconds kTickInterval{1};
 
-// Loads the event log and the open alerts into `aggregator`. Returns false
-// when storage cannot be read.
-bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
-  auto started = std::chrono::steady_clock::now();
+// Adds the events from log position `first_sequence` on to `aggregator`.
+// Returns false when storage cannot be read.
+bool ReplayEvents(Store& store, uint64_t first_sequence, Aggregator& aggregator, ServerClock& clock,
+                  size_t* events) {
   const Catalog& catalog = aggregator.catalog();
-  size_t events = 0;
-  StorageStatus status = store.ForEachEvent([&](const Event& stored) {
+  *events = 0;
+  StorageStatus status = store.ForEachEventFrom(first_sequence, [&](const Event& stored) {
     Event event = stored;
     event.feature = catalog.FeatureOf(event.name);
     if (event.type == EventType::kGroup) {
@@ -49,17 +52,21 @@ bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
     }
     clock.Observe(event.timestamp_ms);
     aggregator.Replay(event);
-    ++events;
+    ++*events;
   });
   if (!status.ok()) {
     spdlog::error("[startup] reading the event log failed: {}", status.message());
     return false;
   }
+  return true;
+}
 
+// Reinstates the open alerts stored in the alerts column family.
+bool RestoreAlerts(Store& store, Aggregator& aggregator) {
   size_t alerts = 0;
   size_t firing = 0;
   size_t unreadable = 0;
-  status = store.ForEachAlert([&](uint64_t id, std::string_view json) {
+  StorageStatus status = store.ForEachAlert([&](uint64_t id, std::string_view json) {
     std::optional<Alert> alert = DecodeAlert(json);
     if (!alert) {
       ++unreadable;
@@ -74,11 +81,49 @@ bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
     spdlog::error("[startup] reading alerts failed: {}", status.message());
     return false;
   }
+  spdlog::info("[startup] restored {} alerts ({} firing)", alerts, firing);
+  return true;
+}
 
-  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  spdlog::info("[startup] rebuilt {} accounts from {} events and {} alerts ({} firing) in {} ms",
-               aggregator.account_count(), events, alerts, firing, elapsed.count());
+int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+// Builds the aggregates: from the newest usable snapshot plus the events
+// logged after it, or else from the whole event log; then restores the
+// open alerts. Sets `covered_position` to the loaded snapshot's log
+// position (0 without one). Returns false when storage cannot be read.
+bool LoadAggregates(Store& store, const SnapshotFiles& snapshots,
+                    const std::function<std::unique_ptr<Aggregator>()>& make_aggregator,
+                    std::unique_ptr<Aggregator>& aggregator, ServerClock& clock,
+                    uint64_t* covered_position) {
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<SnapshotInfo> snapshot = LoadNewestSnapshot(snapshots, aggregator, make_aggregator);
+  const uint64_t first_sequence = snapshot ? snapshot->log_position : 0;
+  *covered_position = first_sequence;
+  if (snapshot) {
+    // The events the snapshot covers are not replayed, so their newest time
+    // reaches the event clock here.
+    clock.Observe(snapshot->newest_event_ms);
+    store.AdvanceEventSequence(snapshot->log_position);
+  }
+
+  const auto replay_started = std::chrono::steady_clock::now();
+  size_t events = 0;
+  if (!ReplayEvents(store, first_sequence, *aggregator, clock, &events)) return false;
+  if (snapshot) {
+    spdlog::info("[startup] replayed {} events logged after the snapshot in {} ms", events,
+                 MillisecondsSince(replay_started));
+  } else {
+    spdlog::info("[startup] replayed the whole event log, {} events, in {} ms", events,
+                 MillisecondsSince(replay_started));
+  }
+
+  if (!RestoreAlerts(store, *aggregator)) return false;
+  spdlog::info("[startup] rebuilt {} accounts in {} ms ({})", aggregator->account_count(),
+               MillisecondsSince(started), snapshot ? "snapshot plus tail" : "full replay");
   return true;
 }
 
@@ -134,10 +179,19 @@ int RunServer(const Config& config) {
     return 1;
   }
 
-  Aggregator aggregator(Catalog(config.features, config.login_events), config.rules,
-                        config.routing);
+  const auto make_aggregator = [&config] {
+    return std::make_unique<Aggregator>(Catalog(config.features, config.login_events), config.rules,
+                                        config.routing);
+  };
+  std::unique_ptr<Aggregator> loaded_aggregator = make_aggregator();
   ServerClock clock(config.clock);
-  if (!Rebuild(*store, aggregator, clock)) return 1;
+  SnapshotFiles snapshots(config.data_dir + "/snapshots");
+  uint64_t covered_position = 0;
+  if (!LoadAggregates(*store, snapshots, make_aggregator, loaded_aggregator, clock,
+                      &covered_position)) {
+    return 1;
+  }
+  Aggregator& aggregator = *loaded_aggregator;
 
   // Loaded before the recorder catches up below, so changes found at
   // startup are silenced too.
@@ -159,7 +213,13 @@ int RunServer(const Config& config) {
     recorder.Record(caught_up);
   }
 
-  IngestService ingest(config, *store, aggregator, clock, recorder);
+  SnapshotGate snapshot_gate;
+  IngestService ingest(config, *store, aggregator, clock, recorder, &snapshot_gate);
+  Snapshotter snapshotter(*store, aggregator, snapshot_gate, snapshots, covered_position);
+  if (config.snapshot_interval_seconds > 0) {
+    snapshotter.Start(std::chrono::seconds(config.snapshot_interval_seconds),
+                      static_cast<uint64_t>(config.snapshot_min_events));
+  }
   RuleReloader reloader(config, aggregator, clock, recorder);
   Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences},
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
@@ -240,6 +300,11 @@ int RunServer(const Config& config) {
   for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& worker : workers) worker.join();
+
+  // Every ingest thread has stopped, so this snapshot covers every accepted
+  // event and the next start replays none.
+  snapshotter.Stop();
+  snapshotter.TakeIfDue(1, "shutdown");
 
   spdlog::info("[shutdown] stopped");
   return 0;

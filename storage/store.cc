@@ -29,8 +29,19 @@ StorageStatus Store::LookupUserAccount(std::string_view user_id,
 }
 
 StorageStatus Store::ForEachEvent(const std::function<void(const Event&)>& visit) {
-  return impl_->ForEachEvent(visit);
+  return impl_->ForEachEventFrom(0, visit);
 }
+
+StorageStatus Store::ForEachEventFrom(uint64_t first_sequence,
+                                      const std::function<void(const Event&)>& visit) {
+  return impl_->ForEachEventFrom(first_sequence, visit);
+}
+
+uint64_t Store::NextEventSequence() const { return impl_->NextEventSequence(); }
+
+void Store::AdvanceEventSequence(uint64_t sequence) { impl_->AdvanceEventSequence(sequence); }
+
+StorageStatus Store::SyncLog() { return impl_->SyncLog(); }
 
 StorageStatus Store::PutAlert(uint64_t id, std::string_view json) {
   return impl_->PutAlert(id, json);

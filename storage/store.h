@@ -99,6 +99,27 @@ class Store {
   // and returns kCorruption if a record cannot be decoded.
   StorageStatus ForEachEvent(const std::function<void(const Event&)>& visit);
 
+  // Like ForEachEvent, from the event with sequence `first_sequence` on.
+  StorageStatus ForEachEventFrom(uint64_t first_sequence,
+                                 const std::function<void(const Event&)>& visit);
+
+  // Returns the sequence the next committed event gets. With no Commit in
+  // progress, every event committed so far has a lower sequence, so this
+  // is the log position an aggregate snapshot covers up to.
+  uint64_t NextEventSequence() const;
+
+  // Raises the next event sequence to at least `sequence`. Called with a
+  // loaded snapshot's position, because when retention has dropped the
+  // newest records the log alone would hand out sequences the snapshot
+  // already covers, and the next restart would skip those events.
+  void AdvanceEventSequence(uint64_t sequence);
+
+  // Syncs RocksDB's write-ahead log to disk, so the events an aggregate
+  // snapshot covers are durable before the snapshot is: otherwise a power
+  // loss in `wal` durability mode could keep a snapshot that counts events
+  // whose dedup marks were lost.
+  StorageStatus SyncLog();
+
   // Writes or overwrites the alert record `id` with `json`.
   StorageStatus PutAlert(uint64_t id, std::string_view json);
 

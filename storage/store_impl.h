@@ -53,7 +53,11 @@ class Store::Impl {
   StorageStatus Commit(std::string_view write_key, std::span<const Event> events,
                        std::vector<CommitOutcome>* outcomes);
   StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
-  StorageStatus ForEachEvent(const std::function<void(const Event&)>& visit);
+  StorageStatus ForEachEventFrom(uint64_t first_sequence,
+                                 const std::function<void(const Event&)>& visit);
+  uint64_t NextEventSequence() const { return next_sequence_.load(); }
+  void AdvanceEventSequence(uint64_t sequence);
+  StorageStatus SyncLog();
   StorageStatus GetAccountTraits(std::string_view account_id, std::string* json);
 
   StorageStatus PutAlert(uint64_t id, std::string_view json);

@@ -46,10 +46,11 @@ StorageStatus Store::Impl::ReadTimedValue(const std::string& key, std::string_vi
   return StorageStatus::Ok();
 }
 
-StorageStatus Store::Impl::ForEachEvent(const std::function<void(const Event&)>& visit) {
+StorageStatus Store::Impl::ForEachEventFrom(uint64_t first_sequence,
+                                            const std::function<void(const Event&)>& visit) {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(SequenceKey(first_sequence)); it->Valid(); it->Next()) {
     const std::optional<LoggedEvent> logged = DecodeEvent(ToStringView(it->value()));
     if (!logged.has_value()) {
       const rocksdb::Slice key = it->key();
@@ -60,6 +61,16 @@ StorageStatus Store::Impl::ForEachEvent(const std::function<void(const Event&)>&
     visit(logged->event);
   }
   return FromRocksDbStatus("iterate event log", it->status());
+}
+
+void Store::Impl::AdvanceEventSequence(uint64_t sequence) {
+  uint64_t current = next_sequence_.load();
+  while (current < sequence && !next_sequence_.compare_exchange_weak(current, sequence)) {
+  }
+}
+
+StorageStatus Store::Impl::SyncLog() {
+  return FromRocksDbStatus("sync write-ahead log", db_->SyncWAL());
 }
 
 StorageStatus Store::Impl::GetAccountTraits(std::string_view account_id, std::string* json) {
