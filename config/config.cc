@@ -105,8 +105,12 @@ std::optional<ConfigError> LoadConfigFile(const std::string& path, Config* confi
     return ConfigError{path, 0, "",
                        "failed to read the file: " + std::string(std::strerror(*error))};
   }
+  return LoadConfigText(path, std::get<std::string>(text), config);
+}
 
-  std::variant<YAML::Node, ConfigError> root = ParseYaml(path, std::get<std::string>(text));
+std::optional<ConfigError> LoadConfigText(const std::string& path, const std::string& text,
+                                          Config* config) {
+  std::variant<YAML::Node, ConfigError> root = ParseYaml(path, text);
   if (const ConfigError* error = std::get_if<ConfigError>(&root)) return *error;
 
   config_internal::ConfigParser parser(path);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages uptake builds with, skipping those already
 # present. With --test it also installs what the test suite needs: Node.js
-# and npm for the analytics SDKs, and Chromium for the browser test. Runs
-# apt-get through sudo when not root.
+# and npm for the analytics SDKs, and Chromium for the browser test. With
+# --sanitize it installs clang 14 with its sanitizer and libFuzzer runtimes
+# and llvm-symbolizer, for scripts/test-sanitizers.sh and scripts/fuzz.sh.
+# Runs apt-get through sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -11,13 +13,26 @@ packages=(
   libyaml-cpp-dev libgtest-dev zlib1g-dev
   libssl-dev
 )
-if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
-  # The machine image may ship a newer Node.js than Debian's own (the SDKs
-  # need 20.20 or later), so Debian's is installed only when none exists.
-  if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
-  if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
-fi
+for option in "$@"; do
+  case "$option" in
+    --test)
+      packages+=(chromium)
+      # The machine image may ship a newer Node.js than Debian's own (the SDKs
+      # need 20.20 or later), so Debian's is installed only when none exists.
+      if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+      if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+      ;;
+    --sanitize)
+      # libclang-rt-14-dev holds the ASan, UBSan and libFuzzer runtimes;
+      # llvm-14 holds llvm-symbolizer, which turns reports into file:line.
+      packages+=(clang-14 libclang-rt-14-dev llvm-14)
+      ;;
+    *)
+      echo "install-deps.sh: unknown option '$option'; use --test or --sanitize" >&2
+      exit 2
+      ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
