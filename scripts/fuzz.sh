@@ -8,10 +8,10 @@
 #   SECONDS_PER_TARGET  default 20
 #   TARGET              default every folder of tests/fuzz/corpus
 #
-# New inputs go to build-fuzz/fuzz-runs/TARGET/new, never into the committed
-# corpus; a failing input is saved as build-fuzz/fuzz-runs/TARGET/crash-*
+# New inputs go to build-sanitize/fuzz-runs/TARGET/new, never into the committed
+# corpus; a failing input is saved as build-sanitize/fuzz-runs/TARGET/crash-*
 # (or leak-*, timeout-*). Reproduce one with
-#   build-fuzz/TARGET build-fuzz/fuzz-runs/TARGET/crash-...
+#   build-sanitize/TARGET build-sanitize/fuzz-runs/TARGET/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,10 +24,10 @@ fi
 
 scripts/install-deps.sh --sanitize
 
-build=build-fuzz
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DUPTAKE_WERROR=ON -DUPTAKE_BUILD_TESTS=OFF \
-  -DUPTAKE_FUZZ=ON -DUPTAKE_SANITIZE=address,undefined
+# The same build folder and options as scripts/test-sanitizers.sh, so running
+# both builds the libraries once.
+build=build-sanitize
+scripts/configure-sanitize.sh "$build"
 cmake --build "$build" --target fuzzers
 
 targets=("$@")

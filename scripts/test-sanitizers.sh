@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds uptake and its tests with clang 14 under AddressSanitizer (leaks
-# included) and UndefinedBehaviorSanitizer in build-sanitize/, then runs the
-# unit and integration tests. The first report stops the process, so any
+# included) and UndefinedBehaviorSanitizer in build-sanitize/, which
+# scripts/fuzz.sh shares, then runs the unit and integration tests. The first report stops the process, so any
 # finding fails its test. The npm SDK suite is left out: it exercises the
 # same server code paths as the integration tests, through node.
 set -euo pipefail
@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --sanitize
 
 build=build-sanitize
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DUPTAKE_WERROR=ON -DUPTAKE_SANITIZE=address,undefined
+scripts/configure-sanitize.sh "$build"
 cmake --build "$build"
 
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
