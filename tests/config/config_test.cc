@@ -522,6 +522,15 @@ TEST_F(ConfigTest, YamlBadIndentLine) {
   EXPECT_THAT(error.message, HasSubstr("invalid YAML"));
 }
 
+// Found by config_fuzzer: yaml-cpp 0.7's LoadAll never returned on these,
+// because its parser reported empty documents without end.
+TEST_F(ConfigTest, MalformedYamlDoesNotHang) {
+  for (const char* text : {",\n", "a: 1\n,\n\t[{}]}]  - name:n}\n"}) {
+    const ConfigError error = LoadError(text);
+    EXPECT_FALSE(error.message.empty()) << text;
+  }
+}
+
 TEST_F(ConfigTest, SecondDocument) {
   const ConfigError error = LoadError("threads: 1\n---\nthreads: 2\n");
   EXPECT_EQ(error.line, 3);

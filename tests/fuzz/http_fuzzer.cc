@@ -1,6 +1,6 @@
-// Fuzzes the HTTP request path in-process: the input is the raw bytes of one
-// HTTP/1.1 request, read by Beast's request parser with the server's limits
-// and dispatched as HttpSession does, against a real RocksDB store in a
+// Fuzzes the HTTP request path in-process. The input is the raw bytes of one
+// HTTP/1.1 request, read by Beast's request parser with the server's limits.
+// It is dispatched as HttpSession does, against a real RocksDB store in a
 // temporary folder and the rules of config/examples/gharchive.yaml (write
 // key "demo"). WebSocket and Server-Sent Events upgrades stop after their
 // query and credentials are read, because the streams need a socket.
@@ -117,7 +117,7 @@ class Harness {
     }
     // The client closed the connection after its bytes.
     if (!ec && !parser.is_done()) parser.put_eof(ec);
-    // HttpSession answers these without reaching the router.
+    // HttpSession responds to these without reaching the router.
     if (ec) return;
 
     HttpRequest request = parser.release();
@@ -147,15 +147,17 @@ class Harness {
   }
 
  private:
-  // Every answer has a status clients understand and a body that is valid
-  // JSON: SDKs parse it. Bad input never gets a 5xx, which SDKs retry.
+  // Checks that the response has a status clients understand and a body of
+  // valid JSON, which SDKs parse. Bad input never gets a 5xx other than 503
+  // (storage unavailable), because SDKs retry those.
   void CheckAnswer(const HttpAnswer& answer) {
     Check(answer.status >= 200 && answer.status < 600, "an answer has an invalid status");
     Check(answer.status < 500 || answer.status == 503, "bad input got a 5xx other than 503");
     if (answer.body.empty()) return;
     simdjson::dom::element root;
     if (json_parser_.parse(answer.body).get(root) != simdjson::SUCCESS) {
-      std::fprintf(stderr, "answer %d is not valid JSON: %s\n", answer.status, answer.body.c_str());
+      std::fprintf(stderr, "response %d is not valid JSON: %s\n", answer.status,
+                   answer.body.c_str());
       std::abort();
     }
   }
