@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 #include <string_view>
 #include <variant>
 
@@ -33,25 +35,72 @@ std::variant<std::string, int> ReadFile(const std::string& path) {
   return content;
 }
 
+// Counts the documents of a YAML stream and records where the second one's
+// first node is, without building any node.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents() const { return documents_; }
+  const YAML::Mark& second_document_mark() const { return second_document_mark_; }
+
+  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    SeeNode(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    SeeNode(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    SeeNode(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void SeeNode(const YAML::Mark& mark) {
+    if (documents_ == 2 && !seen_second_node_) {
+      second_document_mark_ = mark;
+      seen_second_node_ = true;
+    }
+  }
+
+  int documents_ = 0;
+  bool seen_second_node_ = false;
+  YAML::Mark second_document_mark_;
+};
+
 // Parses the YAML text read from `path`. A syntax error becomes a ConfigError.
+//
+// YAML::LoadAll is not used: in yaml-cpp 0.7 (Debian 12) some malformed
+// input, such as a line holding only ",", makes the parser report an endless
+// run of empty documents, so LoadAll never returns. The documents are
+// counted with at most two parser calls instead, and only the first is built.
 std::variant<YAML::Node, ConfigError> ParseYaml(const std::string& path, const std::string& text) {
-  std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream input(text);
+    YAML::Parser parser(input);
+    DocumentCounter counter;
+    for (int call = 0; call < 2 && parser.HandleNextDocument(counter); ++call) {
+    }
+    if (counter.documents() > 1) {
+      return ConfigError{path, counter.second_document_mark().line + 1, "",
+                         "found a second YAML document; the file must contain one"};
+    }
+    // A file that is empty or only comments has no document and keeps every
+    // default.
+    if (counter.documents() == 0) return YAML::Node();
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp counts lines and columns from 0.
     return ConfigError{
         path, e.mark.line + 1, "",
         "invalid YAML at column " + std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
-
-  if (documents.size() > 1) {
-    return ConfigError{path, documents[1].Mark().line + 1, "",
-                       "found a second YAML document; the file must contain one"};
-  }
-  // A file that is empty or only comments has no document and keeps every
-  // default.
-  return documents.empty() ? YAML::Node() : documents.front();
 }
 
 // A hostname or IPv4 address, checked for syntax only: resolving it is the
@@ -105,8 +154,12 @@ std::optional<ConfigError> LoadConfigFile(const std::string& path, Config* confi
     return ConfigError{path, 0, "",
                        "failed to read the file: " + std::string(std::strerror(*error))};
   }
+  return LoadConfigText(path, std::get<std::string>(text), config);
+}
 
-  std::variant<YAML::Node, ConfigError> root = ParseYaml(path, std::get<std::string>(text));
+std::optional<ConfigError> LoadConfigText(const std::string& path, const std::string& text,
+                                          Config* config) {
+  std::variant<YAML::Node, ConfigError> root = ParseYaml(path, text);
   if (const ConfigError* error = std::get_if<ConfigError>(&root)) return *error;
 
   config_internal::ConfigParser parser(path);

@@ -222,6 +222,11 @@ struct ConfigError {
 // catalog or login events that are empty.
 [[nodiscard]] std::optional<ConfigError> LoadConfigFile(const std::string& path, Config* config);
 
+// Like LoadConfigFile, with the file's contents already in memory. `path`
+// names the file in errors and becomes config->source_path.
+[[nodiscard]] std::optional<ConfigError> LoadConfigText(const std::string& path,
+                                                        const std::string& text, Config* config);
+
 // Parses "HOST:PORT" or "[V6]:PORT". Returns false when malformed.
 [[nodiscard]] bool ParseListenAddress(const std::string& text, std::string* host, uint16_t* port);
 

@@ -1,5 +1,7 @@
 // A small streaming JSON writer for API responses. Strings are escaped by length,
 // so embedded NUL bytes are written as \u0000 and never end a string early.
+// Each byte of a key or string that is not well-formed UTF-8 is written as
+// \ufffd, so the output is valid JSON whatever bytes a request carried.
 
 #ifndef UPTAKE_PROTO_JSON_WRITER_H_
 #define UPTAKE_PROTO_JSON_WRITER_H_

@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages uptake builds with, skipping those already
 # present. With --test it also installs what the test suite needs: Node.js
 # and npm for the analytics SDKs, and Chromium for the browser test. With
-# --bench it installs nginx, the HTTP baseline of scripts/ceilings.sh. The
-# flags may be combined. Runs apt-get through sudo when not root.
+# --bench it installs nginx, the HTTP baseline of scripts/ceilings.sh. With
+# --sanitize it installs clang 14 with its sanitizer and libFuzzer runtimes
+# and llvm-symbolizer, for scripts/test-sanitizers.sh and scripts/fuzz.sh.
+# The flags may be combined. Runs apt-get through sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -26,8 +28,13 @@ for flag in "$@"; do
     --bench)
       packages+=(nginx)
       ;;
+    --sanitize)
+      # libclang-rt-14-dev holds the ASan, UBSan and libFuzzer runtimes;
+      # llvm-14 holds llvm-symbolizer, which turns reports into file:line.
+      packages+=(clang-14 libclang-rt-14-dev llvm-14)
+      ;;
     *)
-      echo "install-deps.sh: unknown flag $flag; expected --test or --bench" >&2
+      echo "install-deps.sh: unknown flag $flag; expected --test, --bench or --sanitize" >&2
       exit 2
       ;;
   esac

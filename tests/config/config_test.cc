@@ -224,6 +224,19 @@ TEST_F(ConfigTest, FailedLoadKeepsConfig) {
   EXPECT_EQ(config.threads, 7);
 }
 
+TEST(LoadConfigTextTest, ParsesFromMemory) {
+  Config config;
+  std::optional<ConfigError> error = LoadConfigText("memory.yaml", "threads: 3\n", &config);
+  ASSERT_FALSE(error) << error->ToString();
+  EXPECT_EQ(config.threads, 3);
+  EXPECT_EQ(config.source_path, "memory.yaml");
+
+  error = LoadConfigText("memory.yaml", "threads: 2\nlisten: nowhere\n", &config);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->ToString().rfind("memory.yaml:2: listen: ", 0), 0u) << error->ToString();
+  EXPECT_EQ(config.threads, 3);
+}
+
 TEST(ConfigErrorTest, ToStringFormat) {
   const ConfigError error{"uptake.yaml", 4, "rules[2].days", "must be between 1 and 10"};
   EXPECT_EQ(error.ToString(), "uptake.yaml:4: rules[2].days: must be between 1 and 10");
@@ -551,6 +564,15 @@ TEST_F(ConfigTest, YamlBadIndentLine) {
       " max_batch_events: 4\n");
   EXPECT_EQ(error.line, 3);
   EXPECT_THAT(error.message, HasSubstr("invalid YAML"));
+}
+
+// Found by config_fuzzer: yaml-cpp 0.7's LoadAll never returned on these,
+// because its parser reported empty documents without end.
+TEST_F(ConfigTest, MalformedYamlDoesNotHang) {
+  for (const char* text : {",\n", "a: 1\n,\n\t[{}]}]  - name:n}\n"}) {
+    const ConfigError error = LoadError(text);
+    EXPECT_FALSE(error.message.empty()) << text;
+  }
 }
 
 TEST_F(ConfigTest, SecondDocument) {

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace uptake {
 namespace {
@@ -21,6 +22,34 @@ TEST(JsonWriterTest, KeepsUtf8AndEscapesUnitSeparator) {
   JsonWriter writer;
   writer.String("caf\xc3\xa9 \x1f");
   EXPECT_EQ(writer.str(), "\"caf\xc3\xa9 \\u001f\"");
+}
+
+// Found by http_fuzzer: a 404 answer echoed a request path with bytes
+// 0xff into its message, which made the answer invalid JSON.
+TEST(JsonWriterTest, ReplacesIllFormedUtf8) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"/v1\xff\xff/x", R"("/v1\ufffd\ufffd/x")"},
+      {"a\x80"
+       "b",
+       R"("a\ufffdb")"},                                      // stray continuation byte
+      {"\xc3", R"("\ufffd")"},                                // truncated sequence
+      {"\xc0\xaf", R"("\ufffd\ufffd")"},                      // overlong '/'
+      {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},            // surrogate U+D800
+      {"\xf4\x90\x80\x80", R"("\ufffd\ufffd\ufffd\ufffd")"},  // past U+10FFFF
+      {"caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},  // kept
+  };
+  for (const auto& [input, expected] : cases) {
+    JsonWriter writer;
+    writer.String(input);
+    EXPECT_EQ(writer.str(), expected);
+  }
+
+  JsonWriter keys;
+  keys.BeginObject();
+  keys.Key("k\xfe");
+  keys.Int(1);
+  keys.EndObject();
+  EXPECT_EQ(keys.str(), R"({"k\ufffd":1})");
 }
 
 TEST(JsonWriterTest, WritesNestedDocument) {
