@@ -91,10 +91,10 @@ int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-// Builds the aggregates: from the newest usable snapshot plus the events
-// logged after it, or else from the whole event log; then restores the
+// Builds the aggregates from the newest usable snapshot plus the events
+// logged after it, or else from the whole event log, then restores the
 // open alerts. Sets `covered_position` to the loaded snapshot's log
-// position (0 without one). Returns false when storage cannot be read.
+// position, or 0 without one. Returns false when storage cannot be read.
 bool LoadAggregates(Store& store, const SnapshotFiles& snapshots,
                     const std::function<std::unique_ptr<Aggregator>()>& make_aggregator,
                     std::unique_ptr<Aggregator>& aggregator, ServerClock& clock,
