@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "server/alert_hub.h"
+#include "server/transport.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -121,10 +122,11 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   boost::asio::steady_timer write_timer_;
 };
 
-// The WebSocket form of the stream.
+// The WebSocket form of the stream, over PlainStream or TlsStream.
+template <class Stream>
 class WebSocketAlertStream : public AlertStream {
  public:
-  WebSocketAlertStream(boost::beast::tcp_stream&& stream,
+  WebSocketAlertStream(Stream&& stream,
                        boost::beast::http::request<boost::beast::http::string_body> upgrade,
                        Store& store, AlertHub& hub, AlertStreamOptions options,
                        uint64_t connection_id);
@@ -139,18 +141,19 @@ class WebSocketAlertStream : public AlertStream {
   void Abort() override;
   void DoRead();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer read_buffer_;
 };
 
 // The Server-Sent Events form: one long HTTP response, each change an
 // event whose id is its seq, so a browser's EventSource resumes with
-// Last-Event-ID on its own.
+// Last-Event-ID on its own. Over PlainStream or TlsStream.
+template <class Stream>
 class SseAlertStream : public AlertStream {
  public:
-  SseAlertStream(boost::beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                 AlertHub& hub, AlertStreamOptions options, uint64_t connection_id);
+  SseAlertStream(Stream&& stream, unsigned http_version, Store& store, AlertHub& hub,
+                 AlertStreamOptions options, uint64_t connection_id);
   void Run() { Start(); }
 
  private:
@@ -163,7 +166,7 @@ class SseAlertStream : public AlertStream {
   void SchedulePing();
   void DoRead();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   const unsigned http_version_;
   boost::asio::steady_timer ping_timer_;
   char read_byte_ = 0;

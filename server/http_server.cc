@@ -5,13 +5,16 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "proto/answers.h"
 #include "server/alert_stream.h"
 #include "server/clock.h"
 #include "server/ingest_stream_session.h"
+#include "server/transport.h"
 
 namespace uptake {
 namespace asio = boost::asio;
@@ -21,22 +24,44 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// One HTTP/1.1 connection: reads requests one at a time and responds to each
-// before reading the next, so pipelined requests get responses in order.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP/1.1 connection over PlainStream or TlsStream: reads requests one
+// at a time and responds to each before reading the next, so pipelined
+// requests get responses in order. A TLS session first completes the
+// handshake within the idle timeout.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
-              uint64_t id)
-      : stream_(std::move(socket)), services_(services), limits_(limits), id_(id) {}
+  HttpSession(Stream&& stream, const HttpServices& services, const HttpLimits& limits, uint64_t id)
+      : stream_(std::move(stream)), services_(services), limits_(limits), id_(id) {}
 
-  void Run() { DoReadHeader(); }
+  void Run() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          beast::bind_front_handler(&HttpSession::OnHandshake, this->shared_from_this()));
+    } else {
+      DoReadHeader();
+    }
+  }
 
  private:
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("[conn {}] TLS handshake failed: {}", id_, ec.message());
+      beast::get_lowest_layer(stream_).close();
+      return;
+    }
+    DoReadHeader();
+  }
+
   void DoReadHeader() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
@@ -86,8 +111,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Hands the connection to a WebSocket or SSE alert stream, resuming from
-  // ?after=SEQ or Last-Event-ID when given.
+  // ?after=SEQ or Last-Event-ID when given. The stream is a read route; it
+  // also takes the token as ?access_token=, because a browser's
+  // EventSource cannot set headers.
   void OpenAlertStream(HttpRequest request, std::string_view query) {
+    std::optional<std::string> query_token = QueryParameter(query, "access_token");
+    if (auto denied = services_.access.Check(Access::kRead, request[http::field::authorization],
+                                             query_token)) {
+      return Send(std::move(*denied), request.version(), /*keep_alive=*/false);
+    }
     AlertStreamOptions options;
     std::string error;
     std::string_view last_event_id = request["Last-Event-ID"];
@@ -97,14 +129,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   /*keep_alive=*/false);
     }
     if (beast::websocket::is_upgrade(request)) {
-      std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
-                                             services_.store, services_.hub, std::move(options),
-                                             id_)
+      std::make_shared<WebSocketAlertStream<Stream>>(std::move(stream_), std::move(request),
+                                                     services_.store, services_.hub,
+                                                     std::move(options), id_)
           ->Run();
       return;
     }
-    std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
-                                     services_.hub, std::move(options), id_)
+    std::make_shared<SseAlertStream<Stream>>(std::move(stream_), request.version(), services_.store,
+                                             services_.hub, std::move(options), id_)
         ->Run();
   }
 
@@ -120,8 +152,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                               "or as the write_key query parameter.")),
                   request.version(), /*keep_alive=*/false);
     }
-    std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
-                                          services_.max_in_flight, id_)
+    std::make_shared<IngestStreamSession<Stream>>(std::move(stream_), services_.ingest,
+                                                  std::move(key), services_.max_in_flight, id_)
         ->Run(std::move(request));
   }
 
@@ -181,12 +213,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // Sends close_notify, bounded by the idle timeout, so the client can
+      // tell a complete response from a truncated one.
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServices& services_;
@@ -197,8 +238,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits)
-    : io_(io), acceptor_(asio::make_strand(io)), services_(services), limits_(limits) {}
+HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits,
+                       asio::ssl::context* tls)
+    : io_(io), acceptor_(asio::make_strand(io)), services_(services), limits_(limits), tls_(tls) {}
 
 bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
   beast::error_code ec;
@@ -237,7 +279,15 @@ void HttpServer::DoAccept() {
       spdlog::warn("[listener] accept failed: {}", ec.message());
     } else {
       uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
-      std::make_shared<HttpSession>(std::move(socket), services_, limits_, id)->Run();
+      if (tls_ != nullptr) {
+        std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *tls_), services_,
+                                                 limits_, id)
+            ->Run();
+      } else {
+        std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), services_,
+                                                   limits_, id)
+            ->Run();
+      }
     }
     DoAccept();
   });

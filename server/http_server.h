@@ -6,10 +6,12 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "server/access_control.h"
 #include "server/alert_hub.h"
 #include "server/ingest_service.h"
 #include "server/router.h"
@@ -29,6 +31,7 @@ struct HttpLimits {
 // The long-lived services every connection uses.
 struct HttpServices {
   Router& router;
+  const AccessPolicy& access;
   AlertHub& hub;
   IngestService& ingest;
   Store& store;
@@ -39,7 +42,10 @@ struct HttpServices {
 // Accepts connections and runs one session per connection on its own strand.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits);
+  // `tls`, when not null, must outlive the server; every connection then
+  // speaks TLS. Null serves plain HTTP.
+  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits,
+             boost::asio::ssl::context* tls);
 
   // Binds and listens. Returns false and sets `error` when the address
   // cannot be used.
@@ -61,6 +67,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   const HttpServices services_;
   const HttpLimits limits_;
+  boost::asio::ssl::context* const tls_;
   std::atomic<uint64_t> next_connection_id_{1};
 };
 
