@@ -152,7 +152,7 @@ bool ConfigParser::ParseRateLimit(const FieldMap& fields, RateLimit* limit) {
     reader_.Fail(*rate, "must be between 0 (no limit) and 1000000000 events per second");
     return false;
   }
-  // Without burst, the bucket holds one second of events, at least one.
+  // Without burst, the bucket contains one second of events, at least one.
   const auto default_burst = static_cast<int64_t>(std::max(1.0, std::ceil(*rate_value)));
   std::optional<int64_t> burst_value =
       reader_.ReadIntegerOr(fields, "burst", 1, kMaxBurst, default_burst);
@@ -170,8 +170,8 @@ bool ConfigParser::ParseAuth(const Field* field) {
     fields = std::move(*read);
   }
 
-  // Keys from a file or the environment join the write_keys list; with any
-  // of them, the built-in "dev" key is dropped unless the list names it.
+  // Keys from a file or the environment join the write_keys list. The
+  // built-in "dev" key is then dropped unless the list names it.
   std::vector<std::string> extra_keys;
   bool keys_given = false;
   if (!AddTokens(fields, "write_keys", /*is_write_key=*/true, &extra_keys, &keys_given)) {

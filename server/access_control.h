@@ -1,5 +1,5 @@
-// Who may use which route: read tokens for the read routes, the admin
-// token for the admin routes, write keys for ingest only.
+// Access control of the read and admin routes: read tokens for the read
+// routes, the admin token for both, write keys for ingest only.
 
 #ifndef UPTAKE_SERVER_ACCESS_CONTROL_H_
 #define UPTAKE_SERVER_ACCESS_CONTROL_H_

@@ -19,7 +19,7 @@ namespace uptake {
 //
 // A request costs one token per event it carries (valid or rejected, at
 // least one), so a batch of 500 events costs as much as 500 track calls.
-// A request is admitted when the bucket holds min(cost, burst) tokens, and
+// A request is admitted when the bucket contains min(cost, burst) tokens, and
 // then takes its whole cost, which may leave the bucket below zero: a batch
 // larger than the burst is still admitted from a full bucket, and later
 // requests wait until the refill has paid for it. The average stays at the

@@ -58,8 +58,9 @@ TEST(RateLimiterTest, RetryAfterIsAtLeastOneSecond) {
   WriteKeyRateLimiter limiter(Limited(1000, 1));
   EXPECT_EQ(limiter.Acquire("limited", 1), 0);
   const int64_t wait = limiter.Acquire("limited", 1);
-  // Refilled within the microseconds between the two calls is possible.
-  if (wait != 0) EXPECT_EQ(wait, 1);
+  // The bucket may have refilled in the time between the two calls, so 0 is
+  // allowed, but a refusal asks for at least one whole second.
+  EXPECT_TRUE(wait == 0 || wait == 1) << wait;
 }
 
 }  // namespace
