@@ -14,15 +14,18 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 16> kTopLevelKeys = {
-    "listen", "data_dir", "clock", "threads", "write_keys", "limits",   "login_events", "features",
-    "rules",  "accounts", "cors",  "ingest",  "alerts",     "webhooks", "routing",      "storage",
+constexpr std::array<std::string_view, 18> kTopLevelKeys = {
+    "listen",       "data_dir", "clock",   "threads",  "write_keys", "limits",
+    "login_events", "features", "rules",   "accounts", "cors",       "ingest",
+    "alerts",       "webhooks", "routing", "storage",  "auth",       "tls",
 };
 
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
                                                         "subscriber_write_timeout_seconds"};
 
-constexpr std::array<std::string_view, 15> kLimitKeys = {
+constexpr std::array<std::string_view, 17> kLimitKeys = {
+    "rate_per_second",
+    "burst",
     "max_event_bytes",
     "max_request_bytes",
     "max_batch_events",
@@ -91,6 +94,12 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
   if (alerts != nullptr && !ParseAlerts(*alerts)) return reader_.error();
   const Field* storage = FindField(*top, "storage");
   if (storage != nullptr && !ParseStorage(*storage)) return reader_.error();
+  // After write_keys, because the auth section adds keys and checks that no
+  // token is also a write key.
+  const Field* auth = FindField(*top, "auth");
+  if (!ParseAuth(auth)) return reader_.error();
+  const Field* tls = FindField(*top, "tls");
+  if (tls != nullptr && !ParseTls(*tls)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -169,19 +178,6 @@ bool ConfigParser::ParseListen(const Field& field) {
   return true;
 }
 
-bool ConfigParser::ParseWriteKeys(const Field& field) {
-  // Keys are secrets, so errors name their position but never their value.
-  std::optional<std::vector<std::string>> keys = reader_.ReadNameList(field, /*secret=*/true);
-  if (!keys) return false;
-
-  if (keys->empty()) {
-    reader_.Fail(field, "must list at least one key; without one no event can be ingested");
-    return false;
-  }
-  config_.write_keys = std::move(*keys);
-  return true;
-}
-
 bool ConfigParser::ParseLimits(const Field& field) {
   std::optional<FieldMap> fields = reader_.ReadMapping(field, kLimitKeys);
   if (!fields) return false;
@@ -213,6 +209,7 @@ bool ConfigParser::ParseLimits(const Field& field) {
       reader_.ReadIntegerOr(*fields, "max_amplitude_batch_events", 1, kInt64Max,
                             static_cast<int64_t>(limits.max_amplitude_batch_events));
   if (reader_.failed()) return false;
+  if (!ParseRateLimit(*fields, &config_.write_key_rate_limit)) return false;
 
   limits.max_posthog_request_bytes = static_cast<size_t>(*posthog_bytes);
   limits.max_amplitude_request_bytes = static_cast<size_t>(*amplitude_bytes);

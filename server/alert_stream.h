@@ -18,6 +18,7 @@
 
 #include "server/alert_hub.h"
 #include "server/connection_slot.h"
+#include "server/transport.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -123,10 +124,11 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   boost::asio::steady_timer write_timer_;
 };
 
-// The WebSocket form of the stream.
+// The WebSocket form of the stream, over PlainStream or TlsStream.
+template <class Stream>
 class WebSocketAlertStream : public AlertStream {
  public:
-  WebSocketAlertStream(boost::beast::tcp_stream&& stream,
+  WebSocketAlertStream(Stream&& stream,
                        boost::beast::http::request<boost::beast::http::string_body> upgrade,
                        Store& store, AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
                        uint64_t connection_id);
@@ -141,19 +143,19 @@ class WebSocketAlertStream : public AlertStream {
   void Abort() override;
   void DoRead();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer read_buffer_;
 };
 
 // The Server-Sent Events form: one long HTTP response, each change an
 // event whose id is its seq, so a browser's EventSource resumes with
-// Last-Event-ID on its own.
+// Last-Event-ID on its own. Over PlainStream or TlsStream.
+template <class Stream>
 class SseAlertStream : public AlertStream {
  public:
-  SseAlertStream(boost::beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                 AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
-                 uint64_t connection_id);
+  SseAlertStream(Stream&& stream, unsigned http_version, Store& store, AlertHub& hub,
+                 AlertStreamOptions options, ConnectionSlot slot, uint64_t connection_id);
   void Run() { Start(); }
 
  private:
@@ -166,7 +168,7 @@ class SseAlertStream : public AlertStream {
   void SchedulePing();
   void DoRead();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   const unsigned http_version_;
   boost::asio::steady_timer ping_timer_;
   char read_byte_ = 0;

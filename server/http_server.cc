@@ -5,8 +5,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "proto/answers.h"
 #include "server/alert_stream.h"
@@ -14,6 +16,7 @@
 #include "server/connection_slot.h"
 #include "server/ingest_families.h"
 #include "server/ingest_stream_session.h"
+#include "server/transport.h"
 
 namespace uptake {
 namespace asio = boost::asio;
@@ -70,25 +73,54 @@ std::string FramingError(const http::request_header<>& head) {
 // The stage of a request that a read timeout interrupted, for the log.
 enum class ReadStage { kIdle, kHeader, kBody };
 
-// One HTTP/1.1 connection: reads requests one at a time and responds to each
-// before reading the next, so pipelined requests get responses in order.
-// Every read and write runs under a deadline from HttpLimits, and the read
-// buffer is bounded, so a client can hold neither the connection nor memory.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP/1.1 connection over PlainStream or TlsStream: reads requests one
+// at a time and responds to each before reading the next, so pipelined
+// requests get responses in order. Every read and write runs under a
+// deadline from HttpLimits, and the read buffer is bounded, so a client can
+// hold neither the connection nor memory. A TLS session first completes the
+// handshake within the idle timeout.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
+  HttpSession(Stream&& stream, const HttpServices& services, const HttpLimits& limits,
               ConnectionSlot slot, uint64_t id)
-      : stream_(std::move(socket)),
+      : stream_(std::move(stream)),
         buffer_(limits.max_header_bytes + kReadChunkBytes),
         services_(services),
         limits_(limits),
         slot_(std::move(slot)),
         id_(id) {}
 
-  void Run() { DoAwaitRequest(); }
+  void Run() { Begin(/*overloaded=*/false); }
 
-  // Sends 503 at once, for a connection over the listener's limit.
-  void RejectOverloaded() {
+  // Sends 503 at once, for a connection over the listener's limit. A TLS
+  // connection gets it after the handshake, so the client can read it.
+  void RejectOverloaded() { Begin(/*overloaded=*/true); }
+
+ private:
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
+  // Completes the TLS handshake, if any, then serves requests or sends the
+  // 503 of an overloaded listener.
+  void Begin(bool overloaded) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this(),
+                                                               overloaded](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] TLS handshake failed: {}", self->id_, ec.message());
+          beast::get_lowest_layer(self->stream_).close();
+          return;
+        }
+        self->OnReady(overloaded);
+      });
+    } else {
+      OnReady(overloaded);
+    }
+  }
+
+  void OnReady(bool overloaded) {
+    if (!overloaded) return DoAwaitRequest();
     HttpAnswer answer =
         JsonAnswer(503, EncodeError("too_many_connections",
                                     "The server has " + std::to_string(limits_.max_connections) +
@@ -97,12 +129,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Send(std::move(answer), 11, /*keep_alive=*/false);
   }
 
- private:
   // Waits under the idle timeout for the first byte of the next request,
   // unless a pipelined request is already buffered.
   void DoAwaitRequest() {
     if (buffer_.size() > 0) return DoReadHeader();
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                               self->buffer_.commit(bytes);
@@ -115,7 +146,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
-    stream_.expires_after(limits_.header_read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.header_read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
@@ -144,7 +175,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // kept as it was before the body and the trailers are dropped.
     if (parser_->chunked()) head_before_body_ = head.base();
 
-    stream_.expires_after(limits_.body_read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.body_read_timeout);
     std::string_view expect = head[http::field::expect];
     if (expect.empty()) return DoReadBody();
     if (!beast::iequals(expect, "100-continue")) {
@@ -217,8 +248,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Hands the connection to a WebSocket or SSE alert stream, resuming from
-  // ?after=SEQ or Last-Event-ID when given.
+  // ?after=SEQ or Last-Event-ID when given. The stream is a read route; it
+  // also takes the token as ?access_token=, because a browser's
+  // EventSource cannot set headers.
   void OpenAlertStream(HttpRequest request, std::string_view query) {
+    std::optional<std::string> query_token = QueryParameter(query, "access_token");
+    if (auto denied = services_.access.Check(Access::kRead, request[http::field::authorization],
+                                             query_token)) {
+      return Send(std::move(*denied), request.version(), /*keep_alive=*/false);
+    }
     AlertStreamOptions options;
     std::string error;
     std::string_view last_event_id = request["Last-Event-ID"];
@@ -228,14 +266,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   /*keep_alive=*/false);
     }
     if (beast::websocket::is_upgrade(request)) {
-      std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
-                                             services_.store, services_.hub, std::move(options),
-                                             std::move(slot_), id_)
+      std::make_shared<WebSocketAlertStream<Stream>>(std::move(stream_), std::move(request),
+                                                     services_.store, services_.hub,
+                                                     std::move(options), std::move(slot_), id_)
           ->Run();
       return;
     }
-    std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
-                                     services_.hub, std::move(options), std::move(slot_), id_)
+    std::make_shared<SseAlertStream<Stream>>(std::move(stream_), request.version(), services_.store,
+                                             services_.hub, std::move(options), std::move(slot_),
+                                             id_)
         ->Run();
   }
 
@@ -251,14 +290,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                               "or as the write_key query parameter.")),
                   request.version(), /*keep_alive=*/false);
     }
-    std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
-                                          services_.max_in_flight, std::move(slot_), id_)
+    std::make_shared<IngestStreamSession<Stream>>(std::move(stream_), services_.ingest,
+                                                  std::move(key), services_.max_in_flight,
+                                                  std::move(slot_), id_)
         ->Run(std::move(request));
   }
 
   void OnReadFailed(beast::error_code ec, ReadStage stage) {
     if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       return Close();
     }
     // beast::tcp_stream has closed the socket already, so no response can
@@ -322,7 +362,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response->keep_alive(keep_alive);
     response->prepare_payload();
     // A client that does not read its response is treated like an idle one.
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code ec, size_t) {
                         self->OnWrite(ec, response->keep_alive());
@@ -339,13 +379,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Ends the sending side, then discards input until the client closes or
-  // the linger bounds pass.
+  // the linger bounds pass. Over TLS the close_notify ends the sending side,
+  // and the shutdown reads and drops records until the client's own
+  // close_notify arrives, within the linger time.
   void Linger() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     buffer_.consume(buffer_.size());
-    stream_.expires_after(kLingerTime);
-    DoDiscard();
+    beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      DoDiscard();
+    }
   }
 
   void DoDiscard() {
@@ -360,12 +408,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // Sends close_notify, bounded by the idle timeout, so the client can
+      // tell a complete response from a truncated one.
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_header<>> head_before_body_;
@@ -382,12 +439,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits)
+HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits,
+                       asio::ssl::context* tls)
     : io_(io),
       acceptor_(asio::make_strand(io)),
       accept_retry_timer_(acceptor_.get_executor()),
       services_(services),
       limits_(limits),
+      tls_(tls),
       open_connections_(std::make_shared<std::atomic<size_t>>(0)) {}
 
 bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
@@ -451,13 +510,24 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
           "so far)",
           id, open, rejected_connections_);
     }
-    std::make_shared<HttpSession>(std::move(socket), services_, limits_, ConnectionSlot(), id)
-        ->RejectOverloaded();
+    StartSession(std::move(socket), ConnectionSlot(), id, /*overloaded=*/true);
   } else {
-    std::make_shared<HttpSession>(std::move(socket), services_, limits_, std::move(slot), id)
-        ->Run();
+    StartSession(std::move(socket), std::move(slot), id, /*overloaded=*/false);
   }
   DoAccept();
+}
+
+void HttpServer::StartSession(tcp::socket socket, ConnectionSlot slot, uint64_t id,
+                              bool overloaded) {
+  if (tls_ != nullptr) {
+    auto session = std::make_shared<HttpSession<TlsStream>>(
+        TlsStream(std::move(socket), *tls_), services_, limits_, std::move(slot), id);
+    overloaded ? session->RejectOverloaded() : session->Run();
+  } else {
+    auto session = std::make_shared<HttpSession<PlainStream>>(
+        PlainStream(std::move(socket)), services_, limits_, std::move(slot), id);
+    overloaded ? session->RejectOverloaded() : session->Run();
+  }
 }
 
 }  // namespace uptake

@@ -6,13 +6,16 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "server/access_control.h"
 #include "server/alert_hub.h"
+#include "server/connection_slot.h"
 #include "server/ingest_service.h"
 #include "server/router.h"
 
@@ -39,6 +42,7 @@ struct HttpLimits {
 // The long-lived services every connection uses.
 struct HttpServices {
   Router& router;
+  const AccessPolicy& access;
   AlertHub& hub;
   IngestService& ingest;
   Store& store;
@@ -50,7 +54,10 @@ struct HttpServices {
 // A connection past `max_connections` gets 503 and is closed.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits);
+  // `tls`, when not null, must outlive the server; every connection then
+  // speaks TLS. Null serves plain HTTP.
+  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits,
+             boost::asio::ssl::context* tls);
 
   // Binds and listens. Returns false and sets `error` when the address
   // cannot be used.
@@ -68,6 +75,10 @@ class HttpServer {
  private:
   void DoAccept();
   void OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  // Runs a session over plain TCP or TLS, or one that only sends 503 when
+  // `overloaded`.
+  void StartSession(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, uint64_t id,
+                    bool overloaded);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -76,6 +87,7 @@ class HttpServer {
   boost::asio::steady_timer accept_retry_timer_;
   const HttpServices services_;
   const HttpLimits limits_;
+  boost::asio::ssl::context* const tls_;
   std::atomic<uint64_t> next_connection_id_{1};
   std::shared_ptr<std::atomic<size_t>> open_connections_;
   // Rejections logged so far, for rate-limiting the warning.

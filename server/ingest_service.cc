@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -67,6 +68,13 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
+// "12" or "0.5": the rate as configured, without trailing zeros.
+std::string FormatRate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", rate);
+  return text;
+}
+
 RequestError UnknownKey(std::string message) {
   return RequestError{401, "invalid_write_key", std::move(message)};
 }
@@ -98,7 +106,8 @@ std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedReque
 IngestService::IngestService(const Config& config, Store& store, Aggregator& aggregator,
                              ServerClock& clock, AlertRecorder& recorder)
     : limits_(config.limits),
-      write_keys_(config.write_keys.begin(), config.write_keys.end()),
+      write_keys_(config.write_keys),
+      rate_limiter_(config),
       group_type_(config.group_type),
       mixpanel_account_property_(config.mixpanel_account_property),
       store_(store),
@@ -107,7 +116,23 @@ IngestService::IngestService(const Config& config, Store& store, Aggregator& agg
       recorder_(recorder) {}
 
 bool IngestService::IsWriteKey(std::string_view key) const {
-  return !key.empty() && write_keys_.contains(std::string(key));
+  return write_keys_.Find(key).has_value();
+}
+
+std::optional<RequestError> IngestService::CheckRateLimit(const std::string& write_key,
+                                                          const ParsedRequest& parsed,
+                                                          int64_t* retry_after_seconds) {
+  const size_t events = parsed.events.size() + parsed.rejected.size();
+  const int64_t wait = rate_limiter_.Acquire(write_key, events);
+  if (wait == 0) return std::nullopt;
+  *retry_after_seconds = wait;
+  const RateLimit limit = rate_limiter_.LimitOf(write_key);
+  // The message names the limit, never the key.
+  return RequestError{429, "rate_limited",
+                      "The write key's rate limit of " + FormatRate(limit.rate_per_second) +
+                          " events per second (burst " + std::to_string(limit.burst) +
+                          ") is spent; nothing was stored. Retry after " + std::to_string(wait) +
+                          " s."};
 }
 
 HttpAnswer IngestService::Handle(IngestRequest request) {
@@ -145,6 +170,13 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
     if (auto error = SingleEventError(request.segment_call, decoded.parsed)) {
       return FamilyErrorAnswer(decoded.family, *error);
     }
+  }
+
+  int64_t retry_after = 0;
+  if (auto limited = CheckRateLimit(write_key, decoded.parsed, &retry_after)) {
+    HttpAnswer answer = FamilyErrorAnswer(decoded.family, *limited);
+    answer.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return answer;
   }
 
   IngestOutcome outcome;

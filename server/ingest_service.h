@@ -9,16 +9,17 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/aggregator.h"
 #include "proto/parse_result.h"
 #include "proto/segment.h"
+#include "server/access_control.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_answer.h"
+#include "server/rate_limiter.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -70,7 +71,8 @@ class IngestService {
   // (204 for PostHog beacons); 400 for a bad body; 400 (Segment, Mixpanel)
   // or 413 (PostHog, Amplitude) for too large; 401 for an unknown or
   // missing write key, with nothing stored; 415 for an unsupported media
-  // type or coding; 503 with Retry-After when storage fails.
+  // type or coding; 429 with Retry-After when the key's rate limit is
+  // spent, with nothing stored; 503 with Retry-After when storage fails.
   HttpAnswer Handle(IngestRequest request);
 
   // Commits already parsed Segment events under an authenticated write key,
@@ -79,7 +81,16 @@ class IngestService {
   bool CommitParsed(const std::string& write_key, ParsedRequest& parsed, IngestOutcome* outcome,
                     RequestError* error);
 
+  // Compares in constant time; see SecretSet.
   bool IsWriteKey(std::string_view key) const;
+
+  // Takes the events of `parsed` from the rate limit of `write_key`.
+  // Returns nullopt when they may be committed, else a 429 rate_limited
+  // error, with `retry_after_seconds` set to the whole seconds to wait (at
+  // least 1); nothing is taken then.
+  std::optional<RequestError> CheckRateLimit(const std::string& write_key,
+                                             const ParsedRequest& parsed,
+                                             int64_t* retry_after_seconds);
 
   const IngestLimits& limits() const { return limits_; }
 
@@ -90,7 +101,8 @@ class IngestService {
   std::vector<Alert> AggregateUnderEventClock(std::span<const Event> events);
 
   const IngestLimits limits_;
-  const std::unordered_set<std::string> write_keys_;
+  const SecretSet write_keys_;
+  WriteKeyRateLimiter rate_limiter_;
   const std::string group_type_;
   const std::string mixpanel_account_property_;
   Store& store_;

@@ -13,6 +13,7 @@
 
 #include "server/connection_slot.h"
 #include "server/ingest_service.h"
+#include "server/transport.h"
 
 namespace uptake {
 
@@ -24,11 +25,12 @@ namespace uptake {
 // `max_in_flight` responses queued, further messages get 429
 // too_many_in_flight and not stored; with twice that many queued the server
 // stops reading until the client catches up.
-class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession> {
+// Runs over PlainStream or TlsStream.
+template <class Stream>
+class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession<Stream>> {
  public:
-  IngestStreamSession(boost::beast::tcp_stream&& stream, IngestService& ingest,
-                      std::string write_key, size_t max_in_flight, ConnectionSlot slot,
-                      uint64_t connection_id);
+  IngestStreamSession(Stream&& stream, IngestService& ingest, std::string write_key,
+                      size_t max_in_flight, ConnectionSlot slot, uint64_t connection_id);
 
   // Completes the WebSocket handshake for `upgrade` and starts reading.
   void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
@@ -42,7 +44,7 @@ class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSess
   void DoWrite();
   void OnWrite(boost::beast::error_code ec);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   IngestService& ingest_;
   const std::string write_key_;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "metrics/aggregator.h"
+#include "server/access_control.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/cors.h"
@@ -35,6 +36,7 @@ struct RouterServices {
   AlertRecorder& recorder;
   RuleReloader& reloader;
   SilenceRegistry& silences;
+  const AccessPolicy& access;
 };
 
 // Thread-safe; holds references to the long-lived services only.
@@ -48,10 +50,12 @@ class Router {
         recorder_(services.recorder),
         reloader_(services.reloader),
         silences_(services.silences),
+        access_(services.access),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
-  // clock). Consumes the request body.
+  // clock). Consumes the request body. Read and admin routes check the
+  // request's credentials first; /healthz and /readyz are always open.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 
  private:
@@ -75,6 +79,7 @@ class Router {
   AlertRecorder& recorder_;
   RuleReloader& reloader_;
   SilenceRegistry& silences_;
+  const AccessPolicy& access_;
   const CorsPolicy cors_;
 };
 

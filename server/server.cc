@@ -5,16 +5,19 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "metrics/aggregator.h"
 #include "proto/account_traits.h"
 #include "proto/answers.h"
+#include "server/access_control.h"
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
@@ -112,6 +115,49 @@ void ScheduleTick(asio::steady_timer& timer, Aggregator& aggregator, ServerClock
   });
 }
 
+// Warns about the routes that a non-loopback listener refuses for want of
+// a credential, and about credentials sent without TLS.
+void WarnAboutOpenRoutes(const Config& config, bool loopback) {
+  if (loopback) return;
+  if (config.auth.read_tokens.empty()) {
+    spdlog::warn(
+        "[startup] no read token is configured and the listener is not loopback, so the read "
+        "routes (alerts, the alert stream, accounts) accept only the admin token; set "
+        "auth.read_tokens");
+  }
+  if (config.auth.admin_token.empty()) {
+    spdlog::warn(
+        "[startup] no admin token is configured and the listener is not loopback, so "
+        "/v1/admin/reload and /v1/silences refuse every request; set auth.admin_token");
+  }
+  if (config.tls.cert_file.empty()) {
+    spdlog::warn(
+        "[startup] the listener is not loopback and TLS is off, so write keys and tokens cross "
+        "the network in clear text; set tls.cert_file and tls.key_file");
+  }
+}
+
+// Loads the certificate chain and key into `context`. The config loader
+// checked them already; this fails only when the files changed since.
+bool LoadTlsContext(const TlsConfig& files, asio::ssl::context* context) {
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  context->use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    spdlog::error("[startup] loading the TLS certificate {} failed: {}", files.cert_file,
+                  ec.message());
+    return false;
+  }
+  context->use_private_key_file(files.key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    spdlog::error("[startup] loading the TLS key {} failed: {}", files.key_file, ec.message());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunServer(const Config& config) {
@@ -159,10 +205,20 @@ int RunServer(const Config& config) {
     recorder.Record(caught_up);
   }
 
+  const bool loopback = IsLoopbackHost(config.listen_host);
+  AccessPolicy access(config.auth, config.write_keys, loopback);
+  WarnAboutOpenRoutes(config, loopback);
+  std::optional<asio::ssl::context> tls;
+  if (!config.tls.cert_file.empty()) {
+    tls.emplace(asio::ssl::context::tls_server);
+    if (!LoadTlsContext(config.tls, &*tls)) return 1;
+  }
+
   IngestService ingest(config, *store, aggregator, clock, recorder);
   RuleReloader reloader(config, aggregator, clock, recorder);
-  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences},
-                CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
+  Router router(
+      RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences, access},
+      CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
       config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -173,6 +229,7 @@ int RunServer(const Config& config) {
       std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
       kCompressionAllowanceBytes;
   HttpServices services{router,
+                        access,
                         hub,
                         ingest,
                         *store,
@@ -188,7 +245,7 @@ int RunServer(const Config& config) {
       .body_read_timeout = std::chrono::seconds(transport.body_read_timeout_seconds),
       .max_connections = static_cast<size_t>(transport.max_connections),
   };
-  HttpServer http(io, services, http_limits);
+  HttpServer http(io, services, http_limits, tls ? &*tls : nullptr);
   std::string error;
   if (!http.Listen(config.listen_host, config.listen_port, &error)) {
     spdlog::error("[startup] {}", error);
@@ -196,8 +253,8 @@ int RunServer(const Config& config) {
   }
   http.Start();
   auto endpoint = http.local_endpoint();
-  spdlog::info("listening on {}:{} (clock {}, durability {}, data in {})",
-               endpoint.address().to_string(), endpoint.port(),
+  spdlog::info("listening on {}:{} ({}, clock {}, durability {}, data in {})",
+               endpoint.address().to_string(), endpoint.port(), tls ? "https" : "http",
                config.clock == ClockMode::kWall ? "wall" : "event",
                config.durability == DurabilityMode::kFsync ? "fsync" : "wal", config.data_dir);
   if (config.retention_days > 0) {
