@@ -89,6 +89,7 @@ void AlertStream::Start() {
 
 void AlertStream::OnOpen() {
   open_ = true;
+  if (shutting_down_) return CloseForShutdown();
   spdlog::info("[conn {}] alert stream subscriber connected{}", connection_id_,
                replaying_ ? " (resuming)" : "");
   if (!queue_.empty()) StartWrite();
@@ -99,7 +100,29 @@ void AlertStream::End() {
   open_ = false;
   ended_ = true;
   queue_.clear();
+  SetQueued();
   write_timer_.cancel();
+}
+
+void AlertStream::BeginShutdown() {
+  boost::asio::post(Executor(), [self = shared_from_this()] { self->ShutdownOnStrand(); });
+}
+
+void AlertStream::ShutdownOnStrand() {
+  if (shutting_down_ || ended_) return;
+  shutting_down_ = true;
+  replaying_ = false;
+  // The frame being written must stay alive until its write completes;
+  // OnFrameWritten then closes.
+  if (writing_) {
+    queue_.resize(1);
+    SetQueued();
+    return;
+  }
+  queue_.clear();
+  SetQueued();
+  // Before the handshake completes, OnOpen closes.
+  if (open_) CloseForShutdown();
 }
 
 void AlertStream::Deliver(AlertChangePtr change) {
@@ -123,8 +146,9 @@ void AlertStream::OnLiveChange(const AlertChangePtr& change) {
 }
 
 void AlertStream::Enqueue(std::string frame) {
-  if (ended_) return;
+  if (ended_ || shutting_down_) return;
   queue_.push_back(std::move(frame));
+  SetQueued();
   if (open_ && !writing_) StartWrite();
 }
 
@@ -151,7 +175,9 @@ void AlertStream::OnFrameWritten() {
   writing_ = false;
   write_timer_.cancel();
   if (!queue_.empty()) queue_.pop_front();
+  SetQueued();
   if (ended_) return;
+  if (shutting_down_) return CloseForShutdown();
   if (!queue_.empty()) return StartWrite();
   if (replaying_) ReplayPage();
 }
@@ -283,6 +309,20 @@ boost::asio::any_io_executor SseAlertStream::Executor() { return stream_.get_exe
 
 void WebSocketAlertStream::Abort() { beast::get_lowest_layer(ws_).close(); }
 
+void WebSocketAlertStream::CloseForShutdown() {
+  End();
+  // The pending read sees the peer's close frame and ends the session.
+  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  ws_.async_close(
+      websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+      [self](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] alert stream close failed: {}", self->connection_id_,
+                        ec.message());
+        }
+      });
+}
+
 SseAlertStream::SseAlertStream(beast::tcp_stream&& stream, unsigned http_version, Store& store,
                                AlertHub& hub, AlertStreamOptions options, uint64_t connection_id)
     : AlertStream(stream.get_executor(), store, hub, std::move(options), connection_id),
@@ -347,6 +387,13 @@ void SseAlertStream::WriteFrame(const std::string& frame) {
                              }
                              self->OnFrameWritten();
                            });
+}
+
+void SseAlertStream::CloseForShutdown() {
+  End();
+  // Ending the response is the end of the event stream; a browser's
+  // EventSource reconnects with Last-Event-ID.
+  Abort();
 }
 
 void SseAlertStream::Abort() {

@@ -21,18 +21,43 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
+// Longest part of a 4xx response body copied into its log line.
+constexpr size_t kLoggedBodyBytes = 300;
+
 // One HTTP/1.1 connection: reads requests one at a time and responds to each
 // before reading the next, so pipelined requests get responses in order.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+//
+// At shutdown a connection waiting for its next request closes at once; one
+// whose request is under way finishes it and responds with Connection:
+// close.
+class HttpSession : public DrainableConnection, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
-              uint64_t id)
-      : stream_(std::move(socket)), services_(services), limits_(limits), id_(id) {}
+              ConnectionRegistry& connections, uint64_t id)
+      : stream_(std::move(socket)),
+        services_(services),
+        limits_(limits),
+        connections_(connections),
+        id_(id) {
+    beast::error_code ec;
+    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    peer_ = ec ? "unknown" : peer.address().to_string();
+  }
 
   void Run() { DoReadHeader(); }
 
+  void BeginShutdown() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      if (self->awaiting_request_) self->Close();
+    });
+  }
+
  private:
   void DoReadHeader() {
+    awaiting_request_ = true;
+    route_index_ = RouteIndexOf("");
+    received_at_ = std::chrono::steady_clock::now();
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
@@ -43,8 +68,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void OnReadHeader(beast::error_code ec, size_t) {
+    awaiting_request_ = false;
     if (ec) return OnReadFailed(ec);
     received_ms_ = ServerClock::WallMs();
+    received_at_ = std::chrono::steady_clock::now();
+    method_ = std::string(parser_->get().method_string());
+    route_index_ = RouteIndexOf(SplitTarget(parser_->get().target()).first);
 
     const auto& head = parser_->get();
     if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -96,16 +125,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return Send(JsonAnswer(400, EncodeError("invalid_parameter", error)), request.version(),
                   /*keep_alive=*/false);
     }
+    RecordUpgrade();
     if (beast::websocket::is_upgrade(request)) {
-      std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
-                                             services_.store, services_.hub, std::move(options),
-                                             id_)
-          ->Run();
+      auto stream = std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
+                                                           services_.store, services_.hub,
+                                                           std::move(options), id_);
+      stream->Run();
+      connections_.Add(stream);
       return;
     }
-    std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
-                                     services_.hub, std::move(options), id_)
-        ->Run();
+    auto stream =
+        std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
+                                         services_.hub, std::move(options), id_);
+    stream->Run();
+    connections_.Add(stream);
+  }
+
+  // Counts a connection handed to a stream as a 101 response.
+  void RecordUpgrade() {
+    services_.metrics.RecordRequest(route_index_, 101,
+                                    std::chrono::steady_clock::now() - received_at_);
   }
 
   // Authenticates the upgrade by the write key in Basic credentials or in
@@ -120,12 +159,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                               "or as the write_key query parameter.")),
                   request.version(), /*keep_alive=*/false);
     }
-    std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
-                                          services_.max_in_flight, id_)
-        ->Run(std::move(request));
+    RecordUpgrade();
+    auto session = std::make_shared<IngestStreamSession>(
+        std::move(stream_), services_.ingest, std::move(key), services_.max_in_flight, id_);
+    session->Run(std::move(request));
+    connections_.Add(session);
   }
 
   void OnReadFailed(beast::error_code ec) {
+    // A shutdown closed the socket of an idle connection.
+    if (draining_ && ec == asio::error::operation_aborted) return Close();
     if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
         ec == asio::error::eof) {
       return Close();
@@ -157,6 +200,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Send(HttpAnswer answer, unsigned version, bool keep_alive) {
+    services_.metrics.RecordRequest(route_index_, answer.status,
+                                    std::chrono::steady_clock::now() - received_at_);
+    if (answer.status >= 400 && answer.status < 500) LogClientError(answer);
+    keep_alive = keep_alive && !draining_;
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), version);
     response->set(http::field::server, "uptake");
@@ -180,6 +227,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     DoReadHeader();
   }
 
+  // Logs a 4xx response at info level, rate-limited per peer, route and
+  // status, so a client repeating a bad request cannot flood the log.
+  void LogClientError(const HttpAnswer& answer) {
+    std::string key = "[peer " + peer_ + "] client errors " + std::to_string(answer.status) +
+                      " on " + std::string(RouteName(route_index_));
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    if (!services_.client_errors.Allow(key, now_ms)) return;
+    std::string_view body = answer.body;
+    if (body.size() > kLoggedBodyBytes) body = body.substr(0, kLoggedBodyBytes);
+    spdlog::info("[conn {}] [peer {}] {} {} answered {}: {}", id_, peer_, method_,
+                 RouteName(route_index_), answer.status, body);
+  }
+
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -191,8 +253,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServices& services_;
   const HttpLimits& limits_;
+  ConnectionRegistry& connections_;
   const uint64_t id_;
+  std::string peer_;  // the client's IP address
   int64_t received_ms_ = 0;
+  std::chrono::steady_clock::time_point received_at_ = std::chrono::steady_clock::now();
+  size_t route_index_ = 0;  // of the request being served, for metrics and logs
+  std::string method_;
+  bool awaiting_request_ = false;  // reading the head of the next request
+  bool draining_ = false;          // shutting down: no request after this one
 };
 
 }  // namespace
@@ -230,6 +299,11 @@ void HttpServer::Stop() {
   });
 }
 
+void HttpServer::BeginShutdown() {
+  Stop();
+  connections_.ShutdownAll();
+}
+
 void HttpServer::DoAccept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
@@ -237,7 +311,12 @@ void HttpServer::DoAccept() {
       spdlog::warn("[listener] accept failed: {}", ec.message());
     } else {
       uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
-      std::make_shared<HttpSession>(std::move(socket), services_, limits_, id)->Run();
+      auto session =
+          std::make_shared<HttpSession>(std::move(socket), services_, limits_, connections_, id);
+      // Run before Add: a shutdown under way posts to the session's strand,
+      // which must not race with Run, called from outside that strand.
+      session->Run();
+      connections_.Add(session);
     }
     DoAccept();
   });

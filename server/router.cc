@@ -193,6 +193,13 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return JsonAnswer(200, R"({"status":"ok"})");
   }
+  if (path == "/metrics") {
+    // Open like /healthz, so a scraper needs no credentials.
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    HttpAnswer answer = JsonAnswer(200, metrics_.Render());
+    answer.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return answer;
+  }
   if (path == "/v1/alerts/stream" || path == "/v1/ingest") {
     HttpAnswer answer = JsonAnswer(
         426, EncodeError("upgrade_required",
@@ -253,12 +260,12 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
   std::optional<std::string> owner = QueryParameter(query, "owner");
   std::optional<std::string> tier = QueryParameter(query, "tier");
   if (state && *state != "firing" && *state != "resolved" && *state != "pending") {
-    return JsonAnswer(400, EncodeError("invalid_parameter",
-                                       "state must be pending, firing or resolved."));
+    return JsonAnswer(
+        400, EncodeError("invalid_parameter", "state must be pending, firing or resolved."));
   }
   if (severity && *severity != "info" && *severity != "warning" && *severity != "critical") {
-    return JsonAnswer(400, EncodeError("invalid_parameter",
-                                       "severity must be info, warning or critical."));
+    return JsonAnswer(
+        400, EncodeError("invalid_parameter", "severity must be info, warning or critical."));
   }
 
   // Filters apply while paging through the store, so a page holds up to
@@ -296,10 +303,10 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
       if (tier && *tier != alert->tier) continue;
       // An open alert that a silence matches now says which one, as its
       // changes on the stream do.
-      const uint64_t silenced_by = alert->state == AlertState::kResolved
-                                       ? 0
-                                       : silences_.Match(alert->rule, alert->account_id,
-                                                         severity_name);
+      const uint64_t silenced_by =
+          alert->state == AlertState::kResolved
+              ? 0
+              : silences_.Match(alert->rule, alert->account_id, severity_name);
       if (silenced_by == 0) {
         writer.Raw(json);
       } else {

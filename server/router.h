@@ -15,6 +15,7 @@
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "storage/store.h"
 
@@ -31,6 +32,7 @@ struct RouterServices {
   AlertRecorder& recorder;
   RuleReloader& reloader;
   SilenceRegistry& silences;
+  const ServerMetrics& metrics;
 };
 
 // Thread-safe; holds references to the long-lived services only.
@@ -44,6 +46,7 @@ class Router {
         recorder_(services.recorder),
         reloader_(services.reloader),
         silences_(services.silences),
+        metrics_(services.metrics),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
@@ -68,6 +71,7 @@ class Router {
   AlertRecorder& recorder_;
   RuleReloader& reloader_;
   SilenceRegistry& silences_;
+  const ServerMetrics& metrics_;
   const CorsPolicy cors_;
 };
 

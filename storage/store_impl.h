@@ -1,6 +1,6 @@
 // The RocksDB-backed implementation behind Store. Split by concern across
 // store_open.cc, store_commit.cc, store_read.cc, store_alerts.cc and
-// store_silences.cc.
+// store_silences.cc, and store_stats.cc.
 
 #ifndef UPTAKE_STORAGE_STORE_IMPL_H_
 #define UPTAKE_STORAGE_STORE_IMPL_H_
@@ -73,6 +73,9 @@ class Store::Impl {
   StorageStatus PutSilence(uint64_t id, std::string_view json);
   StorageStatus ForEachSilence(
       const std::function<void(uint64_t id, std::string_view json)>& visit);
+  void GetStats(StoreStats* stats);
+  StorageStatus CountOutbox(std::string_view webhook, uint64_t* count);
+  StorageStatus SyncWal();
 
  private:
   Impl(std::unique_ptr<DedupExpiryFilter> dedup_filter, std::unique_ptr<rocksdb::DB> db,
