@@ -223,7 +223,9 @@ class HttpSession : public DrainableConnection, public std::enable_shared_from_t
       spdlog::debug("[conn {}] write failed: {}", id_, ec.message());
       return Close();
     }
-    if (!keep_alive) return Close();
+    // A shutdown that began while the response was being written ends the
+    // connection too.
+    if (!keep_alive || draining_) return Close();
     DoReadHeader();
   }
 
