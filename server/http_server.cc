@@ -21,7 +21,7 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// Longest part of a 4xx response body copied into its log line.
+// Maximum bytes of a 4xx response body copied into its log line.
 constexpr size_t kLoggedBodyBytes = 300;
 
 // One HTTP/1.1 connection: reads requests one at a time and responds to each
@@ -240,7 +240,7 @@ class HttpSession : public DrainableConnection, public std::enable_shared_from_t
     if (!services_.client_errors.Allow(key, now_ms)) return;
     std::string_view body = answer.body;
     if (body.size() > kLoggedBodyBytes) body = body.substr(0, kLoggedBodyBytes);
-    spdlog::info("[conn {}] [peer {}] {} {} answered {}: {}", id_, peer_, method_,
+    spdlog::info("[conn {}] [peer {}] {} {} responded {}: {}", id_, peer_, method_,
                  RouteName(route_index_), answer.status, body);
   }
 

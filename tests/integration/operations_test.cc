@@ -264,7 +264,7 @@ TEST_F(OperationsTest, JsonLogLinesParse) {
     EXPECT_EQ(record["level"].get(level), simdjson::SUCCESS) << line;
     EXPECT_EQ(record["message"].get(message), simdjson::SUCCESS) << line;
     EXPECT_EQ(record["time"].get(time), simdjson::SUCCESS) << line;
-    if (message.find("answered 400") != std::string_view::npos) {
+    if (message.find("responded 400") != std::string_view::npos) {
       saw_client_error = true;
       int64_t connection = 0;
       std::string_view peer;
@@ -288,8 +288,8 @@ TEST_F(OperationsTest, RepeatedClientErrorsRateLimited) {
 
   std::string log = server_->Log();
   size_t detailed = 0;
-  for (size_t at = log.find("answered 400"); at != std::string::npos;
-       at = log.find("answered 400", at + 1)) {
+  for (size_t at = log.find("responded 400"); at != std::string::npos;
+       at = log.find("responded 400", at + 1)) {
     ++detailed;
   }
   // Five lines per minute, then one summary with the rest, written at
