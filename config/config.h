@@ -27,6 +27,11 @@ enum class DurabilityMode {
   kFsync,  // write-ahead log synced before the answer, one fsync per group
 };
 
+enum class LogFormat {
+  kText,  // one human-readable line per record
+  kJson,  // one JSON object per line, for log collectors
+};
+
 enum class WebhookTemplate {
   kJson,   // the change JSON exactly as the alert stream sends it
   kSlack,  // a Slack incoming-webhook message: {"text": "..."}
@@ -233,6 +238,13 @@ struct Config {
   // gets only the changes of alerts routed to it; the others get every
   // change. Default: none, so every webhook gets every change.
   std::vector<RoutingTier> routing;
+
+  // Log line format. Default: kText.
+  LogFormat log_format = LogFormat::kText;
+
+  // Lowest level logged: trace, debug, info, warn, error or off. Default:
+  // info.
+  std::string log_level = "info";
 
   // The file this was loaded from; empty for the built-in defaults.
   std::string source_path;

@@ -14,11 +14,17 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 18> kTopLevelKeys = {
-    "listen",       "data_dir", "clock",   "threads",  "write_keys", "limits",
-    "login_events", "features", "rules",   "accounts", "cors",       "ingest",
-    "alerts",       "webhooks", "routing", "storage",  "auth",       "tls",
+constexpr std::array<std::string_view, 19> kTopLevelKeys = {
+    "listen",   "data_dir", "clock",    "threads", "write_keys", "limits", "login_events",
+    "features", "rules",    "accounts", "cors",    "ingest",     "alerts", "webhooks",
+    "routing",  "storage",  "auth",     "tls",     "log",
 };
+
+constexpr std::array<std::string_view, 2> kLogKeys = {"format", "level"};
+// Same order as LogFormat.
+constexpr std::array<std::string_view, 2> kLogFormatNames = {"text", "json"};
+constexpr std::array<std::string_view, 6> kLogLevelNames = {"trace", "debug", "info",
+                                                            "warn",  "error", "off"};
 
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
                                                         "subscriber_write_timeout_seconds"};
@@ -100,6 +106,8 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
   if (!ParseAuth(auth)) return reader_.error();
   const Field* tls = FindField(*top, "tls");
   if (tls != nullptr && !ParseTls(*tls)) return reader_.error();
+  const Field* log = FindField(*top, "log");
+  if (log != nullptr && !ParseLog(*log)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -326,6 +334,23 @@ bool ConfigParser::ParseAccounts(const Field& field) {
     std::optional<std::string> name = reader_.ReadName(*property);
     if (!name) return false;
     config_.mixpanel_account_property = std::move(*name);
+  }
+  return true;
+}
+
+bool ConfigParser::ParseLog(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kLogKeys);
+  if (!fields) return false;
+
+  if (const Field* format = FindField(*fields, "format")) {
+    std::optional<size_t> choice = reader_.ReadChoice(*format, kLogFormatNames);
+    if (!choice) return false;
+    config_.log_format = static_cast<LogFormat>(*choice);
+  }
+  if (const Field* level = FindField(*fields, "level")) {
+    std::optional<size_t> choice = reader_.ReadChoice(*level, kLogLevelNames);
+    if (!choice) return false;
+    config_.log_level = std::string(kLogLevelNames[*choice]);
   }
   return true;
 }

@@ -49,6 +49,7 @@ class ConfigParser {
   bool CheckEventFitsRequest(const FieldMap& limits);
   bool ParseAccounts(const Field& field);
   bool ParseCors(const Field& field);
+  bool ParseLog(const Field& field);
   bool ParseIngest(const Field& field);
   bool ParseAlerts(const Field& field);
   // The `storage` section: durability mode and event retention.

@@ -8,6 +8,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <charconv>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,10 @@ constexpr size_t kReplayPage = 256;
 // SSE comment sent on an idle stream, so proxies keep it open and a dead
 // peer is noticed.
 constexpr std::chrono::seconds kSsePingInterval{15};
+
+// How long a TLS stream closed for a shutdown waits for the client's
+// close_notify before closing the socket.
+constexpr std::chrono::seconds kTlsCloseTimeout{2};
 
 std::optional<uint64_t> ParseSeq(std::string_view text) {
   uint64_t value = 0;
@@ -92,6 +97,7 @@ void AlertStream::Start() {
 
 void AlertStream::OnOpen() {
   open_ = true;
+  if (shutting_down_) return CloseForShutdown();
   spdlog::info("[conn {}] alert stream subscriber connected{}", connection_id_,
                replaying_ ? " (resuming)" : "");
   if (!queue_.empty()) StartWrite();
@@ -102,7 +108,29 @@ void AlertStream::End() {
   open_ = false;
   ended_ = true;
   queue_.clear();
+  SetQueued();
   write_timer_.cancel();
+}
+
+void AlertStream::BeginShutdown() {
+  boost::asio::post(Executor(), [self = shared_from_this()] { self->ShutdownOnStrand(); });
+}
+
+void AlertStream::ShutdownOnStrand() {
+  if (shutting_down_ || ended_) return;
+  shutting_down_ = true;
+  replaying_ = false;
+  // The frame being written must stay alive until its write completes;
+  // OnFrameWritten then closes.
+  if (writing_) {
+    queue_.resize(1);
+    SetQueued();
+    return;
+  }
+  queue_.clear();
+  SetQueued();
+  // Before the handshake completes, OnOpen closes.
+  if (open_) CloseForShutdown();
 }
 
 void AlertStream::Deliver(AlertChangePtr change) {
@@ -126,8 +154,9 @@ void AlertStream::OnLiveChange(const AlertChangePtr& change) {
 }
 
 void AlertStream::Enqueue(std::string frame) {
-  if (ended_) return;
+  if (ended_ || shutting_down_) return;
   queue_.push_back(std::move(frame));
+  SetQueued();
   if (open_ && !writing_) StartWrite();
 }
 
@@ -154,7 +183,9 @@ void AlertStream::OnFrameWritten() {
   writing_ = false;
   write_timer_.cancel();
   if (!queue_.empty()) queue_.pop_front();
+  SetQueued();
   if (ended_) return;
+  if (shutting_down_) return CloseForShutdown();
   if (!queue_.empty()) return StartWrite();
   if (replaying_) ReplayPage();
 }
@@ -319,6 +350,22 @@ void WebSocketAlertStream<Stream>::Abort() {
 }
 
 template <class Stream>
+void WebSocketAlertStream<Stream>::CloseForShutdown() {
+  End();
+  // The pending read sees the peer's close frame and ends the session;
+  // over TLS, Beast's teardown then sends close_notify.
+  auto self = std::static_pointer_cast<WebSocketAlertStream<Stream>>(shared_from_this());
+  ws_.async_close(
+      websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+      [self](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] alert stream close failed: {}", self->connection_id_,
+                        ec.message());
+        }
+      });
+}
+
+template <class Stream>
 SseAlertStream<Stream>::SseAlertStream(Stream&& stream, unsigned http_version, Store& store,
                                        AlertHub& hub, AlertStreamOptions options,
                                        ConnectionSlot slot, uint64_t connection_id)
@@ -350,6 +397,7 @@ void SseAlertStream<Stream>::DoRead() {
   stream_.async_read_some(
       boost::asio::buffer(&read_byte_, 1), [self](beast::error_code ec, size_t) {
         if (!ec) return self->DoRead();
+        if (self->closing_) return self->SendCloseNotify();
         self->End();
         self->ping_timer_.cancel();
         spdlog::info("[conn {}] alert stream subscriber disconnected", self->connection_id_);
@@ -391,6 +439,33 @@ void SseAlertStream<Stream>::WriteFrame(const std::string& frame) {
                              }
                              self->OnFrameWritten();
                            });
+}
+
+template <class Stream>
+void SseAlertStream<Stream>::CloseForShutdown() {
+  End();
+  // Ending the response is the end of the event stream; a browser's
+  // EventSource reconnects with Last-Event-ID.
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    // Over TLS the response ends with close_notify, so the client can tell
+    // it from a cut connection. The pending one-byte read must end first,
+    // since the TLS shutdown reads too; its handler starts the shutdown.
+    ping_timer_.cancel();
+    closing_ = true;
+    beast::get_lowest_layer(stream_).cancel();
+  } else {
+    Abort();
+  }
+}
+
+template <class Stream>
+void SseAlertStream<Stream>::SendCloseNotify() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    auto self = std::static_pointer_cast<SseAlertStream<Stream>>(shared_from_this());
+    beast::get_lowest_layer(stream_).expires_after(kTlsCloseTimeout);
+    stream_.async_shutdown(
+        [self](beast::error_code) { beast::get_lowest_layer(self->stream_).close(); });
+  }
 }
 
 template <class Stream>

@@ -16,6 +16,7 @@
 #include "server/connection_slot.h"
 #include "server/ingest_families.h"
 #include "server/ingest_stream_session.h"
+#include "server/server_metrics.h"
 #include "server/transport.h"
 
 namespace uptake {
@@ -30,6 +31,9 @@ namespace {
 // may hold this much beyond the head limit, which also bounds a chunk
 // header with its extensions and a trailer section.
 constexpr size_t kReadChunkBytes = 64 * 1024;
+
+// Maximum bytes of a 4xx response body copied into its log line.
+constexpr size_t kLoggedBodyBytes = 300;
 
 // After an error response the session stops sending and reads and discards
 // what the client still sends, for up to this long or this many bytes. A
@@ -79,23 +83,51 @@ enum class ReadStage { kIdle, kHeader, kBody };
 // deadline from HttpLimits, and the read buffer is bounded, so a client can
 // hold neither the connection nor memory. A TLS session first completes the
 // handshake within the idle timeout.
+//
+// At shutdown a connection waiting for its next request closes at once (a
+// TLS one with close_notify); one whose request is under way finishes it
+// and responds with Connection: close.
 template <class Stream>
-class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+class HttpSession : public DrainableConnection,
+                    public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   HttpSession(Stream&& stream, const HttpServices& services, const HttpLimits& limits,
-              ConnectionSlot slot, uint64_t id)
+              ConnectionRegistry& connections, ConnectionSlot slot, uint64_t id)
       : stream_(std::move(stream)),
+        executor_(stream_.get_executor()),
         buffer_(limits.max_header_bytes + kReadChunkBytes),
         services_(services),
         limits_(limits),
+        connections_(connections),
         slot_(std::move(slot)),
-        id_(id) {}
+        id_(id),
+        route_index_(RouteIndexOf("")) {
+    beast::error_code ec;
+    tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    peer_ = ec ? "unknown" : peer.address().to_string();
+  }
 
   void Run() { Begin(/*overloaded=*/false); }
 
   // Sends 503 at once, for a connection over the listener's limit. A TLS
   // connection gets it after the handshake, so the client can read it.
   void RejectOverloaded() { Begin(/*overloaded=*/true); }
+
+  void BeginShutdown() override {
+    // The executor saved at construction: stream_ may have moved to an
+    // alert or ingest stream by now.
+    asio::post(executor_, [self = shared_from_this()] {
+      self->draining_ = true;
+      if (!self->awaiting_request_) return;
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        // The pending read must end before the TLS shutdown reads; its
+        // handler sees operation_aborted and closes with close_notify.
+        beast::get_lowest_layer(self->stream_).cancel();
+      } else {
+        self->Close();
+      }
+    });
+  }
 
  private:
   using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
@@ -132,10 +164,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   // Waits under the idle timeout for the first byte of the next request,
   // unless a pipelined request is already buffered.
   void DoAwaitRequest() {
+    route_index_ = RouteIndexOf("");
+    received_at_ = std::chrono::steady_clock::now();
+    if (draining_) return Close();
     if (buffer_.size() > 0) return DoReadHeader();
+    awaiting_request_ = true;
     beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->awaiting_request_ = false;
                               self->buffer_.commit(bytes);
                               if (ec) return self->OnReadFailed(ec, ReadStage::kIdle);
                               self->DoReadHeader();
@@ -155,6 +192,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void OnReadHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadFailed(ec, ReadStage::kHeader);
     received_ms_ = ServerClock::WallMs();
+    received_at_ = std::chrono::steady_clock::now();
+    method_ = std::string(parser_->get().method_string());
+    route_index_ = RouteIndexOf(SplitTarget(parser_->get().target()).first);
 
     const auto& head = parser_->get();
     if (std::string error = FramingError(head); !error.empty()) {
@@ -265,17 +305,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return Send(JsonAnswer(400, EncodeError("invalid_parameter", error)), request.version(),
                   /*keep_alive=*/false);
     }
+    RecordUpgrade();
     if (beast::websocket::is_upgrade(request)) {
-      std::make_shared<WebSocketAlertStream<Stream>>(std::move(stream_), std::move(request),
-                                                     services_.store, services_.hub,
-                                                     std::move(options), std::move(slot_), id_)
-          ->Run();
+      auto stream = std::make_shared<WebSocketAlertStream<Stream>>(
+          std::move(stream_), std::move(request), services_.store, services_.hub,
+          std::move(options), std::move(slot_), id_);
+      stream->Run();
+      connections_.Add(stream);
       return;
     }
-    std::make_shared<SseAlertStream<Stream>>(std::move(stream_), request.version(), services_.store,
-                                             services_.hub, std::move(options), std::move(slot_),
-                                             id_)
-        ->Run();
+    auto stream = std::make_shared<SseAlertStream<Stream>>(
+        std::move(stream_), request.version(), services_.store, services_.hub, std::move(options),
+        std::move(slot_), id_);
+    stream->Run();
+    connections_.Add(stream);
+  }
+
+  // Counts a connection handed to a stream as a 101 response.
+  void RecordUpgrade() {
+    services_.metrics.RecordRequest(route_index_, 101,
+                                    std::chrono::steady_clock::now() - received_at_);
   }
 
   // Authenticates the upgrade by the write key in Basic credentials or in
@@ -290,13 +339,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                               "or as the write_key query parameter.")),
                   request.version(), /*keep_alive=*/false);
     }
-    std::make_shared<IngestStreamSession<Stream>>(std::move(stream_), services_.ingest,
-                                                  std::move(key), services_.max_in_flight,
-                                                  std::move(slot_), id_)
-        ->Run(std::move(request));
+    RecordUpgrade();
+    auto session = std::make_shared<IngestStreamSession<Stream>>(
+        std::move(stream_), services_.ingest, std::move(key), services_.max_in_flight,
+        std::move(slot_), id_);
+    session->Run(std::move(request));
+    connections_.Add(session);
   }
 
   void OnReadFailed(beast::error_code ec, ReadStage stage) {
+    // A shutdown closed (plain) or cancelled (TLS) the read of an idle
+    // connection.
+    if (draining_ && ec == asio::error::operation_aborted) return Close();
     if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
         ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       return Close();
@@ -352,7 +406,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     Send(JsonAnswer(status, std::move(body)), 11, /*keep_alive=*/false);
   }
 
+  // Sends `answer`. Without `keep_alive` the session lingers after the
+  // write, since the client may still be sending a body; a shutdown only
+  // drops keep-alive, and the session then closes after the write.
   void Send(HttpAnswer answer, unsigned version, bool keep_alive) {
+    services_.metrics.RecordRequest(route_index_, answer.status,
+                                    std::chrono::steady_clock::now() - received_at_);
+    if (answer.status >= 400 && answer.status < 500) LogClientError(answer);
+    const bool linger = !keep_alive;
+    keep_alive = keep_alive && !draining_;
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), version);
     response->set(http::field::server, "uptake");
@@ -364,18 +426,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     // A client that does not read its response is treated like an idle one.
     beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code ec, size_t) {
-                        self->OnWrite(ec, response->keep_alive());
+                      [self = shared_from_this(), response, linger](beast::error_code ec, size_t) {
+                        self->OnWrite(ec, response->keep_alive(), linger);
                       });
   }
 
-  void OnWrite(beast::error_code ec, bool keep_alive) {
+  void OnWrite(beast::error_code ec, bool keep_alive, bool linger) {
     if (ec) {
       spdlog::debug("[conn {}] write failed: {}", id_, ec.message());
       return Close();
     }
-    if (!keep_alive) return Linger();
+    if (linger) return Linger();
+    // A shutdown that began while the response was being written ends the
+    // connection too.
+    if (!keep_alive || draining_) return Close();
     DoAwaitRequest();
+  }
+
+  // Logs a 4xx response at info level, rate-limited per peer, route and
+  // status, so a client repeating a bad request cannot flood the log.
+  void LogClientError(const HttpAnswer& answer) {
+    std::string key = "[peer " + peer_ + "] client errors " + std::to_string(answer.status) +
+                      " on " + std::string(RouteName(route_index_));
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    if (!services_.client_errors.Allow(key, now_ms)) return;
+    std::string_view body = answer.body;
+    if (body.size() > kLoggedBodyBytes) body = body.substr(0, kLoggedBodyBytes);
+    spdlog::info("[conn {}] [peer {}] {} {} responded {}: {}", id_, peer_, method_,
+                 RouteName(route_index_), answer.status, body);
   }
 
   // Ends the sending side, then discards input until the client closes or
@@ -409,9 +489,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void Close() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      // Sends close_notify, bounded by the idle timeout, so the client can
-      // tell a complete response from a truncated one.
-      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      // Sends close_notify, so the client can tell a complete response from
+      // a truncated one, and waits for the client's within the linger time.
+      beast::get_lowest_layer(stream_).expires_after(kLingerTime);
       stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
         beast::get_lowest_layer(self->stream_).close();
       });
@@ -423,14 +503,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   Stream stream_;
+  const asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_header<>> head_before_body_;
   const HttpServices& services_;
   const HttpLimits& limits_;
+  ConnectionRegistry& connections_;
   ConnectionSlot slot_;
   const uint64_t id_;
+  std::string peer_;  // the client's IP address
   int64_t received_ms_ = 0;
+  std::chrono::steady_clock::time_point received_at_ = std::chrono::steady_clock::now();
+  size_t route_index_;  // of the request being served, for metrics and logs
+  std::string method_;
+  bool awaiting_request_ = false;  // waiting for the first byte of the next request
+  bool draining_ = false;          // shutting down: no request after this one
   // The current request's ingest family, if any, and its raw body limit.
   std::optional<IngestFamily> route_family_;
   size_t body_limit_ = 0;
@@ -479,6 +567,11 @@ void HttpServer::Stop() {
   });
 }
 
+void HttpServer::BeginShutdown() {
+  Stop();
+  connections_.ShutdownAll();
+}
+
 void HttpServer::DoAccept() {
   acceptor_.async_accept(asio::make_strand(io_),
                          beast::bind_front_handler(&HttpServer::OnAccept, this));
@@ -519,14 +612,18 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
 
 void HttpServer::StartSession(tcp::socket socket, ConnectionSlot slot, uint64_t id,
                               bool overloaded) {
+  // Run before Add: a shutdown under way posts to the session's strand,
+  // which must not race with Run, called from outside that strand.
+  auto start = [&](auto session) {
+    overloaded ? session->RejectOverloaded() : session->Run();
+    connections_.Add(session);
+  };
   if (tls_ != nullptr) {
-    auto session = std::make_shared<HttpSession<TlsStream>>(
-        TlsStream(std::move(socket), *tls_), services_, limits_, std::move(slot), id);
-    overloaded ? session->RejectOverloaded() : session->Run();
+    start(std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *tls_), services_,
+                                                   limits_, connections_, std::move(slot), id));
   } else {
-    auto session = std::make_shared<HttpSession<PlainStream>>(
-        PlainStream(std::move(socket)), services_, limits_, std::move(slot), id);
-    overloaded ? session->RejectOverloaded() : session->Run();
+    start(std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), services_,
+                                                     limits_, connections_, std::move(slot), id));
   }
 }
 

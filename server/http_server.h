@@ -15,9 +15,12 @@
 
 #include "server/access_control.h"
 #include "server/alert_hub.h"
+#include "server/connection_registry.h"
 #include "server/connection_slot.h"
 #include "server/ingest_service.h"
+#include "server/log_rate_limiter.h"
 #include "server/router.h"
+#include "server/server_metrics.h"
 
 namespace uptake {
 
@@ -46,8 +49,12 @@ struct HttpServices {
   AlertHub& hub;
   IngestService& ingest;
   Store& store;
-  size_t max_in_flight;
-  std::chrono::milliseconds alert_write_timeout;  // WebSocket ingest responses queued before 429s
+  size_t max_in_flight;                           // WebSocket ingest responses queued before 429s
+  std::chrono::milliseconds alert_write_timeout;  // see AlertStreamOptions::write_timeout
+  ServerMetrics& metrics;
+  // Limits the info lines logged for 4xx responses, per peer, route and
+  // status.
+  LogRateLimiter& client_errors;
 };
 
 // Accepts connections and runs one session per connection on its own strand.
@@ -72,6 +79,13 @@ class HttpServer {
   // Stops accepting new connections.
   void Stop();
 
+  // Stops accepting and asks every open connection to finish what it is
+  // doing and close; see DrainableConnection. Returns at once.
+  void BeginShutdown();
+
+  // Returns the number of connections still open.
+  size_t open_connections() { return connections_.LiveCount(); }
+
  private:
   void DoAccept();
   void OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
@@ -92,6 +106,7 @@ class HttpServer {
   std::shared_ptr<std::atomic<size_t>> open_connections_;
   // Rejections logged so far, for rate-limiting the warning.
   uint64_t rejected_connections_ = 0;
+  ConnectionRegistry connections_;
 };
 
 }  // namespace uptake

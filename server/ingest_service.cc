@@ -103,8 +103,23 @@ std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedReque
   return RequestError{400, rejection.code, rejection.message};
 }
 
+EventFamily EventFamilyOf(IngestFamily family) {
+  switch (family) {
+    case IngestFamily::kSegment:
+      return EventFamily::kSegment;
+    case IngestFamily::kAmplitude:
+      return EventFamily::kAmplitude;
+    case IngestFamily::kMixpanel:
+      return EventFamily::kMixpanel;
+    case IngestFamily::kPostHog:
+    case IngestFamily::kPostHogOrAmplitude:
+      return EventFamily::kPostHog;
+  }
+  return EventFamily::kSegment;
+}
+
 IngestService::IngestService(const Config& config, Store& store, Aggregator& aggregator,
-                             ServerClock& clock, AlertRecorder& recorder)
+                             ServerClock& clock, AlertRecorder& recorder, ServerMetrics* metrics)
     : limits_(config.limits),
       write_keys_(config.write_keys),
       rate_limiter_(config),
@@ -113,7 +128,8 @@ IngestService::IngestService(const Config& config, Store& store, Aggregator& agg
       store_(store),
       aggregator_(aggregator),
       clock_(clock),
-      recorder_(recorder) {}
+      recorder_(recorder),
+      metrics_(metrics) {}
 
 bool IngestService::IsWriteKey(std::string_view key) const {
   return write_keys_.Find(key).has_value();
@@ -168,6 +184,7 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
   }
   if (decoded.family == IngestFamily::kSegment) {
     if (auto error = SingleEventError(request.segment_call, decoded.parsed)) {
+      if (metrics_ != nullptr) metrics_->RecordEvents(EventFamily::kSegment, 0, 0, 1);
       return FamilyErrorAnswer(decoded.family, *error);
     }
   }
@@ -181,7 +198,7 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
 
   IngestOutcome outcome;
   RequestError error;
-  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error)) {
+  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error, decoded.family)) {
     HttpAnswer answer = FamilyErrorAnswer(decoded.family, error);
     answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
     return answer;
@@ -191,7 +208,7 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
 }
 
 bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& parsed,
-                                 IngestOutcome* outcome, RequestError* error) {
+                                 IngestOutcome* outcome, RequestError* error, IngestFamily family) {
   const RequestError unavailable{503, "storage_unavailable",
                                  "Storage is unavailable; nothing was stored. Retry later."};
   if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
@@ -211,6 +228,10 @@ bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& pa
   outcome->accepted = parsed.events.size();
   outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
   outcome->rejected = std::move(parsed.rejected);
+  if (metrics_ != nullptr) {
+    metrics_->RecordEvents(EventFamilyOf(family), outcome->accepted - outcome->duplicates,
+                           outcome->duplicates, outcome->rejected.size());
+  }
   Aggregate(parsed.events, outcomes);
   return true;
 }

@@ -20,6 +20,7 @@
 #include "server/clock.h"
 #include "server/http_answer.h"
 #include "server/rate_limiter.h"
+#include "server/server_metrics.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -63,8 +64,10 @@ struct HeaderCredentials {
 // own; the store stripes its dedup locks and the aggregator its shards.
 class IngestService {
  public:
+  // `metrics`, when not null, counts the events of each request; it must
+  // outlive the service.
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,
-                AlertRecorder& recorder);
+                AlertRecorder& recorder, ServerMetrics* metrics = nullptr);
 
   // Handles one ingest request and returns the response to send. A 2xx is
   // returned only after the accepted events are committed. Statuses: 200
@@ -78,8 +81,9 @@ class IngestService {
   // Commits already parsed Segment events under an authenticated write key,
   // for transports that did their own framing. Returns false with `error`
   // set when storage fails (nothing was accepted).
+  // `family` labels the events in the metrics.
   bool CommitParsed(const std::string& write_key, ParsedRequest& parsed, IngestOutcome* outcome,
-                    RequestError* error);
+                    RequestError* error, IngestFamily family = IngestFamily::kSegment);
 
   // Compares in constant time; see SecretSet.
   bool IsWriteKey(std::string_view key) const;
@@ -109,7 +113,12 @@ class IngestService {
   Aggregator& aggregator_;
   ServerClock& clock_;
   AlertRecorder& recorder_;
+  ServerMetrics* const metrics_;
 };
+
+// The metrics label of a family; kPostHogOrAmplitude, which decoding
+// resolves, counts as PostHog.
+EventFamily EventFamilyOf(IngestFamily family);
 
 // Returns the request error for a single-event Segment call (track,
 // identify, ...) whose one event was rejected: nothing was stored, so it gets

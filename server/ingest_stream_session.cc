@@ -48,8 +48,34 @@ void IngestStreamSession<Stream>::OnAccept(beast::error_code ec) {
     return;
   }
   ws_.text(true);
+  accepted_ = true;
   spdlog::info("[conn {}] ingest stream connected", connection_id_);
+  if (shutting_down_) return CloseForShutdown();
   DoRead();
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::BeginShutdown() {
+  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    if (self->shutting_down_) return;
+    self->shutting_down_ = true;
+    // Before the handshake, OnAccept closes; with responses queued, OnWrite
+    // closes once they are written.
+    if (self->accepted_ && !self->closed_ && self->answers_.empty()) self->CloseForShutdown();
+  });
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::CloseForShutdown() {
+  closed_ = true;
+  ws_.async_close(
+      websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+      [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] ingest stream close failed: {}", self->connection_id_,
+                        ec.message());
+        }
+      });
 }
 
 template <class Stream>
@@ -68,6 +94,11 @@ void IngestStreamSession<Stream>::OnRead(beast::error_code ec, size_t) {
       spdlog::debug("[conn {}] ingest stream read ended: {}", connection_id_, ec.message());
     }
     spdlog::info("[conn {}] ingest stream disconnected", connection_id_);
+    return;
+  }
+  if (shutting_down_) {
+    // The close frame is sent or about to be; this message is not stored.
+    buffer_.consume(buffer_.size());
     return;
   }
 
@@ -142,7 +173,12 @@ void IngestStreamSession<Stream>::OnWrite(beast::error_code ec) {
     return;
   }
   answers_.pop_front();
-  if (!answers_.empty()) DoWrite();
+  if (!answers_.empty()) {
+    DoWrite();
+  } else if (shutting_down_ && !closed_) {
+    return CloseForShutdown();
+  }
+  if (shutting_down_) return;
   if (!reading_ && !closed_ && answers_.size() < max_in_flight_) DoRead();
 }
 

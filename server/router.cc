@@ -202,6 +202,13 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() != http::verb::get) return MethodNotAllowed("GET");
     return Readiness();
   }
+  if (path == "/metrics") {
+    // Open like /healthz, so a scraper needs no credentials.
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    HttpAnswer answer = JsonAnswer(200, metrics_.Render());
+    answer.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return answer;
+  }
 
   // Credentials are checked before the method, so that an unauthenticated
   // client learns nothing more about a protected route.

@@ -16,6 +16,7 @@
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "storage/store.h"
 
@@ -37,6 +38,7 @@ struct RouterServices {
   RuleReloader& reloader;
   SilenceRegistry& silences;
   const AccessPolicy& access;
+  const ServerMetrics& metrics;
 };
 
 // Thread-safe; holds references to the long-lived services only.
@@ -51,6 +53,7 @@ class Router {
         reloader_(services.reloader),
         silences_(services.silences),
         access_(services.access),
+        metrics_(services.metrics),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
@@ -80,6 +83,7 @@ class Router {
   RuleReloader& reloader_;
   SilenceRegistry& silences_;
   const AccessPolicy& access_;
+  const ServerMetrics& metrics_;
   const CorsPolicy cors_;
 };
 

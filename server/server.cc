@@ -24,8 +24,11 @@
 #include "server/http_server.h"
 #include "server/ingest_families.h"
 #include "server/ingest_service.h"
+#include "server/log_rate_limiter.h"
+#include "server/metrics_gauges.h"
 #include "server/router.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "server/webhook_dispatcher.h"
 #include "storage/store.h"
@@ -38,9 +41,28 @@ namespace {
 // How often time-driven rules are checked under the wall clock.
 constexpr std::chrono::seconds kTickInterval{1};
 
-// Loads the event log and the open alerts into `aggregator`. Returns false
-// when storage cannot be read.
-bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
+// How long a shutdown waits for in-flight requests and closing streams
+// before it stops the remaining connections.
+constexpr std::chrono::seconds kShutdownGrace{10};
+// How often a shutdown checks whether every connection has closed.
+constexpr std::chrono::milliseconds kShutdownPoll{20};
+
+// Client-error log lines allowed per peer, route and status each minute,
+// and the number of such keys tracked before they share one.
+constexpr uint64_t kClientErrorLinesPerMinute = 5;
+constexpr size_t kClientErrorKeys = 1024;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Loads the event log and the open alerts into `aggregator`, and adds the
+// open alerts' ids and states to `open_alerts`. Returns false when storage
+// cannot be read.
+bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock,
+             std::vector<std::pair<uint64_t, AlertState>>* open_alerts) {
   auto started = std::chrono::steady_clock::now();
   const Catalog& catalog = aggregator.catalog();
   size_t events = 0;
@@ -71,6 +93,7 @@ bool Rebuild(Store& store, Aggregator& aggregator, ServerClock& clock) {
     }
     ++alerts;
     if (alert->state == AlertState::kFiring) ++firing;
+    if (alert->state != AlertState::kResolved) open_alerts->emplace_back(id, alert->state);
     aggregator.RestoreAlert(*alert);
   });
   if (!status.ok()) {
@@ -105,13 +128,38 @@ void ScheduleStorageRecovery(asio::steady_timer& timer, Store& store) {
 }
 
 void ScheduleTick(asio::steady_timer& timer, Aggregator& aggregator, ServerClock& clock,
-                  AlertRecorder& recorder) {
+                  AlertRecorder& recorder, LogRateLimiter& client_errors) {
   timer.expires_after(kTickInterval);
-  timer.async_wait([&timer, &aggregator, &clock, &recorder](boost::system::error_code ec) {
+  timer.async_wait(
+      [&timer, &aggregator, &clock, &recorder, &client_errors](boost::system::error_code ec) {
+        if (ec) return;
+        std::vector<Alert> alerts = aggregator.Tick(clock.Now());
+        if (!alerts.empty()) recorder.Record(alerts);
+        client_errors.ReportSuppressed(SteadyMs(), /*all=*/false);
+        ScheduleTick(timer, aggregator, clock, recorder, client_errors);
+      });
+}
+
+// Stops the io_context once every connection has closed or the grace
+// period has passed, checking every kShutdownPoll.
+void AwaitDrained(asio::steady_timer& timer, HttpServer& http, asio::io_context& io,
+                  std::chrono::steady_clock::time_point deadline) {
+  size_t open = http.open_connections();
+  if (open == 0) {
+    spdlog::info("[shutdown] every connection is closed");
+    io.stop();
+    return;
+  }
+  if (std::chrono::steady_clock::now() >= deadline) {
+    spdlog::warn("[shutdown] {} connections still open after {} s; closing them", open,
+                 kShutdownGrace.count());
+    io.stop();
+    return;
+  }
+  timer.expires_after(kShutdownPoll);
+  timer.async_wait([&timer, &http, &io, deadline](boost::system::error_code ec) {
     if (ec) return;
-    std::vector<Alert> alerts = aggregator.Tick(clock.Now());
-    if (!alerts.empty()) recorder.Record(alerts);
-    ScheduleTick(timer, aggregator, clock, recorder);
+    AwaitDrained(timer, http, io, deadline);
   });
 }
 
@@ -183,7 +231,8 @@ int RunServer(const Config& config) {
   Aggregator aggregator(Catalog(config.features, config.login_events), config.rules,
                         config.routing);
   ServerClock clock(config.clock);
-  if (!Rebuild(*store, aggregator, clock)) return 1;
+  std::vector<std::pair<uint64_t, AlertState>> open_alerts;
+  if (!Rebuild(*store, aggregator, clock, &open_alerts)) return 1;
 
   // Loaded before the recorder catches up below, so changes found at
   // startup are silenced too.
@@ -199,6 +248,7 @@ int RunServer(const Config& config) {
     spdlog::error("[startup] reading the alert change log failed: {}", recovered.message());
     return 1;
   }
+  recorder.RestoreOpenAlerts(open_alerts);
   std::vector<Alert> caught_up = aggregator.EvaluateAll(clock.Now());
   if (!caught_up.empty()) {
     spdlog::info("[startup] {} alert changes found by evaluating every account", caught_up.size());
@@ -214,11 +264,17 @@ int RunServer(const Config& config) {
     if (!LoadTlsContext(config.tls, &*tls)) return 1;
   }
 
-  IngestService ingest(config, *store, aggregator, clock, recorder);
+  ServerMetrics metrics;
+  metrics.SetGaugeWriter([&](PrometheusWriter& writer) {
+    WriteGauges(GaugeSources{*store, aggregator, recorder, hub, config.webhooks}, writer);
+  });
+  LogRateLimiter client_errors(kClientErrorLinesPerMinute, 60 * 1000, kClientErrorKeys);
+
+  IngestService ingest(config, *store, aggregator, clock, recorder, &metrics);
   RuleReloader reloader(config, aggregator, clock, recorder);
-  Router router(
-      RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences, access},
-      CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
+  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences,
+                               access, metrics},
+                CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
       config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -234,7 +290,9 @@ int RunServer(const Config& config) {
                         ingest,
                         *store,
                         static_cast<size_t>(config.max_unacknowledged_messages),
-                        std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms)};
+                        std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms),
+                        metrics,
+                        client_errors};
   const TransportLimits& transport = config.transport;
   HttpLimits http_limits{
       .max_body_bytes = max_body_bytes,
@@ -263,7 +321,7 @@ int RunServer(const Config& config) {
   }
 
   asio::steady_timer ticker(io);
-  ScheduleTick(ticker, aggregator, clock, recorder);
+  ScheduleTick(ticker, aggregator, clock, recorder, client_errors);
   asio::steady_timer storage_recovery(io);
   ScheduleStorageRecovery(storage_recovery, *store);
 
@@ -282,15 +340,27 @@ int RunServer(const Config& config) {
   };
   await_reload();
 
+  // Graceful shutdown: stop accepting, stop webhook deliveries (their
+  // entries stay in the outbox), let each connection finish its request or
+  // close its stream with 1001, then stop once all are closed or after
+  // kShutdownGrace. A second signal stops at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
-    spdlog::info("[shutdown] signal {} received; stopping", signal_number);
-    http.Stop();
+    spdlog::info("[shutdown] signal {} received; finishing in-flight requests for up to {} s",
+                 signal_number, kShutdownGrace.count());
+    http.BeginShutdown();
+    webhooks->Stop();
     ticker.cancel();
     storage_recovery.cancel();
     reload_signal.cancel();
-    io.stop();
+    signals.async_wait([&io](boost::system::error_code second_ec, int second_signal) {
+      if (second_ec) return;
+      spdlog::warn("[shutdown] signal {} received again; stopping now", second_signal);
+      io.stop();
+    });
+    AwaitDrained(drain_timer, http, io, std::chrono::steady_clock::now() + kShutdownGrace);
   });
 
   std::vector<std::thread> workers;
@@ -298,6 +368,10 @@ int RunServer(const Config& config) {
   io.run();
   for (std::thread& worker : workers) worker.join();
 
+  client_errors.ReportSuppressed(SteadyMs(), /*all=*/true);
+  if (StorageStatus synced = store->SyncWal(); !synced.ok()) {
+    spdlog::error("[shutdown] syncing the write-ahead log failed: {}", synced.message());
+  }
   spdlog::info("[shutdown] stopped");
   return 0;
 }

@@ -14,9 +14,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "tests/integration/clients.h"
 #include "tests/integration/server_process.h"
@@ -52,6 +54,8 @@ class Server {
 
   uint16_t port() const { return process_->port(); }
   std::string Log() const { return process_->Log(); }
+  void Signal(int signal_number) { process_->Signal(signal_number); }
+  int Stop() { return process_->Stop(); }
   const std::string& dir() const { return dir_.path(); }
 
  private:
@@ -465,6 +469,89 @@ TEST(SecurityTest, TlsKeepsTransportLimits) {
   std::string rejected;
   ASSERT_TRUE(ReadUntil(io, third, &rejected, "too_many_connections")) << rejected;
   EXPECT_TRUE(rejected.starts_with("HTTP/1.1 503")) << rejected;
+}
+
+// Reads from `stream` until it fails, for at most 30 s, and returns the
+// error: eof when the server ended TLS with close_notify, stream_truncated
+// when it only closed the socket, timed_out when nothing ended.
+template <class Stream>
+beast::error_code ReadToEnd(asio::io_context& io, Stream& stream) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  char chunk[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    beast::error_code result = asio::error::timed_out;
+    stream.async_read_some(asio::buffer(chunk), [&](beast::error_code ec, size_t) { result = ec; });
+    io.restart();
+    io.run_until(deadline);
+    if (result) return result;
+  }
+  return asio::error::timed_out;
+}
+
+// SIGTERM over TLS: the alert WebSocket gets 1001, and an SSE stream and an
+// idle keep-alive connection end with close_notify, not a cut connection.
+TEST(SecurityTest, TlsShutdownSendsGoingAwayAndCloseNotify) {
+  TempDir certs;
+  TestCertificate files = MakeCertificate(certs.path());
+  Server server(TokenConfig() + "tls:\n  cert_file: " + files.cert_file +
+                "\n  key_file: " + files.key_file + "\n");
+  ASSERT_NE(server.port(), 0);
+  asio::io_context io;
+  asio::ssl::context tls = ClientContext(files.ca_file);
+
+  websocket::stream<TlsClientStream> alerts(io, tls);
+  ConnectTls(alerts.next_layer(), server.port());
+  alerts.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+    request.set(http::field::authorization, std::string("Bearer ") + kReadToken);
+  }));
+  alerts.handshake("127.0.0.1", "/v1/alerts/stream");
+
+  TlsClientStream sse(io, tls);
+  ConnectTls(sse, server.port());
+  asio::write(sse, asio::buffer(std::string("GET /v1/alerts/stream?access_token=") + kReadToken +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Accept: text/event-stream\r\n\r\n"));
+  std::string sse_head;
+  ASSERT_TRUE(ReadUntil(io, sse, &sse_head, "\r\n\r\n")) << sse_head;
+
+  // A keep-alive connection that has had its response and waits idle.
+  TlsClientStream idle(io, tls);
+  ConnectTls(idle, server.port());
+  asio::write(idle, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+  std::string health;
+  ASSERT_TRUE(ReadUntil(io, idle, &health, R"({"status":"ok"})")) << health;
+
+  // Both streams have said they are open before the signal.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto subscribers = [&] {
+    std::string log = server.Log();
+    size_t count = 0;
+    for (size_t at = log.find("alert stream subscriber connected"); at != std::string::npos;
+         at = log.find("alert stream subscriber connected", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  while (subscribers() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(subscribers(), 2u) << server.Log();
+
+  server.Signal(SIGTERM);
+
+  beast::flat_buffer buffer;
+  beast::error_code ws_result = asio::error::timed_out;
+  alerts.async_read(buffer, [&](beast::error_code ec, size_t) { ws_result = ec; });
+  io.restart();
+  io.run_for(std::chrono::seconds(30));
+  EXPECT_EQ(ws_result, websocket::error::closed) << ws_result.message();
+  EXPECT_EQ(alerts.reason().code, websocket::close_code::going_away);
+
+  beast::error_code sse_end = ReadToEnd(io, sse);
+  EXPECT_EQ(sse_end, asio::error::eof) << sse_end.message();
+  beast::error_code idle_end = ReadToEnd(io, idle);
+  EXPECT_EQ(idle_end, asio::error::eof) << idle_end.message();
+  EXPECT_EQ(server.Stop(), 0) << server.Log();
 }
 
 }  // namespace
