@@ -286,6 +286,28 @@ void ConnectTls(TlsClientStream& stream, uint16_t port) {
   stream.handshake(asio::ssl::stream_base::client);
 }
 
+// The tls section of a server config serving `files`.
+std::string TlsSection(const TestCertificate& files) {
+  return "tls:\n  cert_file: " + files.cert_file + "\n  key_file: " + files.key_file + "\n";
+}
+
+// Opens an alert-stream WebSocket at `target` with the read token.
+void OpenAlertWebSocket(websocket::stream<TlsClientStream>& ws, uint16_t port,
+                        const std::string& target) {
+  ConnectTls(ws.next_layer(), port);
+  ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+    request.set(http::field::authorization, std::string("Bearer ") + kReadToken);
+  }));
+  ws.handshake("127.0.0.1", target);
+}
+
+// An SSE alert-stream request with the read token as access_token, and
+// `query` ("&after=0", say) after it.
+std::string SseRequest(const std::string& query) {
+  return std::string("GET /v1/alerts/stream?access_token=") + kReadToken + query +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+}
+
 // Reads from `stream` into `data` until it contains `needle`, for at most
 // 30 s. Returns false on a timeout or an error.
 template <class Stream>
@@ -328,28 +350,19 @@ TEST(SecurityTest, TlsServesHttpSseAndWebSockets) {
   // once, which both alert streams then carry.
   Server server(TokenConfig() +
                 "clock: event\nlimits: {max_event_age_days: 10000}\n"
-                "rules:\n  - {name: quiet, kind: inactivity, days: 1}\n"
-                "tls:\n  cert_file: " +
-                files.cert_file + "\n  key_file: " + files.key_file + "\n");
+                "rules:\n  - {name: quiet, kind: inactivity, days: 1}\n" +
+                TlsSection(files));
   ASSERT_NE(server.port(), 0);
   asio::io_context io;
   asio::ssl::context tls = ClientContext(files.ca_file);
 
   // An alert-stream WebSocket and an SSE stream, both over TLS.
   websocket::stream<TlsClientStream> alerts(io, tls);
-  ConnectTls(alerts.next_layer(), server.port());
-  alerts.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-    request.set(http::field::authorization, std::string("Bearer ") + kReadToken);
-  }));
-  alerts.handshake("127.0.0.1", "/v1/alerts/stream?after=0");
+  OpenAlertWebSocket(alerts, server.port(), "/v1/alerts/stream?after=0");
 
   TlsClientStream sse(io, tls);
   ConnectTls(sse, server.port());
-  const std::string sse_request = std::string("GET /v1/alerts/stream?after=0&access_token=") +
-                                  kReadToken +
-                                  " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Accept: text/event-stream\r\n\r\n";
-  asio::write(sse, asio::buffer(sse_request));
+  asio::write(sse, asio::buffer(SseRequest("&after=0")));
   std::string sse_data;
   ASSERT_TRUE(ReadUntil(io, sse, &sse_data, "\r\n\r\n")) << sse_data;
   EXPECT_TRUE(sse_data.starts_with("HTTP/1.1 200 OK")) << sse_data;
@@ -408,10 +421,8 @@ TEST(SecurityTest, TlsServesHttpSseAndWebSockets) {
 TEST(SecurityTest, TlsKeepsTransportLimits) {
   TempDir certs;
   TestCertificate files = MakeCertificate(certs.path());
-  Server server(TokenConfig() +
-                "limits: {max_header_fields: 10, idle_timeout_seconds: 1}\n"
-                "tls:\n  cert_file: " +
-                files.cert_file + "\n  key_file: " + files.key_file + "\n");
+  Server server(TokenConfig() + "limits: {max_header_fields: 10, idle_timeout_seconds: 1}\n" +
+                TlsSection(files));
   ASSERT_NE(server.port(), 0);
   asio::io_context io;
   asio::ssl::context tls = ClientContext(files.ca_file);
@@ -449,12 +460,9 @@ TEST(SecurityTest, TlsKeepsTransportLimits) {
   // Two SSE streams fill a listener that allows two connections; the
   // third connection gets 503 over TLS. A server of its own, so no
   // connection above still holds a slot.
-  Server full(TokenConfig() + "limits: {max_connections: 2}\ntls:\n  cert_file: " +
-              files.cert_file + "\n  key_file: " + files.key_file + "\n");
+  Server full(TokenConfig() + "limits: {max_connections: 2}\n" + TlsSection(files));
   ASSERT_NE(full.port(), 0);
-  const std::string sse_request = std::string("GET /v1/alerts/stream?access_token=") + kReadToken +
-                                  " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Accept: text/event-stream\r\n\r\n";
+  const std::string sse_request = SseRequest("");
   TlsClientStream first(io, tls);
   TlsClientStream second(io, tls);
   for (TlsClientStream* stream : {&first, &second}) {
@@ -493,24 +501,17 @@ beast::error_code ReadToEnd(asio::io_context& io, Stream& stream) {
 TEST(SecurityTest, TlsShutdownSendsGoingAwayAndCloseNotify) {
   TempDir certs;
   TestCertificate files = MakeCertificate(certs.path());
-  Server server(TokenConfig() + "tls:\n  cert_file: " + files.cert_file +
-                "\n  key_file: " + files.key_file + "\n");
+  Server server(TokenConfig() + TlsSection(files));
   ASSERT_NE(server.port(), 0);
   asio::io_context io;
   asio::ssl::context tls = ClientContext(files.ca_file);
 
   websocket::stream<TlsClientStream> alerts(io, tls);
-  ConnectTls(alerts.next_layer(), server.port());
-  alerts.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-    request.set(http::field::authorization, std::string("Bearer ") + kReadToken);
-  }));
-  alerts.handshake("127.0.0.1", "/v1/alerts/stream");
+  OpenAlertWebSocket(alerts, server.port(), "/v1/alerts/stream");
 
   TlsClientStream sse(io, tls);
   ConnectTls(sse, server.port());
-  asio::write(sse, asio::buffer(std::string("GET /v1/alerts/stream?access_token=") + kReadToken +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Accept: text/event-stream\r\n\r\n"));
+  asio::write(sse, asio::buffer(SseRequest("")));
   std::string sse_head;
   ASSERT_TRUE(ReadUntil(io, sse, &sse_head, "\r\n\r\n")) << sse_head;
 
