@@ -5,6 +5,7 @@
 #define UPTAKE_CONFIG_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ enum class ClockMode {
 enum class DurabilityMode {
   kWal,    // write-ahead log without fsync: survives a crash of the process
   kFsync,  // write-ahead log synced before the answer, one fsync per group
+};
+
+enum class LogFormat {
+  kText,  // one human-readable line per record
+  kJson,  // one JSON object per line, for log collectors
 };
 
 enum class WebhookTemplate {
@@ -109,6 +115,35 @@ struct TransportLimits {
   int max_connections = 512;
 };
 
+// A token bucket for one write key: the bucket holds up to `burst` events
+// and refills at `rate_per_second`. A rate of 0 means no limit.
+struct RateLimit {
+  double rate_per_second = 0;
+  int64_t burst = 0;
+
+  bool enabled() const { return rate_per_second > 0; }
+};
+
+// Credentials of the read and admin routes. Values are secrets: they never
+// appear in an error message or a log line.
+struct AuthConfig {
+  // Bearer tokens of the read routes (alerts, the alert stream,
+  // acknowledgements, accounts). Empty: reads are open on a loopback
+  // listener and refused on any other.
+  std::vector<std::string> read_tokens;
+
+  // Bearer token of the admin routes (reload, silences); it grants reads
+  // too. Empty: admin routes are open on a loopback listener and refused on
+  // any other.
+  std::string admin_token;
+};
+
+// TLS for the listener. Both files are empty for plain HTTP.
+struct TlsConfig {
+  std::string cert_file;  // PEM certificate chain, leaf first
+  std::string key_file;   // PEM private key of the leaf certificate
+};
+
 struct Config {
   // Address to listen on. Default: 127.0.0.1, port 8080.
   std::string listen_host = "127.0.0.1";
@@ -123,6 +158,16 @@ struct Config {
   // Write keys accepted on ingest routes. Default: the single development
   // key "dev", which the server warns about at startup.
   std::vector<std::string> write_keys = {"dev"};
+
+  // Per-key rate limits from write_keys entries written as mappings. A key
+  // absent here uses `write_key_rate_limit`.
+  std::map<std::string, RateLimit> write_key_limits;
+
+  // The rate limit of every write key without its own. Default: none.
+  RateLimit write_key_rate_limit;
+
+  AuthConfig auth;
+  TlsConfig tls;
 
   // Worker threads for the HTTP server; 0 means one per core. Default: 0.
   int threads = 0;
@@ -202,6 +247,13 @@ struct Config {
   // gets only the changes of alerts routed to it; the others get every
   // change. Default: none, so every webhook gets every change.
   std::vector<RoutingTier> routing;
+
+  // Log line format. Default: kText.
+  LogFormat log_format = LogFormat::kText;
+
+  // Lowest level logged: trace, debug, info, warn, error or off. Default:
+  // info.
+  std::string log_level = "info";
 
   // The file this was loaded from; empty for the built-in defaults.
   std::string source_path;

@@ -14,15 +14,24 @@ namespace uptake {
 namespace config_internal {
 namespace {
 
-constexpr std::array<std::string_view, 16> kTopLevelKeys = {
-    "listen", "data_dir", "clock", "threads", "write_keys", "limits",   "login_events", "features",
-    "rules",  "accounts", "cors",  "ingest",  "alerts",     "webhooks", "routing",      "storage",
+constexpr std::array<std::string_view, 19> kTopLevelKeys = {
+    "listen",   "data_dir", "clock",    "threads", "write_keys", "limits", "login_events",
+    "features", "rules",    "accounts", "cors",    "ingest",     "alerts", "webhooks",
+    "routing",  "storage",  "auth",     "tls",     "log",
 };
+
+constexpr std::array<std::string_view, 2> kLogKeys = {"format", "level"};
+// Same order as LogFormat.
+constexpr std::array<std::string_view, 2> kLogFormatNames = {"text", "json"};
+constexpr std::array<std::string_view, 6> kLogLevelNames = {"trace", "debug", "info",
+                                                            "warn",  "error", "off"};
 
 constexpr std::array<std::string_view, 2> kAlertKeys = {"retained_changes",
                                                         "subscriber_write_timeout_seconds"};
 
-constexpr std::array<std::string_view, 15> kLimitKeys = {
+constexpr std::array<std::string_view, 17> kLimitKeys = {
+    "rate_per_second",
+    "burst",
     "max_event_bytes",
     "max_request_bytes",
     "max_batch_events",
@@ -95,6 +104,14 @@ std::optional<ConfigError> ConfigParser::Parse(const YAML::Node& root) {
   if (alerts != nullptr && !ParseAlerts(*alerts)) return reader_.error();
   const Field* storage = FindField(*top, "storage");
   if (storage != nullptr && !ParseStorage(*storage)) return reader_.error();
+  // After write_keys, because the auth section adds keys and checks that no
+  // token is also a write key.
+  const Field* auth = FindField(*top, "auth");
+  if (!ParseAuth(auth)) return reader_.error();
+  const Field* tls = FindField(*top, "tls");
+  if (tls != nullptr && !ParseTls(*tls)) return reader_.error();
+  const Field* log = FindField(*top, "log");
+  if (log != nullptr && !ParseLog(*log)) return reader_.error();
 
   // The catalog comes before the rules whatever the order in the file,
   // because rules are checked against it.
@@ -173,19 +190,6 @@ bool ConfigParser::ParseListen(const Field& field) {
   return true;
 }
 
-bool ConfigParser::ParseWriteKeys(const Field& field) {
-  // Keys are secrets, so errors name their position but never their value.
-  std::optional<std::vector<std::string>> keys = reader_.ReadNameList(field, /*secret=*/true);
-  if (!keys) return false;
-
-  if (keys->empty()) {
-    reader_.Fail(field, "must list at least one key; without one no event can be ingested");
-    return false;
-  }
-  config_.write_keys = std::move(*keys);
-  return true;
-}
-
 bool ConfigParser::ParseLimits(const Field& field) {
   std::optional<FieldMap> fields = reader_.ReadMapping(field, kLimitKeys);
   if (!fields) return false;
@@ -217,6 +221,7 @@ bool ConfigParser::ParseLimits(const Field& field) {
       reader_.ReadIntegerOr(*fields, "max_amplitude_batch_events", 1, kInt64Max,
                             static_cast<int64_t>(limits.max_amplitude_batch_events));
   if (reader_.failed()) return false;
+  if (!ParseRateLimit(*fields, &config_.write_key_rate_limit)) return false;
 
   limits.max_posthog_request_bytes = static_cast<size_t>(*posthog_bytes);
   limits.max_amplitude_request_bytes = static_cast<size_t>(*amplitude_bytes);
@@ -333,6 +338,23 @@ bool ConfigParser::ParseAccounts(const Field& field) {
     std::optional<std::string> name = reader_.ReadName(*property);
     if (!name) return false;
     config_.mixpanel_account_property = std::move(*name);
+  }
+  return true;
+}
+
+bool ConfigParser::ParseLog(const Field& field) {
+  std::optional<FieldMap> fields = reader_.ReadMapping(field, kLogKeys);
+  if (!fields) return false;
+
+  if (const Field* format = FindField(*fields, "format")) {
+    std::optional<size_t> choice = reader_.ReadChoice(*format, kLogFormatNames);
+    if (!choice) return false;
+    config_.log_format = static_cast<LogFormat>(*choice);
+  }
+  if (const Field* level = FindField(*fields, "level")) {
+    std::optional<size_t> choice = reader_.ReadChoice(*level, kLogLevelNames);
+    if (!choice) return false;
+    config_.log_level = std::string(kLogLevelNames[*choice]);
   }
   return true;
 }

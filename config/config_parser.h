@@ -7,6 +7,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "config/yaml_reader.h"
@@ -31,12 +33,23 @@ class ConfigParser {
   // Each Parse* below returns false after recording an error in reader_.
   bool ParseServer(const FieldMap& top);
   bool ParseListen(const Field& field);
+  // In auth_parser.cc.
   bool ParseWriteKeys(const Field& field);
+  bool ParseWriteKeyEntry(const Field& item, std::string* key);
+  bool ParseRateLimit(const FieldMap& fields, RateLimit* limit);
+  bool ParseAuth(const Field* field);
+  bool AddTokens(const FieldMap& fields, std::string_view prefix, bool is_write_key,
+                 std::vector<std::string>* tokens, bool* given);
+  bool ParseAdminToken(const FieldMap& fields, const Field& parent);
+  bool CheckCredentialSetsDisjoint(const Field& field);
+  bool ParseTls(const Field& field);
+
   bool ParseLimits(const Field& field);
   bool ParseTransportLimits(const FieldMap& limits);
   bool CheckEventFitsRequest(const FieldMap& limits);
   bool ParseAccounts(const Field& field);
   bool ParseCors(const Field& field);
+  bool ParseLog(const Field& field);
   bool ParseIngest(const Field& field);
   bool ParseAlerts(const Field& field);
   // The `storage` section: durability mode and event retention.
@@ -46,6 +59,8 @@ class ConfigParser {
 
   YamlReader reader_;
   Config config_;
+  // Where the write_keys list was, for errors found after it was read.
+  std::optional<Field> write_keys_field_;
 };
 
 }  // namespace config_internal

@@ -41,4 +41,23 @@ size_t AlertHub::subscriber_count() {
   return subscribers_.size();
 }
 
+AlertStreamStats AlertHub::StreamStats() {
+  std::vector<std::shared_ptr<AlertSubscriber>> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& weak : subscribers_) {
+      if (auto subscriber = weak.lock()) live.push_back(std::move(subscriber));
+    }
+  }
+  AlertStreamStats stats;
+  for (const auto& subscriber : live) {
+    std::optional<size_t> queued = subscriber->QueuedMessages();
+    if (!queued) continue;
+    ++stats.subscribers;
+    stats.queued_total += *queued;
+    stats.queued_max = std::max(stats.queued_max, *queued);
+  }
+  return stats;
+}
+
 }  // namespace uptake

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,18 @@ class AlertSubscriber {
  public:
   virtual ~AlertSubscriber() = default;
   virtual void Deliver(AlertChangePtr change) = 0;
+
+  // Messages waiting to be written to a stream subscriber's connection, or
+  // nullopt for a subscriber that is not a stream (the webhook dispatcher).
+  virtual std::optional<size_t> QueuedMessages() const { return std::nullopt; }
+};
+
+// Stream subscribers and their queues at one moment, for the metrics
+// endpoint.
+struct AlertStreamStats {
+  size_t subscribers = 0;
+  size_t queued_total = 0;  // summed over subscribers
+  size_t queued_max = 0;    // of the subscriber with the longest queue
 };
 
 // Thread-safe. Holds subscribers weakly, so a closed session needs no
@@ -55,6 +68,9 @@ class AlertHub {
   void Publish(AlertChangePtr change);
 
   size_t subscriber_count();
+
+  // Counts the live stream subscribers and their queued messages.
+  AlertStreamStats StreamStats();
 
  private:
   std::mutex mu_;

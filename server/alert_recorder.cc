@@ -83,9 +83,33 @@ StorageStatus AlertRecorder::Recover() {
   return status;
 }
 
+void AlertRecorder::RestoreOpenAlerts(std::span<const std::pair<uint64_t, AlertState>> alerts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, state] : alerts) TrackStateLocked(id, state);
+}
+
+void AlertRecorder::TrackStateLocked(uint64_t id, AlertState state) {
+  auto counter_of = [this](AlertState of) -> std::atomic<uint64_t>* {
+    if (of == AlertState::kPending) return &pending_count_;
+    if (of == AlertState::kFiring) return &firing_count_;
+    return nullptr;
+  };
+  auto it = open_states_.find(id);
+  if (it != open_states_.end()) {
+    if (it->second == state) return;
+    counter_of(it->second)->fetch_sub(1, std::memory_order_relaxed);
+    open_states_.erase(it);
+  }
+  if (std::atomic<uint64_t>* counter = counter_of(state)) {
+    counter->fetch_add(1, std::memory_order_relaxed);
+    open_states_.emplace(id, state);
+  }
+}
+
 void AlertRecorder::Record(std::span<const Alert> alerts) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const Alert& computed : alerts) {
+    TrackStateLocked(computed.id, computed.state);
     const Alert alert = WithAcknowledgement(computed);
     std::string json = EncodeAlert(alert);
     std::string_view change = ChangeKind(alert);

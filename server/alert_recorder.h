@@ -4,11 +4,13 @@
 #ifndef UPTAKE_SERVER_ALERT_RECORDER_H_
 #define UPTAKE_SERVER_ALERT_RECORDER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -33,6 +35,15 @@ class AlertRecorder {
   // startup before Record.
   StorageStatus Recover();
 
+  // Counts `alerts`, the open alerts restored at startup, in the state
+  // gauges. Call once at startup before Record.
+  void RestoreOpenAlerts(std::span<const std::pair<uint64_t, AlertState>> alerts);
+
+  // Open alerts by state, kept up to date by Record, for the metrics
+  // endpoint. Reading takes no lock.
+  uint64_t pending_alerts() const { return pending_count_.load(std::memory_order_relaxed); }
+  uint64_t firing_alerts() const { return firing_count_.load(std::memory_order_relaxed); }
+
   // Writes each alert and, for notified states (firing, resolved after
   // firing, acknowledged), a change with the next seq in the same batch,
   // then publishes the change. Pending alerts, and pending ones dropped
@@ -54,6 +65,8 @@ class AlertRecorder {
  private:
   Alert WithAcknowledgement(const Alert& alert);
   bool RecordLocked(const Alert& alert, const std::string& alert_json, std::string_view change);
+  // Moves alert `id` to `state` in the open-alert counts. Needs mu_.
+  void TrackStateLocked(uint64_t id, AlertState state);
 
   Store& store_;
   AlertHub& hub_;
@@ -64,7 +77,10 @@ class AlertRecorder {
   // Numbering, writing and publishing happen under one lock, so subscribers
   // see changes in seq order. Only alert changes take it, never events.
   std::mutex mu_;
-  uint64_t next_seq_ = 1;  // guarded by mu_
+  uint64_t next_seq_ = 1;                                 // guarded by mu_
+  std::unordered_map<uint64_t, AlertState> open_states_;  // guarded by mu_; pending and firing only
+  std::atomic<uint64_t> pending_count_{0};
+  std::atomic<uint64_t> firing_count_{0};
 };
 
 // The change kind of an alert as Record numbers it: "fired", "escalated",

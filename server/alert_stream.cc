@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <charconv>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -26,6 +29,10 @@ constexpr size_t kReplayPage = 256;
 // SSE comment sent on an idle stream, so proxies keep it open and a dead
 // peer is noticed.
 constexpr std::chrono::seconds kSsePingInterval{15};
+
+// How long a TLS stream closed for a shutdown waits for the client's
+// close_notify before closing the socket.
+constexpr std::chrono::seconds kTlsCloseTimeout{2};
 
 std::optional<uint64_t> ParseSeq(std::string_view text) {
   uint64_t value = 0;
@@ -90,6 +97,7 @@ void AlertStream::Start() {
 
 void AlertStream::OnOpen() {
   open_ = true;
+  if (shutting_down_) return CloseForShutdown();
   spdlog::info("[conn {}] alert stream subscriber connected{}", connection_id_,
                replaying_ ? " (resuming)" : "");
   if (!queue_.empty()) StartWrite();
@@ -100,7 +108,29 @@ void AlertStream::End() {
   open_ = false;
   ended_ = true;
   queue_.clear();
+  SetQueued();
   write_timer_.cancel();
+}
+
+void AlertStream::BeginShutdown() {
+  boost::asio::post(Executor(), [self = shared_from_this()] { self->ShutdownOnStrand(); });
+}
+
+void AlertStream::ShutdownOnStrand() {
+  if (shutting_down_ || ended_) return;
+  shutting_down_ = true;
+  replaying_ = false;
+  // The frame being written must stay alive until its write completes;
+  // OnFrameWritten then closes.
+  if (writing_) {
+    queue_.resize(1);
+    SetQueued();
+    return;
+  }
+  queue_.clear();
+  SetQueued();
+  // Before the handshake completes, OnOpen closes.
+  if (open_) CloseForShutdown();
 }
 
 void AlertStream::Deliver(AlertChangePtr change) {
@@ -124,8 +154,9 @@ void AlertStream::OnLiveChange(const AlertChangePtr& change) {
 }
 
 void AlertStream::Enqueue(std::string frame) {
-  if (ended_) return;
+  if (ended_ || shutting_down_) return;
   queue_.push_back(std::move(frame));
+  SetQueued();
   if (open_ && !writing_) StartWrite();
 }
 
@@ -152,7 +183,9 @@ void AlertStream::OnFrameWritten() {
   writing_ = false;
   write_timer_.cancel();
   if (!queue_.empty()) queue_.pop_front();
+  SetQueued();
   if (ended_) return;
+  if (shutting_down_) return CloseForShutdown();
   if (!queue_.empty()) return StartWrite();
   if (replaying_) ReplayPage();
 }
@@ -214,16 +247,19 @@ void AlertStream::SendResync(uint64_t newest_seq) {
   if (newest_live_seq_ <= last_seq_) replaying_ = false;
 }
 
-WebSocketAlertStream::WebSocketAlertStream(beast::tcp_stream&& stream,
-                                           http::request<http::string_body> upgrade, Store& store,
-                                           AlertHub& hub, AlertStreamOptions options,
-                                           ConnectionSlot slot, uint64_t connection_id)
+template <class Stream>
+WebSocketAlertStream<Stream>::WebSocketAlertStream(Stream&& stream,
+                                                   http::request<http::string_body> upgrade,
+                                                   Store& store, AlertHub& hub,
+                                                   AlertStreamOptions options, ConnectionSlot slot,
+                                                   uint64_t connection_id)
     : AlertStream(stream.get_executor(), store, hub, std::move(options), std::move(slot),
                   connection_id),
       ws_(std::move(stream)),
       upgrade_(std::move(upgrade)) {}
 
-void WebSocketAlertStream::StartTransport() {
+template <class Stream>
+void WebSocketAlertStream<Stream>::StartTransport() {
   // The HTTP session's timeout must not apply to a long-lived stream. The
   // suggested server settings ping idle peers and time out dead ones.
   beast::get_lowest_layer(ws_).expires_never();
@@ -231,7 +267,7 @@ void WebSocketAlertStream::StartTransport() {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "uptake"); }));
   ws_.read_message_max(64 * 1024);
-  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+  auto self = std::static_pointer_cast<WebSocketAlertStream<Stream>>(shared_from_this());
   ws_.async_accept(upgrade_, [self](beast::error_code ec) {
     if (ec) {
       self->End();
@@ -249,8 +285,9 @@ void WebSocketAlertStream::StartTransport() {
 // Reading keeps control frames (ping, close) flowing and detects when the
 // peer goes away. Beast closes a message over read_message_max with 1009,
 // invalid UTF-8 with 1007 and an unmasked frame with 1002.
-void WebSocketAlertStream::DoRead() {
-  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+template <class Stream>
+void WebSocketAlertStream<Stream>::DoRead() {
+  auto self = std::static_pointer_cast<WebSocketAlertStream<Stream>>(shared_from_this());
   ws_.async_read(read_buffer_, [self](beast::error_code ec, size_t) {
     if (ec) {
       self->End();
@@ -273,16 +310,21 @@ void WebSocketAlertStream::DoRead() {
   });
 }
 
-std::string WebSocketAlertStream::EncodeChange(const AlertChange& change) { return change.json; }
+template <class Stream>
+std::string WebSocketAlertStream<Stream>::EncodeChange(const AlertChange& change) {
+  return change.json;
+}
 
-std::string WebSocketAlertStream::EncodeResync(const std::string& open_alerts_json) {
+template <class Stream>
+std::string WebSocketAlertStream<Stream>::EncodeResync(const std::string& open_alerts_json) {
   return R"({"type":"resync","reason":"the cursor is older than the retained alert changes; )"
          R"(these are the open alerts","open_alerts":)" +
          open_alerts_json + "}";
 }
 
-void WebSocketAlertStream::WriteFrame(const std::string& frame) {
-  auto self = std::static_pointer_cast<WebSocketAlertStream>(shared_from_this());
+template <class Stream>
+void WebSocketAlertStream<Stream>::WriteFrame(const std::string& frame) {
+  auto self = std::static_pointer_cast<WebSocketAlertStream<Stream>>(shared_from_this());
   ws_.async_write(boost::asio::buffer(frame), [self](beast::error_code ec, size_t) {
     if (ec) {
       spdlog::debug("[conn {}] alert stream write failed: {}", self->connection_id_, ec.message());
@@ -292,23 +334,50 @@ void WebSocketAlertStream::WriteFrame(const std::string& frame) {
   });
 }
 
-boost::asio::any_io_executor WebSocketAlertStream::Executor() { return ws_.get_executor(); }
+template <class Stream>
+boost::asio::any_io_executor WebSocketAlertStream<Stream>::Executor() {
+  return ws_.get_executor();
+}
 
-boost::asio::any_io_executor SseAlertStream::Executor() { return stream_.get_executor(); }
+template <class Stream>
+boost::asio::any_io_executor SseAlertStream<Stream>::Executor() {
+  return stream_.get_executor();
+}
 
-void WebSocketAlertStream::Abort() { beast::get_lowest_layer(ws_).close(); }
+template <class Stream>
+void WebSocketAlertStream<Stream>::Abort() {
+  beast::get_lowest_layer(ws_).close();
+}
 
-SseAlertStream::SseAlertStream(beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                               AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
-                               uint64_t connection_id)
+template <class Stream>
+void WebSocketAlertStream<Stream>::CloseForShutdown() {
+  End();
+  // The pending read sees the peer's close frame and ends the session;
+  // over TLS, Beast's teardown then sends close_notify.
+  auto self = std::static_pointer_cast<WebSocketAlertStream<Stream>>(shared_from_this());
+  ws_.async_close(
+      websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+      [self](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] alert stream close failed: {}", self->connection_id_,
+                        ec.message());
+        }
+      });
+}
+
+template <class Stream>
+SseAlertStream<Stream>::SseAlertStream(Stream&& stream, unsigned http_version, Store& store,
+                                       AlertHub& hub, AlertStreamOptions options,
+                                       ConnectionSlot slot, uint64_t connection_id)
     : AlertStream(stream.get_executor(), store, hub, std::move(options), std::move(slot),
                   connection_id),
       stream_(std::move(stream)),
       http_version_(http_version),
       ping_timer_(stream_.get_executor()) {}
 
-void SseAlertStream::StartTransport() {
-  stream_.expires_never();
+template <class Stream>
+void SseAlertStream<Stream>::StartTransport() {
+  beast::get_lowest_layer(stream_).expires_never();
   // No Content-Length and no chunking: the event stream ends when the
   // connection closes, which HTTP/1.1 allows for a response.
   std::string head = http_version_ == 10 ? "HTTP/1.0" : "HTTP/1.1";
@@ -321,20 +390,23 @@ void SseAlertStream::StartTransport() {
   OnOpen();
 }
 
-void SseAlertStream::DoRead() {
+template <class Stream>
+void SseAlertStream<Stream>::DoRead() {
   // The client sends nothing after its request; a read ends when it leaves.
-  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+  auto self = std::static_pointer_cast<SseAlertStream<Stream>>(shared_from_this());
   stream_.async_read_some(
       boost::asio::buffer(&read_byte_, 1), [self](beast::error_code ec, size_t) {
         if (!ec) return self->DoRead();
+        if (self->closing_) return self->SendCloseNotify();
         self->End();
         self->ping_timer_.cancel();
         spdlog::info("[conn {}] alert stream subscriber disconnected", self->connection_id_);
       });
 }
 
-void SseAlertStream::SchedulePing() {
-  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+template <class Stream>
+void SseAlertStream<Stream>::SchedulePing() {
+  auto self = std::static_pointer_cast<SseAlertStream<Stream>>(shared_from_this());
   ping_timer_.expires_after(kSsePingInterval);
   ping_timer_.async_wait([self](beast::error_code ec) {
     if (ec) return;
@@ -343,18 +415,21 @@ void SseAlertStream::SchedulePing() {
   });
 }
 
-std::string SseAlertStream::EncodeChange(const AlertChange& change) {
+template <class Stream>
+std::string SseAlertStream<Stream>::EncodeChange(const AlertChange& change) {
   return "id: " + std::to_string(change.seq) + "\nevent: alert\ndata: " + change.json + "\n\n";
 }
 
-std::string SseAlertStream::EncodeResync(const std::string& open_alerts_json) {
+template <class Stream>
+std::string SseAlertStream<Stream>::EncodeResync(const std::string& open_alerts_json) {
   return "event: resync\ndata: {\"reason\":\"the cursor is older than the retained alert "
          "changes; these are the open alerts\",\"open_alerts\":" +
          open_alerts_json + "}\n\n";
 }
 
-void SseAlertStream::WriteFrame(const std::string& frame) {
-  auto self = std::static_pointer_cast<SseAlertStream>(shared_from_this());
+template <class Stream>
+void SseAlertStream<Stream>::WriteFrame(const std::string& frame) {
+  auto self = std::static_pointer_cast<SseAlertStream<Stream>>(shared_from_this());
   boost::asio::async_write(stream_, boost::asio::buffer(frame),
                            [self](beast::error_code ec, size_t) {
                              if (ec) {
@@ -366,11 +441,45 @@ void SseAlertStream::WriteFrame(const std::string& frame) {
                            });
 }
 
-void SseAlertStream::Abort() {
+template <class Stream>
+void SseAlertStream<Stream>::CloseForShutdown() {
+  End();
+  // Ending the response is the end of the event stream; a browser's
+  // EventSource reconnects with Last-Event-ID.
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    // Over TLS the response ends with close_notify, so the client can tell
+    // it from a cut connection. The pending one-byte read must end first,
+    // since the TLS shutdown reads too; its handler starts the shutdown.
+    ping_timer_.cancel();
+    closing_ = true;
+    beast::get_lowest_layer(stream_).cancel();
+  } else {
+    Abort();
+  }
+}
+
+template <class Stream>
+void SseAlertStream<Stream>::SendCloseNotify() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    auto self = std::static_pointer_cast<SseAlertStream<Stream>>(shared_from_this());
+    beast::get_lowest_layer(stream_).expires_after(kTlsCloseTimeout);
+    stream_.async_shutdown(
+        [self](beast::error_code) { beast::get_lowest_layer(self->stream_).close(); });
+  }
+}
+
+template <class Stream>
+void SseAlertStream<Stream>::Abort() {
   ping_timer_.cancel();
   beast::error_code ignored;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  auto& tcp = beast::get_lowest_layer(stream_);
+  tcp.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  tcp.close();
 }
+
+template class WebSocketAlertStream<PlainStream>;
+template class WebSocketAlertStream<TlsStream>;
+template class SseAlertStream<PlainStream>;
+template class SseAlertStream<TlsStream>;
 
 }  // namespace uptake

@@ -4,6 +4,7 @@
 #ifndef UPTAKE_SERVER_ALERT_STREAM_H_
 #define UPTAKE_SERVER_ALERT_STREAM_H_
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,7 +18,9 @@
 #include <string_view>
 
 #include "server/alert_hub.h"
+#include "server/connection_registry.h"
 #include "server/connection_slot.h"
+#include "server/transport.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -64,12 +67,22 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
 // reading the change log, so a burst of changes costs bounded memory and
 // never closes a subscriber that keeps reading. One whose write stalls for
 // the write timeout is closed with a reason; it resumes from its cursor.
-class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<AlertStream> {
+//
+// At shutdown the frame being written completes, the rest of the queue is
+// dropped (the subscriber resumes from its cursor), and the transport
+// closes: a WebSocket with close code 1001, an SSE response by ending it.
+class AlertStream : public AlertSubscriber,
+                    public DrainableConnection,
+                    public std::enable_shared_from_this<AlertStream> {
  public:
   // Queued messages past which a live subscriber catches up from the log.
   static constexpr size_t kCatchUpThreshold = 1024;
 
   void Deliver(AlertChangePtr change) override;
+  std::optional<size_t> QueuedMessages() const override {
+    return queued_.load(std::memory_order_relaxed);
+  }
+  void BeginShutdown() override;
 
  protected:
   AlertStream(boost::asio::any_io_executor executor, Store& store, AlertHub& hub,
@@ -94,6 +107,8 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   // Ends the connection at once. A stalled write rules out a close frame,
   // so the reason goes to the log.
   virtual void Abort() = 0;
+  // Closes the transport for a shutdown; no write is in progress.
+  virtual void CloseForShutdown() = 0;
 
   // Queues a frame and starts writing if idle.
   void Enqueue(std::string frame);
@@ -106,6 +121,8 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   void SendResync(uint64_t newest_seq);
   void StartWrite();
   void OnWriteStalled();
+  void ShutdownOnStrand();
+  void SetQueued() { queued_.store(queue_.size(), std::memory_order_relaxed); }
 
   Store& store_;
   AlertHub& hub_;
@@ -118,15 +135,19 @@ class AlertStream : public AlertSubscriber, public std::enable_shared_from_this<
   bool ended_ = false;
   bool writing_ = false;
   bool replaying_ = false;
+  bool shutting_down_ = false;
   uint64_t last_seq_ = 0;         // the newest seq sent or skipped by the filter
   uint64_t newest_live_seq_ = 0;  // the newest seq published so far, seen live
   boost::asio::steady_timer write_timer_;
+  // queue_.size(), readable from any thread for the metrics endpoint.
+  std::atomic<size_t> queued_{0};
 };
 
-// The WebSocket form of the stream.
+// The WebSocket form of the stream, over PlainStream or TlsStream.
+template <class Stream>
 class WebSocketAlertStream : public AlertStream {
  public:
-  WebSocketAlertStream(boost::beast::tcp_stream&& stream,
+  WebSocketAlertStream(Stream&& stream,
                        boost::beast::http::request<boost::beast::http::string_body> upgrade,
                        Store& store, AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
                        uint64_t connection_id);
@@ -139,21 +160,22 @@ class WebSocketAlertStream : public AlertStream {
   std::string EncodeResync(const std::string& open_alerts_json) override;
   void WriteFrame(const std::string& frame) override;
   void Abort() override;
+  void CloseForShutdown() override;
   void DoRead();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::http::request<boost::beast::http::string_body> upgrade_;
   boost::beast::flat_buffer read_buffer_;
 };
 
 // The Server-Sent Events form: one long HTTP response, each change an
 // event whose id is its seq, so a browser's EventSource resumes with
-// Last-Event-ID on its own.
+// Last-Event-ID on its own. Over PlainStream or TlsStream.
+template <class Stream>
 class SseAlertStream : public AlertStream {
  public:
-  SseAlertStream(boost::beast::tcp_stream&& stream, unsigned http_version, Store& store,
-                 AlertHub& hub, AlertStreamOptions options, ConnectionSlot slot,
-                 uint64_t connection_id);
+  SseAlertStream(Stream&& stream, unsigned http_version, Store& store, AlertHub& hub,
+                 AlertStreamOptions options, ConnectionSlot slot, uint64_t connection_id);
   void Run() { Start(); }
 
  private:
@@ -163,13 +185,17 @@ class SseAlertStream : public AlertStream {
   std::string EncodeResync(const std::string& open_alerts_json) override;
   void WriteFrame(const std::string& frame) override;
   void Abort() override;
+  void CloseForShutdown() override;
+  // Ends a TLS stream with close_notify, then closes the socket.
+  void SendCloseNotify();
   void SchedulePing();
   void DoRead();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   const unsigned http_version_;
   boost::asio::steady_timer ping_timer_;
   char read_byte_ = 0;
+  bool closing_ = false;  // a shutdown cancelled the read to send close_notify
 };
 
 }  // namespace uptake

@@ -5,8 +5,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "proto/answers.h"
 #include "server/alert_stream.h"
@@ -14,6 +16,8 @@
 #include "server/connection_slot.h"
 #include "server/ingest_families.h"
 #include "server/ingest_stream_session.h"
+#include "server/server_metrics.h"
+#include "server/transport.h"
 
 namespace uptake {
 namespace asio = boost::asio;
@@ -27,6 +31,9 @@ namespace {
 // may hold this much beyond the head limit, which also bounds a chunk
 // header with its extensions and a trailer section.
 constexpr size_t kReadChunkBytes = 64 * 1024;
+
+// Maximum bytes of a 4xx response body copied into its log line.
+constexpr size_t kLoggedBodyBytes = 300;
 
 // After an error response the session stops sending and reads and discards
 // what the client still sends, for up to this long or this many bytes. A
@@ -70,25 +77,82 @@ std::string FramingError(const http::request_header<>& head) {
 // The stage of a request that a read timeout interrupted, for the log.
 enum class ReadStage { kIdle, kHeader, kBody };
 
-// One HTTP/1.1 connection: reads requests one at a time and responds to each
-// before reading the next, so pipelined requests get responses in order.
-// Every read and write runs under a deadline from HttpLimits, and the read
-// buffer is bounded, so a client can hold neither the connection nor memory.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One HTTP/1.1 connection over PlainStream or TlsStream: reads requests one
+// at a time and responds to each before reading the next, so pipelined
+// requests get responses in order. Every read and write runs under a
+// deadline from HttpLimits, and the read buffer is bounded, so a client can
+// hold neither the connection nor memory. A TLS session first completes the
+// handshake within the idle timeout.
+//
+// At shutdown a connection waiting for its next request closes at once (a
+// TLS one with close_notify); one whose request is under way finishes it
+// and responds with Connection: close.
+template <class Stream>
+class HttpSession : public DrainableConnection,
+                    public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket&& socket, const HttpServices& services, const HttpLimits& limits,
-              ConnectionSlot slot, uint64_t id)
-      : stream_(std::move(socket)),
+  HttpSession(Stream&& stream, const HttpServices& services, const HttpLimits& limits,
+              ConnectionRegistry& connections, ConnectionSlot slot, uint64_t id)
+      : stream_(std::move(stream)),
+        executor_(stream_.get_executor()),
         buffer_(limits.max_header_bytes + kReadChunkBytes),
         services_(services),
         limits_(limits),
+        connections_(connections),
         slot_(std::move(slot)),
-        id_(id) {}
+        id_(id),
+        route_index_(RouteIndexOf("")) {
+    beast::error_code ec;
+    tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    peer_ = ec ? "unknown" : peer.address().to_string();
+  }
 
-  void Run() { DoAwaitRequest(); }
+  void Run() { Begin(/*overloaded=*/false); }
 
-  // Sends 503 at once, for a connection over the listener's limit.
-  void RejectOverloaded() {
+  // Sends 503 at once, for a connection over the listener's limit. A TLS
+  // connection gets it after the handshake, so the client can read it.
+  void RejectOverloaded() { Begin(/*overloaded=*/true); }
+
+  void BeginShutdown() override {
+    // The executor saved at construction: stream_ may have moved to an
+    // alert or ingest stream by now.
+    asio::post(executor_, [self = shared_from_this()] {
+      self->draining_ = true;
+      if (!self->awaiting_request_) return;
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        // The pending read must end before the TLS shutdown reads; its
+        // handler sees operation_aborted and closes with close_notify.
+        beast::get_lowest_layer(self->stream_).cancel();
+      } else {
+        self->Close();
+      }
+    });
+  }
+
+ private:
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
+  // Completes the TLS handshake, if any, then serves requests or sends the
+  // 503 of an overloaded listener.
+  void Begin(bool overloaded) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this(),
+                                                               overloaded](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] TLS handshake failed: {}", self->id_, ec.message());
+          beast::get_lowest_layer(self->stream_).close();
+          return;
+        }
+        self->OnReady(overloaded);
+      });
+    } else {
+      OnReady(overloaded);
+    }
+  }
+
+  void OnReady(bool overloaded) {
+    if (!overloaded) return DoAwaitRequest();
     HttpAnswer answer =
         JsonAnswer(503, EncodeError("too_many_connections",
                                     "The server has " + std::to_string(limits_.max_connections) +
@@ -97,14 +161,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Send(std::move(answer), 11, /*keep_alive=*/false);
   }
 
- private:
   // Waits under the idle timeout for the first byte of the next request,
   // unless a pipelined request is already buffered.
   void DoAwaitRequest() {
+    route_index_ = RouteIndexOf("");
+    received_at_ = std::chrono::steady_clock::now();
+    if (draining_) return Close();
     if (buffer_.size() > 0) return DoReadHeader();
-    stream_.expires_after(limits_.idle_timeout);
+    awaiting_request_ = true;
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->awaiting_request_ = false;
                               self->buffer_.commit(bytes);
                               if (ec) return self->OnReadFailed(ec, ReadStage::kIdle);
                               self->DoReadHeader();
@@ -115,7 +183,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
-    stream_.expires_after(limits_.header_read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.header_read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&HttpSession::OnReadHeader, shared_from_this()));
@@ -124,6 +192,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnReadHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadFailed(ec, ReadStage::kHeader);
     received_ms_ = ServerClock::WallMs();
+    received_at_ = std::chrono::steady_clock::now();
+    method_ = std::string(parser_->get().method_string());
+    route_index_ = RouteIndexOf(SplitTarget(parser_->get().target()).first);
 
     const auto& head = parser_->get();
     if (std::string error = FramingError(head); !error.empty()) {
@@ -144,7 +215,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // kept as it was before the body and the trailers are dropped.
     if (parser_->chunked()) head_before_body_ = head.base();
 
-    stream_.expires_after(limits_.body_read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.body_read_timeout);
     std::string_view expect = head[http::field::expect];
     if (expect.empty()) return DoReadBody();
     if (!beast::iequals(expect, "100-continue")) {
@@ -217,8 +288,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Hands the connection to a WebSocket or SSE alert stream, resuming from
-  // ?after=SEQ or Last-Event-ID when given.
+  // ?after=SEQ or Last-Event-ID when given. The stream is a read route; it
+  // also takes the token as ?access_token=, because a browser's
+  // EventSource cannot set headers.
   void OpenAlertStream(HttpRequest request, std::string_view query) {
+    std::optional<std::string> query_token = QueryParameter(query, "access_token");
+    if (auto denied = services_.access.Check(Access::kRead, request[http::field::authorization],
+                                             query_token)) {
+      return Send(std::move(*denied), request.version(), /*keep_alive=*/false);
+    }
     AlertStreamOptions options;
     std::string error;
     std::string_view last_event_id = request["Last-Event-ID"];
@@ -227,16 +305,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return Send(JsonAnswer(400, EncodeError("invalid_parameter", error)), request.version(),
                   /*keep_alive=*/false);
     }
+    RecordUpgrade();
     if (beast::websocket::is_upgrade(request)) {
-      std::make_shared<WebSocketAlertStream>(std::move(stream_), std::move(request),
-                                             services_.store, services_.hub, std::move(options),
-                                             std::move(slot_), id_)
-          ->Run();
+      auto stream = std::make_shared<WebSocketAlertStream<Stream>>(
+          std::move(stream_), std::move(request), services_.store, services_.hub,
+          std::move(options), std::move(slot_), id_);
+      stream->Run();
+      connections_.Add(stream);
       return;
     }
-    std::make_shared<SseAlertStream>(std::move(stream_), request.version(), services_.store,
-                                     services_.hub, std::move(options), std::move(slot_), id_)
-        ->Run();
+    auto stream = std::make_shared<SseAlertStream<Stream>>(
+        std::move(stream_), request.version(), services_.store, services_.hub, std::move(options),
+        std::move(slot_), id_);
+    stream->Run();
+    connections_.Add(stream);
+  }
+
+  // Counts a connection handed to a stream as a 101 response.
+  void RecordUpgrade() {
+    services_.metrics.RecordRequest(route_index_, 101,
+                                    std::chrono::steady_clock::now() - received_at_);
   }
 
   // Authenticates the upgrade by the write key in Basic credentials or in
@@ -251,14 +339,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                               "or as the write_key query parameter.")),
                   request.version(), /*keep_alive=*/false);
     }
-    std::make_shared<IngestStreamSession>(std::move(stream_), services_.ingest, std::move(key),
-                                          services_.max_in_flight, std::move(slot_), id_)
-        ->Run(std::move(request));
+    RecordUpgrade();
+    auto session = std::make_shared<IngestStreamSession<Stream>>(
+        std::move(stream_), services_.ingest, std::move(key), services_.max_in_flight,
+        std::move(slot_), id_);
+    session->Run(std::move(request));
+    connections_.Add(session);
   }
 
   void OnReadFailed(beast::error_code ec, ReadStage stage) {
+    // A shutdown closed (plain) or cancelled (TLS) the read of an idle
+    // connection.
+    if (draining_ && ec == asio::error::operation_aborted) return Close();
     if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       return Close();
     }
     // beast::tcp_stream has closed the socket already, so no response can
@@ -312,7 +406,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Send(JsonAnswer(status, std::move(body)), 11, /*keep_alive=*/false);
   }
 
+  // Sends `answer`. Without `keep_alive` the session lingers after the
+  // write, since the client may still be sending a body; a shutdown only
+  // drops keep-alive, and the session then closes after the write.
   void Send(HttpAnswer answer, unsigned version, bool keep_alive) {
+    services_.metrics.RecordRequest(route_index_, answer.status,
+                                    std::chrono::steady_clock::now() - received_at_);
+    if (answer.status >= 400 && answer.status < 500) LogClientError(answer);
+    const bool linger = !keep_alive;
+    keep_alive = keep_alive && !draining_;
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), version);
     response->set(http::field::server, "uptake");
@@ -322,30 +424,56 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     response->keep_alive(keep_alive);
     response->prepare_payload();
     // A client that does not read its response is treated like an idle one.
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code ec, size_t) {
-                        self->OnWrite(ec, response->keep_alive());
+                      [self = shared_from_this(), response, linger](beast::error_code ec, size_t) {
+                        self->OnWrite(ec, response->keep_alive(), linger);
                       });
   }
 
-  void OnWrite(beast::error_code ec, bool keep_alive) {
+  void OnWrite(beast::error_code ec, bool keep_alive, bool linger) {
     if (ec) {
       spdlog::debug("[conn {}] write failed: {}", id_, ec.message());
       return Close();
     }
-    if (!keep_alive) return Linger();
+    if (linger) return Linger();
+    // A shutdown that began while the response was being written ends the
+    // connection too.
+    if (!keep_alive || draining_) return Close();
     DoAwaitRequest();
   }
 
+  // Logs a 4xx response at info level, rate-limited per peer, route and
+  // status, so a client repeating a bad request cannot flood the log.
+  void LogClientError(const HttpAnswer& answer) {
+    std::string key = "[peer " + peer_ + "] client errors " + std::to_string(answer.status) +
+                      " on " + std::string(RouteName(route_index_));
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+    if (!services_.client_errors.Allow(key, now_ms)) return;
+    std::string_view body = answer.body;
+    if (body.size() > kLoggedBodyBytes) body = body.substr(0, kLoggedBodyBytes);
+    spdlog::info("[conn {}] [peer {}] {} {} responded {}: {}", id_, peer_, method_,
+                 RouteName(route_index_), answer.status, body);
+  }
+
   // Ends the sending side, then discards input until the client closes or
-  // the linger bounds pass.
+  // the linger bounds pass. Over TLS the close_notify ends the sending side,
+  // and the shutdown reads and drops records until the client's own
+  // close_notify arrives, within the linger time.
   void Linger() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     buffer_.consume(buffer_.size());
-    stream_.expires_after(kLingerTime);
-    DoDiscard();
+    beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      DoDiscard();
+    }
   }
 
   void DoDiscard() {
@@ -360,20 +488,37 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // Sends close_notify, so the client can tell a complete response from
+      // a truncated one, and waits for the client's within the linger time.
+      beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  const asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_header<>> head_before_body_;
   const HttpServices& services_;
   const HttpLimits& limits_;
+  ConnectionRegistry& connections_;
   ConnectionSlot slot_;
   const uint64_t id_;
+  std::string peer_;  // the client's IP address
   int64_t received_ms_ = 0;
+  std::chrono::steady_clock::time_point received_at_ = std::chrono::steady_clock::now();
+  size_t route_index_;  // of the request being served, for metrics and logs
+  std::string method_;
+  bool awaiting_request_ = false;  // waiting for the first byte of the next request
+  bool draining_ = false;          // shutting down: no request after this one
   // The current request's ingest family, if any, and its raw body limit.
   std::optional<IngestFamily> route_family_;
   size_t body_limit_ = 0;
@@ -382,12 +527,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits)
+HttpServer::HttpServer(asio::io_context& io, HttpServices services, HttpLimits limits,
+                       asio::ssl::context* tls)
     : io_(io),
       acceptor_(asio::make_strand(io)),
       accept_retry_timer_(acceptor_.get_executor()),
       services_(services),
       limits_(limits),
+      tls_(tls),
       open_connections_(std::make_shared<std::atomic<size_t>>(0)) {}
 
 bool HttpServer::Listen(const std::string& host, uint16_t port, std::string* error) {
@@ -418,6 +565,11 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
+}
+
+void HttpServer::BeginShutdown() {
+  Stop();
+  connections_.ShutdownAll();
 }
 
 void HttpServer::DoAccept() {
@@ -451,13 +603,28 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
           "so far)",
           id, open, rejected_connections_);
     }
-    std::make_shared<HttpSession>(std::move(socket), services_, limits_, ConnectionSlot(), id)
-        ->RejectOverloaded();
+    StartSession(std::move(socket), ConnectionSlot(), id, /*overloaded=*/true);
   } else {
-    std::make_shared<HttpSession>(std::move(socket), services_, limits_, std::move(slot), id)
-        ->Run();
+    StartSession(std::move(socket), std::move(slot), id, /*overloaded=*/false);
   }
   DoAccept();
+}
+
+void HttpServer::StartSession(tcp::socket socket, ConnectionSlot slot, uint64_t id,
+                              bool overloaded) {
+  // Run before Add: a shutdown under way posts to the session's strand,
+  // which must not race with Run, called from outside that strand.
+  auto start = [&](auto session) {
+    overloaded ? session->RejectOverloaded() : session->Run();
+    connections_.Add(session);
+  };
+  if (tls_ != nullptr) {
+    start(std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *tls_), services_,
+                                                   limits_, connections_, std::move(slot), id));
+  } else {
+    start(std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), services_,
+                                                     limits_, connections_, std::move(slot), id));
+  }
 }
 
 }  // namespace uptake

@@ -6,15 +6,21 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "server/access_control.h"
 #include "server/alert_hub.h"
+#include "server/connection_registry.h"
+#include "server/connection_slot.h"
 #include "server/ingest_service.h"
+#include "server/log_rate_limiter.h"
 #include "server/router.h"
+#include "server/server_metrics.h"
 
 namespace uptake {
 
@@ -39,18 +45,26 @@ struct HttpLimits {
 // The long-lived services every connection uses.
 struct HttpServices {
   Router& router;
+  const AccessPolicy& access;
   AlertHub& hub;
   IngestService& ingest;
   Store& store;
-  size_t max_in_flight;
-  std::chrono::milliseconds alert_write_timeout;  // WebSocket ingest responses queued before 429s
+  size_t max_in_flight;                           // WebSocket ingest responses queued before 429s
+  std::chrono::milliseconds alert_write_timeout;  // see AlertStreamOptions::write_timeout
+  ServerMetrics& metrics;
+  // Limits the info lines logged for 4xx responses, per peer, route and
+  // status.
+  LogRateLimiter& client_errors;
 };
 
 // Accepts connections and runs one session per connection on its own strand.
 // A connection past `max_connections` gets 503 and is closed.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits);
+  // `tls`, when not null, must outlive the server; every connection then
+  // speaks TLS. Null serves plain HTTP.
+  HttpServer(boost::asio::io_context& io, HttpServices services, HttpLimits limits,
+             boost::asio::ssl::context* tls);
 
   // Binds and listens. Returns false and sets `error` when the address
   // cannot be used.
@@ -65,9 +79,20 @@ class HttpServer {
   // Stops accepting new connections.
   void Stop();
 
+  // Stops accepting and asks every open connection to finish what it is
+  // doing and close; see DrainableConnection. Returns at once.
+  void BeginShutdown();
+
+  // Returns the number of connections still open.
+  size_t open_connections() { return connections_.LiveCount(); }
+
  private:
   void DoAccept();
   void OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  // Runs a session over plain TCP or TLS, or one that only sends 503 when
+  // `overloaded`.
+  void StartSession(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, uint64_t id,
+                    bool overloaded);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -76,10 +101,12 @@ class HttpServer {
   boost::asio::steady_timer accept_retry_timer_;
   const HttpServices services_;
   const HttpLimits limits_;
+  boost::asio::ssl::context* const tls_;
   std::atomic<uint64_t> next_connection_id_{1};
   std::shared_ptr<std::atomic<size_t>> open_connections_;
   // Rejections logged so far, for rate-limiting the warning.
   uint64_t rejected_connections_ = 0;
+  ConnectionRegistry connections_;
 };
 
 }  // namespace uptake

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -67,6 +68,13 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
+// "12" or "0.5": the rate as configured, without trailing zeros.
+std::string FormatRate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", rate);
+  return text;
+}
+
 RequestError UnknownKey(std::string message) {
   return RequestError{401, "invalid_write_key", std::move(message)};
 }
@@ -95,21 +103,54 @@ std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedReque
   return RequestError{400, rejection.code, rejection.message};
 }
 
+EventFamily EventFamilyOf(IngestFamily family) {
+  switch (family) {
+    case IngestFamily::kSegment:
+      return EventFamily::kSegment;
+    case IngestFamily::kAmplitude:
+      return EventFamily::kAmplitude;
+    case IngestFamily::kMixpanel:
+      return EventFamily::kMixpanel;
+    case IngestFamily::kPostHog:
+    case IngestFamily::kPostHogOrAmplitude:
+      return EventFamily::kPostHog;
+  }
+  return EventFamily::kSegment;
+}
+
 IngestService::IngestService(const Config& config, Store& store, Aggregator& aggregator,
                              ServerClock& clock, AlertRecorder& recorder,
-                             SnapshotGate* snapshot_gate)
+                             SnapshotGate* snapshot_gate, ServerMetrics* metrics)
     : limits_(config.limits),
-      write_keys_(config.write_keys.begin(), config.write_keys.end()),
+      write_keys_(config.write_keys),
+      rate_limiter_(config),
       group_type_(config.group_type),
       mixpanel_account_property_(config.mixpanel_account_property),
       store_(store),
       aggregator_(aggregator),
       clock_(clock),
       recorder_(recorder),
-      snapshot_gate_(snapshot_gate) {}
+      snapshot_gate_(snapshot_gate),
+      metrics_(metrics) {}
 
 bool IngestService::IsWriteKey(std::string_view key) const {
-  return !key.empty() && write_keys_.contains(std::string(key));
+  return write_keys_.Find(key).has_value();
+}
+
+std::optional<RequestError> IngestService::CheckRateLimit(const std::string& write_key,
+                                                          const ParsedRequest& parsed,
+                                                          int64_t* retry_after_seconds) {
+  const size_t events = parsed.events.size() + parsed.rejected.size();
+  const int64_t wait = rate_limiter_.Acquire(write_key, events);
+  if (wait == 0) return std::nullopt;
+  *retry_after_seconds = wait;
+  const RateLimit limit = rate_limiter_.LimitOf(write_key);
+  // The message names the limit, never the key.
+  return RequestError{429, "rate_limited",
+                      "The write key's rate limit of " + FormatRate(limit.rate_per_second) +
+                          " events per second (burst " + std::to_string(limit.burst) +
+                          ") is spent; nothing was stored. Retry after " + std::to_string(wait) +
+                          " s."};
 }
 
 HttpAnswer IngestService::Handle(IngestRequest request) {
@@ -145,13 +186,21 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
   }
   if (decoded.family == IngestFamily::kSegment) {
     if (auto error = SingleEventError(request.segment_call, decoded.parsed)) {
+      if (metrics_ != nullptr) metrics_->RecordEvents(EventFamily::kSegment, 0, 0, 1);
       return FamilyErrorAnswer(decoded.family, *error);
     }
   }
 
+  int64_t retry_after = 0;
+  if (auto limited = CheckRateLimit(write_key, decoded.parsed, &retry_after)) {
+    HttpAnswer answer = FamilyErrorAnswer(decoded.family, *limited);
+    answer.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return answer;
+  }
+
   IngestOutcome outcome;
   RequestError error;
-  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error)) {
+  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error, decoded.family)) {
     HttpAnswer answer = FamilyErrorAnswer(decoded.family, error);
     answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
     return answer;
@@ -161,7 +210,7 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
 }
 
 bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& parsed,
-                                 IngestOutcome* outcome, RequestError* error) {
+                                 IngestOutcome* outcome, RequestError* error, IngestFamily family) {
   const RequestError unavailable{503, "storage_unavailable",
                                  "Storage is unavailable; nothing was stored. Retry later."};
   if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
@@ -184,6 +233,10 @@ bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& pa
     outcome->accepted = parsed.events.size();
     outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
     outcome->rejected = std::move(parsed.rejected);
+    if (metrics_ != nullptr) {
+      metrics_->RecordEvents(EventFamilyOf(family), outcome->accepted - outcome->duplicates,
+                             outcome->duplicates, outcome->rejected.size());
+    }
     alerts = Aggregate(parsed.events, outcomes);
   }
   if (!alerts.empty()) recorder_.Record(alerts);

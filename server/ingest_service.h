@@ -9,16 +9,18 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/aggregator.h"
 #include "proto/parse_result.h"
 #include "proto/segment.h"
+#include "server/access_control.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_answer.h"
+#include "server/rate_limiter.h"
+#include "server/server_metrics.h"
 #include "server/snapshot_gate.h"
 #include "storage/store.h"
 
@@ -66,25 +68,38 @@ class IngestService {
  public:
   // Each request holds `snapshot_gate`, when given, shared from its commit
   // until its events are in the aggregator, so a snapshot taken under the
-  // exclusive lock matches the log exactly.
+  // exclusive lock matches the log exactly. `metrics`, when not null,
+  // counts the events of each request; both must outlive the service.
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,
-                AlertRecorder& recorder, SnapshotGate* snapshot_gate = nullptr);
+                AlertRecorder& recorder, SnapshotGate* snapshot_gate = nullptr,
+                ServerMetrics* metrics = nullptr);
 
   // Handles one ingest request and returns the response to send. A 2xx is
   // returned only after the accepted events are committed. Statuses: 200
   // (204 for PostHog beacons); 400 for a bad body; 400 (Segment, Mixpanel)
   // or 413 (PostHog, Amplitude) for too large; 401 for an unknown or
   // missing write key, with nothing stored; 415 for an unsupported media
-  // type or coding; 503 with Retry-After when storage fails.
+  // type or coding; 429 with Retry-After when the key's rate limit is
+  // spent, with nothing stored; 503 with Retry-After when storage fails.
   HttpAnswer Handle(IngestRequest request);
 
   // Commits already parsed Segment events under an authenticated write key,
   // for transports that did their own framing. Returns false with `error`
   // set when storage fails (nothing was accepted).
+  // `family` labels the events in the metrics.
   bool CommitParsed(const std::string& write_key, ParsedRequest& parsed, IngestOutcome* outcome,
-                    RequestError* error);
+                    RequestError* error, IngestFamily family = IngestFamily::kSegment);
 
+  // Compares in constant time; see SecretSet.
   bool IsWriteKey(std::string_view key) const;
+
+  // Takes the events of `parsed` from the rate limit of `write_key`.
+  // Returns nullopt when they may be committed, else a 429 rate_limited
+  // error, with `retry_after_seconds` set to the whole seconds to wait (at
+  // least 1); nothing is taken then.
+  std::optional<RequestError> CheckRateLimit(const std::string& write_key,
+                                             const ParsedRequest& parsed,
+                                             int64_t* retry_after_seconds);
 
   const IngestLimits& limits() const { return limits_; }
 
@@ -98,7 +113,8 @@ class IngestService {
   std::vector<Alert> AggregateUnderEventClock(std::span<const Event> events);
 
   const IngestLimits limits_;
-  const std::unordered_set<std::string> write_keys_;
+  const SecretSet write_keys_;
+  WriteKeyRateLimiter rate_limiter_;
   const std::string group_type_;
   const std::string mixpanel_account_property_;
   Store& store_;
@@ -106,7 +122,12 @@ class IngestService {
   ServerClock& clock_;
   AlertRecorder& recorder_;
   SnapshotGate* const snapshot_gate_;
+  ServerMetrics* const metrics_;
 };
+
+// The metrics label of a family; kPostHogOrAmplitude, which decoding
+// resolves, counts as PostHog.
+EventFamily EventFamilyOf(IngestFamily family);
 
 // Returns the request error for a single-event Segment call (track,
 // identify, ...) whose one event was rejected: nothing was stored, so it gets

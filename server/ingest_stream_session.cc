@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <utility>
 
 #include "proto/segment.h"
@@ -12,9 +14,10 @@ namespace uptake {
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
-IngestStreamSession::IngestStreamSession(beast::tcp_stream&& stream, IngestService& ingest,
-                                         std::string write_key, size_t max_in_flight,
-                                         ConnectionSlot slot, uint64_t connection_id)
+template <class Stream>
+IngestStreamSession<Stream>::IngestStreamSession(Stream&& stream, IngestService& ingest,
+                                                 std::string write_key, size_t max_in_flight,
+                                                 ConnectionSlot slot, uint64_t connection_id)
     : ws_(std::move(stream)),
       ingest_(ingest),
       write_key_(std::move(write_key)),
@@ -22,7 +25,8 @@ IngestStreamSession::IngestStreamSession(beast::tcp_stream&& stream, IngestServi
       slot_(std::move(slot)),
       connection_id_(connection_id) {}
 
-void IngestStreamSession::Run(beast::http::request<beast::http::string_body> upgrade) {
+template <class Stream>
+void IngestStreamSession<Stream>::Run(beast::http::request<beast::http::string_body> upgrade) {
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
@@ -33,27 +37,56 @@ void IngestStreamSession::Run(beast::http::request<beast::http::string_body> upg
   // message that is not valid UTF-8 with 1007, and an unmasked frame with
   // 1002. Pings are answered between the fragments of a message.
   ws_.read_message_max(ingest_.limits().max_request_bytes);
-  ws_.async_accept(upgrade,
-                   beast::bind_front_handler(&IngestStreamSession::OnAccept, shared_from_this()));
+  ws_.async_accept(upgrade, beast::bind_front_handler(&IngestStreamSession<Stream>::OnAccept,
+                                                      this->shared_from_this()));
 }
 
-void IngestStreamSession::OnAccept(beast::error_code ec) {
+template <class Stream>
+void IngestStreamSession<Stream>::OnAccept(beast::error_code ec) {
   if (ec) {
     spdlog::debug("[conn {}] ingest stream handshake failed: {}", connection_id_, ec.message());
     return;
   }
   ws_.text(true);
+  accepted_ = true;
   spdlog::info("[conn {}] ingest stream connected", connection_id_);
+  if (shutting_down_) return CloseForShutdown();
   DoRead();
 }
 
-void IngestStreamSession::DoRead() {
-  reading_ = true;
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&IngestStreamSession::OnRead, shared_from_this()));
+template <class Stream>
+void IngestStreamSession<Stream>::BeginShutdown() {
+  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    if (self->shutting_down_) return;
+    self->shutting_down_ = true;
+    // Before the handshake, OnAccept closes; with responses queued, OnWrite
+    // closes once they are written.
+    if (self->accepted_ && !self->closed_ && self->answers_.empty()) self->CloseForShutdown();
+  });
 }
 
-void IngestStreamSession::OnRead(beast::error_code ec, size_t) {
+template <class Stream>
+void IngestStreamSession<Stream>::CloseForShutdown() {
+  closed_ = true;
+  ws_.async_close(
+      websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+      [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          spdlog::debug("[conn {}] ingest stream close failed: {}", self->connection_id_,
+                        ec.message());
+        }
+      });
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::DoRead() {
+  reading_ = true;
+  ws_.async_read(buffer_, beast::bind_front_handler(&IngestStreamSession<Stream>::OnRead,
+                                                    this->shared_from_this()));
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::OnRead(beast::error_code ec, size_t) {
   reading_ = false;
   if (ec) {
     closed_ = true;
@@ -63,12 +96,17 @@ void IngestStreamSession::OnRead(beast::error_code ec, size_t) {
     spdlog::info("[conn {}] ingest stream disconnected", connection_id_);
     return;
   }
+  if (shutting_down_) {
+    // The close frame is sent or about to be; this message is not stored.
+    buffer_.consume(buffer_.size());
+    return;
+  }
 
   if (ws_.got_binary()) {
     closed_ = true;
     ws_.async_close(websocket::close_reason(websocket::close_code::unknown_data,
                                             "binary frames are not accepted; send JSON text"),
-                    [self = shared_from_this()](beast::error_code) {});
+                    [self = this->shared_from_this()](beast::error_code) {});
     return;
   }
 
@@ -81,7 +119,8 @@ void IngestStreamSession::OnRead(beast::error_code ec, size_t) {
   if (answers_.size() < 2 * max_in_flight_) DoRead();
 }
 
-std::string IngestStreamSession::HandleMessage(std::string message) {
+template <class Stream>
+std::string IngestStreamSession<Stream>::HandleMessage(std::string message) {
   StreamEnvelope envelope = ReadStreamEnvelope(message);
   if (answers_.size() >= max_in_flight_) {
     return EncodeStreamError(
@@ -99,6 +138,11 @@ std::string IngestStreamSession::HandleMessage(std::string message) {
     return EncodeStreamError(envelope.request_id, *error);
   }
 
+  int64_t retry_after = 0;
+  if (auto limited = ingest_.CheckRateLimit(write_key_, parsed, &retry_after)) {
+    return EncodeStreamError(envelope.request_id, *limited);
+  }
+
   IngestOutcome outcome;
   RequestError error;
   if (!ingest_.CommitParsed(write_key_, parsed, &outcome, &error)) {
@@ -108,25 +152,37 @@ std::string IngestStreamSession::HandleMessage(std::string message) {
                               outcome.rejected);
 }
 
-void IngestStreamSession::Enqueue(std::string answer) {
+template <class Stream>
+void IngestStreamSession<Stream>::Enqueue(std::string answer) {
   answers_.push_back(std::move(answer));
   if (answers_.size() == 1) DoWrite();
 }
 
-void IngestStreamSession::DoWrite() {
-  ws_.async_write(boost::asio::buffer(answers_.front()),
-                  [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+template <class Stream>
+void IngestStreamSession<Stream>::DoWrite() {
+  ws_.async_write(
+      boost::asio::buffer(answers_.front()),
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
 }
 
-void IngestStreamSession::OnWrite(beast::error_code ec) {
+template <class Stream>
+void IngestStreamSession<Stream>::OnWrite(beast::error_code ec) {
   if (ec) {
     closed_ = true;
     spdlog::debug("[conn {}] ingest stream write failed: {}", connection_id_, ec.message());
     return;
   }
   answers_.pop_front();
-  if (!answers_.empty()) DoWrite();
+  if (!answers_.empty()) {
+    DoWrite();
+  } else if (shutting_down_ && !closed_) {
+    return CloseForShutdown();
+  }
+  if (shutting_down_) return;
   if (!reading_ && !closed_ && answers_.size() < max_in_flight_) DoRead();
 }
+
+template class IngestStreamSession<PlainStream>;
+template class IngestStreamSession<TlsStream>;
 
 }  // namespace uptake

@@ -11,8 +11,10 @@
 #include <memory>
 #include <string>
 
+#include "server/connection_registry.h"
 #include "server/connection_slot.h"
 #include "server/ingest_service.h"
+#include "server/transport.h"
 
 namespace uptake {
 
@@ -24,14 +26,23 @@ namespace uptake {
 // `max_in_flight` responses queued, further messages get 429
 // too_many_in_flight and not stored; with twice that many queued the server
 // stops reading until the client catches up.
-class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSession> {
+// Runs over PlainStream or TlsStream.
+//
+// At shutdown the queued responses are written, then the server sends a
+// close frame with 1001 going away (and, over TLS, close_notify after the
+// closing handshake). A message read after that point is neither stored nor
+// answered, so the client resends it elsewhere.
+template <class Stream>
+class IngestStreamSession : public DrainableConnection,
+                            public std::enable_shared_from_this<IngestStreamSession<Stream>> {
  public:
-  IngestStreamSession(boost::beast::tcp_stream&& stream, IngestService& ingest,
-                      std::string write_key, size_t max_in_flight, ConnectionSlot slot,
-                      uint64_t connection_id);
+  IngestStreamSession(Stream&& stream, IngestService& ingest, std::string write_key,
+                      size_t max_in_flight, ConnectionSlot slot, uint64_t connection_id);
 
   // Completes the WebSocket handshake for `upgrade` and starts reading.
   void Run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+
+  void BeginShutdown() override;
 
  private:
   void OnAccept(boost::beast::error_code ec);
@@ -41,8 +52,9 @@ class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSess
   void Enqueue(std::string answer);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec);
+  void CloseForShutdown();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   IngestService& ingest_;
   const std::string write_key_;
@@ -54,6 +66,8 @@ class IngestStreamSession : public std::enable_shared_from_this<IngestStreamSess
   std::deque<std::string> answers_;
   bool reading_ = false;
   bool closed_ = false;
+  bool accepted_ = false;
+  bool shutting_down_ = false;
 };
 
 }  // namespace uptake

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "config/config.h"
+#include "server/log_format.h"
 #include "server/server.h"
 
 namespace {
@@ -19,6 +20,7 @@ constexpr char kUsage[] =
 
 Usage:
   uptake serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--log-level LEVEL]
+               [--log-format FORMAT]
   uptake check-config FILE
   uptake --help | --version
 
@@ -32,7 +34,8 @@ them as --option VALUE or --option=VALUE):
   --config FILE        YAML config file; see docs/configuration.md
   --data-dir DIR       folder of the RocksDB database, created when missing
   --listen HOST:PORT   address to listen on; port 0 picks a free port
-  --log-level LEVEL    trace, debug, info (default), warn or error
+  --log-level LEVEL    trace, debug, info (default), warn, error or off
+  --log-format FORMAT  text (default) or json, one JSON object per line
 )";
 
 void PrintUsageError(const std::string& message) {
@@ -64,12 +67,11 @@ int Serve(int argc, char** argv) {
   std::string config_path;
   std::string data_dir;
   std::string listen;
-  std::string log_level = "info";
+  std::string log_level;
+  std::string log_format;
   const std::pair<std::string_view, std::string*> options[] = {
-      {"--config", &config_path},
-      {"--data-dir", &data_dir},
-      {"--listen", &listen},
-      {"--log-level", &log_level},
+      {"--config", &config_path},  {"--data-dir", &data_dir},     {"--listen", &listen},
+      {"--log-level", &log_level}, {"--log-format", &log_format},
   };
 
   for (int i = 2; i < argc; ++i) {
@@ -102,13 +104,14 @@ int Serve(int argc, char** argv) {
     }
   }
 
-  spdlog::level::level_enum level = spdlog::level::from_str(log_level);
-  if (level == spdlog::level::off && log_level != "off") {
+  if (!log_format.empty() && log_format != "text" && log_format != "json") {
+    PrintUsageError("invalid --log-format '" + log_format + "'; expected text or json");
+    return 2;
+  }
+  if (!log_level.empty() && !uptake::ConfigureLogging(uptake::LogFormat::kText, log_level)) {
     PrintUsageError("invalid --log-level '" + log_level + "'");
     return 2;
   }
-  spdlog::set_level(level);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 
   uptake::Config config;
   if (!config_path.empty()) {
@@ -116,6 +119,15 @@ int Serve(int argc, char** argv) {
       std::fprintf(stderr, "uptake: invalid config: %s\n", error->ToString().c_str());
       return 1;
     }
+  }
+  // Flags override the config file's log section.
+  if (!log_level.empty()) config.log_level = log_level;
+  if (!log_format.empty()) {
+    config.log_format = log_format == "json" ? uptake::LogFormat::kJson : uptake::LogFormat::kText;
+  }
+  if (!uptake::ConfigureLogging(config.log_format, config.log_level)) {
+    PrintUsageError("invalid log level '" + config.log_level + "'");
+    return 2;
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!listen.empty() &&

@@ -108,6 +108,19 @@ HttpAnswer ListAtRiskAccounts(const Aggregator& aggregator, std::string_view que
   return JsonAnswer(200, EncodeAtRiskPage(aggregator.ListAtRisk(after, limit)));
 }
 
+// The right a read or admin route needs, or nullopt for the open routes
+// and paths with no route.
+std::optional<Access> RouteAccess(std::string_view path) {
+  if (path == "/v1/admin/reload" || path == "/v1/silences" || path.starts_with("/v1/silences/")) {
+    return Access::kAdmin;
+  }
+  if (path == "/v1/alerts" || path.starts_with("/v1/alerts/") || path == "/v1/accounts" ||
+      path.starts_with("/v1/accounts/")) {
+    return Access::kRead;
+  }
+  return std::nullopt;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -181,9 +194,30 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     return answer;
   }
 
+  if (path == "/healthz") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return JsonAnswer(200, R"({"status":"ok"})");
+  }
+  if (path == "/readyz") {
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    return Readiness();
+  }
+  if (path == "/metrics") {
+    // Open like /healthz, so a scraper needs no credentials.
+    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    HttpAnswer answer = JsonAnswer(200, metrics_.Render());
+    answer.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return answer;
+  }
+
+  // Credentials are checked before the method, so that an unauthenticated
+  // client learns nothing more about a protected route.
+  if (std::optional<Access> needed = RouteAccess(path)) {
+    const std::string_view authorization = request[http::field::authorization];
+    if (auto denied = access_.Check(*needed, authorization, std::nullopt)) return *denied;
+  }
+
   if (path == "/v1/admin/reload") {
-    // NOTE: open to any client that reaches the listener until admin tokens
-    // exist; the default listener is loopback only.
     if (request.method() != http::verb::post) return MethodNotAllowed("POST");
     ReloadResult result = reloader_.Reload();
     JsonWriter writer;
@@ -198,14 +232,6 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     writer.Int(static_cast<int64_t>(result.alert_changes));
     writer.EndObject();
     return JsonAnswer(result.ok ? 200 : 422, writer.Release());
-  }
-  if (path == "/healthz") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
-    return JsonAnswer(200, R"({"status":"ok"})");
-  }
-  if (path == "/readyz") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
-    return Readiness();
   }
   if (path == "/v1/alerts/stream" || path == "/v1/ingest") {
     HttpAnswer answer = JsonAnswer(
@@ -267,12 +293,12 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
   std::optional<std::string> owner = QueryParameter(query, "owner");
   std::optional<std::string> tier = QueryParameter(query, "tier");
   if (state && *state != "firing" && *state != "resolved" && *state != "pending") {
-    return JsonAnswer(400, EncodeError("invalid_parameter",
-                                       "state must be pending, firing or resolved."));
+    return JsonAnswer(
+        400, EncodeError("invalid_parameter", "state must be pending, firing or resolved."));
   }
   if (severity && *severity != "info" && *severity != "warning" && *severity != "critical") {
-    return JsonAnswer(400, EncodeError("invalid_parameter",
-                                       "severity must be info, warning or critical."));
+    return JsonAnswer(
+        400, EncodeError("invalid_parameter", "severity must be info, warning or critical."));
   }
 
   // Filters apply while paging through the store, so a page holds up to
@@ -310,10 +336,10 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
       if (tier && *tier != alert->tier) continue;
       // An open alert that a silence matches now says which one, as its
       // changes on the stream do.
-      const uint64_t silenced_by = alert->state == AlertState::kResolved
-                                       ? 0
-                                       : silences_.Match(alert->rule, alert->account_id,
-                                                         severity_name);
+      const uint64_t silenced_by =
+          alert->state == AlertState::kResolved
+              ? 0
+              : silences_.Match(alert->rule, alert->account_id, severity_name);
       if (silenced_by == 0) {
         writer.Raw(json);
       } else {

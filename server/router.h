@@ -9,12 +9,14 @@
 #include <string>
 
 #include "metrics/aggregator.h"
+#include "server/access_control.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/cors.h"
 #include "server/http_answer.h"
 #include "server/ingest_service.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "storage/store.h"
 
@@ -35,6 +37,8 @@ struct RouterServices {
   AlertRecorder& recorder;
   RuleReloader& reloader;
   SilenceRegistry& silences;
+  const AccessPolicy& access;
+  const ServerMetrics& metrics;
 };
 
 // Thread-safe; holds references to the long-lived services only.
@@ -48,10 +52,13 @@ class Router {
         recorder_(services.recorder),
         reloader_(services.reloader),
         silences_(services.silences),
+        access_(services.access),
+        metrics_(services.metrics),
         cors_(std::move(cors)) {}
 
   // Returns the response for `request`, received at `received_ms` (wall
-  // clock). Consumes the request body.
+  // clock). Consumes the request body. Read and admin routes check the
+  // request's credentials first; /healthz and /readyz are always open.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 
  private:
@@ -75,6 +82,8 @@ class Router {
   AlertRecorder& recorder_;
   RuleReloader& reloader_;
   SilenceRegistry& silences_;
+  const AccessPolicy& access_;
+  const ServerMetrics& metrics_;
   const CorsPolicy cors_;
 };
 

@@ -5,24 +5,30 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "metrics/aggregator.h"
 #include "proto/account_traits.h"
 #include "proto/answers.h"
+#include "server/access_control.h"
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_server.h"
 #include "server/ingest_families.h"
 #include "server/ingest_service.h"
+#include "server/log_rate_limiter.h"
+#include "server/metrics_gauges.h"
 #include "server/router.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "server/snapshot_gate.h"
 #include "server/snapshotter.h"
@@ -37,6 +43,23 @@ namespace {
 
 // How often time-driven rules are checked under the wall clock.
 constexpr std::chrono::seconds kTickInterval{1};
+
+// How long a shutdown waits for in-flight requests and closing streams
+// before it stops the remaining connections.
+constexpr std::chrono::seconds kShutdownGrace{10};
+// How often a shutdown checks whether every connection has closed.
+constexpr std::chrono::milliseconds kShutdownPoll{20};
+
+// Client-error log lines allowed per peer, route and status each minute,
+// and the number of such keys tracked before they share one.
+constexpr uint64_t kClientErrorLinesPerMinute = 5;
+constexpr size_t kClientErrorKeys = 1024;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Adds the events from log position `first_sequence` on to `aggregator`.
 // Returns false when storage cannot be read.
@@ -61,8 +84,10 @@ bool ReplayEvents(Store& store, uint64_t first_sequence, Aggregator& aggregator,
   return true;
 }
 
-// Reinstates the open alerts stored in the alerts column family.
-bool RestoreAlerts(Store& store, Aggregator& aggregator) {
+// Reinstates the open alerts stored in the alerts column family, and adds
+// their ids and states to `open_alerts`.
+bool RestoreAlerts(Store& store, Aggregator& aggregator,
+                   std::vector<std::pair<uint64_t, AlertState>>* open_alerts) {
   size_t alerts = 0;
   size_t firing = 0;
   size_t unreadable = 0;
@@ -75,6 +100,7 @@ bool RestoreAlerts(Store& store, Aggregator& aggregator) {
     }
     ++alerts;
     if (alert->state == AlertState::kFiring) ++firing;
+    if (alert->state != AlertState::kResolved) open_alerts->emplace_back(id, alert->state);
     aggregator.RestoreAlert(*alert);
   });
   if (!status.ok()) {
@@ -93,12 +119,13 @@ int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
 
 // Builds the aggregates from the newest usable snapshot plus the events
 // logged after it, or else from the whole event log, then restores the
-// open alerts. Sets `covered_position` to the loaded snapshot's log
-// position, or 0 without one. Returns false when storage cannot be read.
+// open alerts, listing them in `open_alerts`. Sets `covered_position` to
+// the loaded snapshot's log position, or 0 without one. Returns false when storage cannot be read.
 bool LoadAggregates(Store& store, const SnapshotFiles& snapshots,
                     const std::function<std::unique_ptr<Aggregator>()>& make_aggregator,
                     std::unique_ptr<Aggregator>& aggregator, ServerClock& clock,
-                    uint64_t* covered_position) {
+                    uint64_t* covered_position,
+                    std::vector<std::pair<uint64_t, AlertState>>* open_alerts) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<SnapshotInfo> snapshot = LoadNewestSnapshot(snapshots, aggregator, make_aggregator);
   const uint64_t first_sequence = snapshot ? snapshot->log_position : 0;
@@ -121,7 +148,7 @@ bool LoadAggregates(Store& store, const SnapshotFiles& snapshots,
                  MillisecondsSince(replay_started));
   }
 
-  if (!RestoreAlerts(store, *aggregator)) return false;
+  if (!RestoreAlerts(store, *aggregator, open_alerts)) return false;
   spdlog::info("[startup] rebuilt {} accounts in {} ms ({})", aggregator->account_count(),
                MillisecondsSince(started), snapshot ? "snapshot plus tail" : "full replay");
   return true;
@@ -147,14 +174,82 @@ void ScheduleStorageRecovery(asio::steady_timer& timer, Store& store) {
 }
 
 void ScheduleTick(asio::steady_timer& timer, Aggregator& aggregator, ServerClock& clock,
-                  AlertRecorder& recorder) {
+                  AlertRecorder& recorder, LogRateLimiter& client_errors) {
   timer.expires_after(kTickInterval);
-  timer.async_wait([&timer, &aggregator, &clock, &recorder](boost::system::error_code ec) {
+  timer.async_wait(
+      [&timer, &aggregator, &clock, &recorder, &client_errors](boost::system::error_code ec) {
+        if (ec) return;
+        std::vector<Alert> alerts = aggregator.Tick(clock.Now());
+        if (!alerts.empty()) recorder.Record(alerts);
+        client_errors.ReportSuppressed(SteadyMs(), /*all=*/false);
+        ScheduleTick(timer, aggregator, clock, recorder, client_errors);
+      });
+}
+
+// Stops the io_context once every connection has closed or the grace
+// period has passed, checking every kShutdownPoll.
+void AwaitDrained(asio::steady_timer& timer, HttpServer& http, asio::io_context& io,
+                  std::chrono::steady_clock::time_point deadline) {
+  size_t open = http.open_connections();
+  if (open == 0) {
+    spdlog::info("[shutdown] every connection is closed");
+    io.stop();
+    return;
+  }
+  if (std::chrono::steady_clock::now() >= deadline) {
+    spdlog::warn("[shutdown] {} connections still open after {} s; closing them", open,
+                 kShutdownGrace.count());
+    io.stop();
+    return;
+  }
+  timer.expires_after(kShutdownPoll);
+  timer.async_wait([&timer, &http, &io, deadline](boost::system::error_code ec) {
     if (ec) return;
-    std::vector<Alert> alerts = aggregator.Tick(clock.Now());
-    if (!alerts.empty()) recorder.Record(alerts);
-    ScheduleTick(timer, aggregator, clock, recorder);
+    AwaitDrained(timer, http, io, deadline);
   });
+}
+
+// Warns about the routes that a non-loopback listener refuses for want of
+// a credential, and about credentials sent without TLS.
+void WarnAboutOpenRoutes(const Config& config, bool loopback) {
+  if (loopback) return;
+  if (config.auth.read_tokens.empty()) {
+    spdlog::warn(
+        "[startup] no read token is configured and the listener is not loopback, so the read "
+        "routes (alerts, the alert stream, accounts) accept only the admin token; set "
+        "auth.read_tokens");
+  }
+  if (config.auth.admin_token.empty()) {
+    spdlog::warn(
+        "[startup] no admin token is configured and the listener is not loopback, so "
+        "/v1/admin/reload and /v1/silences refuse every request; set auth.admin_token");
+  }
+  if (config.tls.cert_file.empty()) {
+    spdlog::warn(
+        "[startup] the listener is not loopback and TLS is off, so write keys and tokens cross "
+        "the network in clear text; set tls.cert_file and tls.key_file");
+  }
+}
+
+// Loads the certificate chain and key into `context`. The config loader
+// checked them already; this fails only when the files changed since.
+bool LoadTlsContext(const TlsConfig& files, asio::ssl::context* context) {
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  context->use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    spdlog::error("[startup] loading the TLS certificate {} failed: {}", files.cert_file,
+                  ec.message());
+    return false;
+  }
+  context->use_private_key_file(files.key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    spdlog::error("[startup] loading the TLS key {} failed: {}", files.key_file, ec.message());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -187,8 +282,9 @@ int RunServer(const Config& config) {
   ServerClock clock(config.clock);
   SnapshotFiles snapshots(config.data_dir + "/snapshots");
   uint64_t covered_position = 0;
+  std::vector<std::pair<uint64_t, AlertState>> open_alerts;
   if (!LoadAggregates(*store, snapshots, make_aggregator, loaded_aggregator, clock,
-                      &covered_position)) {
+                      &covered_position, &open_alerts)) {
     return 1;
   }
   Aggregator& aggregator = *loaded_aggregator;
@@ -207,21 +303,38 @@ int RunServer(const Config& config) {
     spdlog::error("[startup] reading the alert change log failed: {}", recovered.message());
     return 1;
   }
+  recorder.RestoreOpenAlerts(open_alerts);
   std::vector<Alert> caught_up = aggregator.EvaluateAll(clock.Now());
   if (!caught_up.empty()) {
     spdlog::info("[startup] {} alert changes found by evaluating every account", caught_up.size());
     recorder.Record(caught_up);
   }
 
+  const bool loopback = IsLoopbackHost(config.listen_host);
+  AccessPolicy access(config.auth, config.write_keys, loopback);
+  WarnAboutOpenRoutes(config, loopback);
+  std::optional<asio::ssl::context> tls;
+  if (!config.tls.cert_file.empty()) {
+    tls.emplace(asio::ssl::context::tls_server);
+    if (!LoadTlsContext(config.tls, &*tls)) return 1;
+  }
+
+  ServerMetrics metrics;
+  metrics.SetGaugeWriter([&](PrometheusWriter& writer) {
+    WriteGauges(GaugeSources{*store, aggregator, recorder, hub, config.webhooks}, writer);
+  });
+  LogRateLimiter client_errors(kClientErrorLinesPerMinute, 60 * 1000, kClientErrorKeys);
+
   SnapshotGate snapshot_gate;
-  IngestService ingest(config, *store, aggregator, clock, recorder, &snapshot_gate);
+  IngestService ingest(config, *store, aggregator, clock, recorder, &snapshot_gate, &metrics);
   Snapshotter snapshotter(*store, aggregator, snapshot_gate, snapshots, covered_position);
   if (config.snapshot_interval_seconds > 0) {
     snapshotter.Start(std::chrono::seconds(config.snapshot_interval_seconds),
                       static_cast<uint64_t>(config.snapshot_min_events));
   }
   RuleReloader reloader(config, aggregator, clock, recorder);
-  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences},
+  Router router(RouterServices{ingest, *store, aggregator, clock, recorder, reloader, silences,
+                               access, metrics},
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
   int threads =
@@ -233,11 +346,14 @@ int RunServer(const Config& config) {
       std::max(config.limits.max_request_bytes, config.limits.max_posthog_request_bytes) +
       kCompressionAllowanceBytes;
   HttpServices services{router,
+                        access,
                         hub,
                         ingest,
                         *store,
                         static_cast<size_t>(config.max_unacknowledged_messages),
-                        std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms)};
+                        std::chrono::milliseconds(config.alert_subscriber_write_timeout_ms),
+                        metrics,
+                        client_errors};
   const TransportLimits& transport = config.transport;
   HttpLimits http_limits{
       .max_body_bytes = max_body_bytes,
@@ -248,7 +364,7 @@ int RunServer(const Config& config) {
       .body_read_timeout = std::chrono::seconds(transport.body_read_timeout_seconds),
       .max_connections = static_cast<size_t>(transport.max_connections),
   };
-  HttpServer http(io, services, http_limits);
+  HttpServer http(io, services, http_limits, tls ? &*tls : nullptr);
   std::string error;
   if (!http.Listen(config.listen_host, config.listen_port, &error)) {
     spdlog::error("[startup] {}", error);
@@ -256,8 +372,8 @@ int RunServer(const Config& config) {
   }
   http.Start();
   auto endpoint = http.local_endpoint();
-  spdlog::info("listening on {}:{} (clock {}, durability {}, data in {})",
-               endpoint.address().to_string(), endpoint.port(),
+  spdlog::info("listening on {}:{} ({}, clock {}, durability {}, data in {})",
+               endpoint.address().to_string(), endpoint.port(), tls ? "https" : "http",
                config.clock == ClockMode::kWall ? "wall" : "event",
                config.durability == DurabilityMode::kFsync ? "fsync" : "wal", config.data_dir);
   if (config.retention_days > 0) {
@@ -266,7 +382,7 @@ int RunServer(const Config& config) {
   }
 
   asio::steady_timer ticker(io);
-  ScheduleTick(ticker, aggregator, clock, recorder);
+  ScheduleTick(ticker, aggregator, clock, recorder, client_errors);
   asio::steady_timer storage_recovery(io);
   ScheduleStorageRecovery(storage_recovery, *store);
 
@@ -285,15 +401,27 @@ int RunServer(const Config& config) {
   };
   await_reload();
 
+  // Graceful shutdown: stop accepting, stop webhook deliveries (their
+  // entries stay in the outbox), let each connection finish its request or
+  // close its stream with 1001, then stop once all are closed or after
+  // kShutdownGrace. A second signal stops at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
-    spdlog::info("[shutdown] signal {} received; stopping", signal_number);
-    http.Stop();
+    spdlog::info("[shutdown] signal {} received; finishing in-flight requests for up to {} s",
+                 signal_number, kShutdownGrace.count());
+    http.BeginShutdown();
+    webhooks->Stop();
     ticker.cancel();
     storage_recovery.cancel();
     reload_signal.cancel();
-    io.stop();
+    signals.async_wait([&io](boost::system::error_code second_ec, int second_signal) {
+      if (second_ec) return;
+      spdlog::warn("[shutdown] signal {} received again; stopping now", second_signal);
+      io.stop();
+    });
+    AwaitDrained(drain_timer, http, io, std::chrono::steady_clock::now() + kShutdownGrace);
   });
 
   std::vector<std::thread> workers;
@@ -306,6 +434,10 @@ int RunServer(const Config& config) {
   snapshotter.Stop();
   snapshotter.TakeIfDue(1, "shutdown");
 
+  client_errors.ReportSuppressed(SteadyMs(), /*all=*/true);
+  if (StorageStatus synced = store->SyncWal(); !synced.ok()) {
+    spdlog::error("[shutdown] syncing the write-ahead log failed: {}", synced.message());
+  }
   spdlog::info("[shutdown] stopped");
   return 0;
 }

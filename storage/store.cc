@@ -114,4 +114,12 @@ StorageStatus Store::GetAccountTraits(std::string_view account_id, std::string* 
   return impl_->GetAccountTraits(account_id, json);
 }
 
+void Store::GetStats(StoreStats* stats) { impl_->GetStats(stats); }
+
+StorageStatus Store::CountOutbox(std::string_view webhook, uint64_t* count) {
+  return impl_->CountOutbox(webhook, count);
+}
+
+StorageStatus Store::SyncWal() { return impl_->SyncWal(); }
+
 }  // namespace uptake

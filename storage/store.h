@@ -60,6 +60,24 @@ enum class CommitOutcome : uint8_t {
   kDuplicate,  // (write key, message id) was already stored
 };
 
+// Size figures of one column family, from RocksDB properties.
+struct ColumnFamilyStats {
+  std::string name;
+  uint64_t live_data_bytes = 0;  // rocksdb.estimate-live-data-size
+  uint64_t sst_files_bytes = 0;  // rocksdb.total-sst-files-size
+};
+
+// RocksDB figures for the metrics endpoint. A property RocksDB cannot
+// report stays 0.
+struct StoreStats {
+  bool write_stopped = false;  // rocksdb.is-write-stopped
+  uint64_t delayed_write_rate =
+      0;                         // rocksdb.actual-delayed-write-rate, bytes/s; 0 when not delayed
+  uint64_t write_stops = 0;      // times writes were stopped, summed over column families
+  uint64_t write_slowdowns = 0;  // times writes were slowed down, summed likewise
+  std::vector<ColumnFamilyStats> families;
+};
+
 // Owns the RocksDB instance. All methods are thread-safe.
 class Store {
  public:
@@ -191,6 +209,17 @@ class Store {
   StorageStatus RecoverWrites();
 
   StoreWriteStats WriteStats() const;
+
+  // Fills `stats` from RocksDB properties. Cheap: no data is read.
+  void GetStats(StoreStats* stats);
+
+  // Counts the outbox entries of `webhook` still to be delivered. Reads
+  // every such key, so the cost grows with the backlog.
+  StorageStatus CountOutbox(std::string_view webhook, uint64_t* count);
+
+  // Writes the write-ahead log to disk and fsyncs it, so every acknowledged
+  // write survives a power loss from here on. Called at shutdown.
+  StorageStatus SyncWal();
 
   // Returns the merged traits of an account as a JSON object text ("{}" when
   // none are stored).

@@ -1,6 +1,6 @@
 // The RocksDB-backed implementation behind Store. Split by concern across
 // store_open.cc, store_commit.cc, store_read.cc, store_alerts.cc and
-// store_silences.cc.
+// store_silences.cc, and store_stats.cc.
 
 #ifndef UPTAKE_STORAGE_STORE_IMPL_H_
 #define UPTAKE_STORAGE_STORE_IMPL_H_
@@ -83,6 +83,9 @@ class Store::Impl {
   StorageStatus WriteHealth() const;
   StorageStatus RecoverWrites();
   StoreWriteStats WriteStats() const;
+  void GetStats(StoreStats* stats);
+  StorageStatus CountOutbox(std::string_view webhook, uint64_t* count);
+  StorageStatus SyncWal();
 
  private:
   // The compaction filters and statistics the open database refers to.

@@ -201,6 +201,16 @@ std::string IngestStreamClient::Read() {
   return message;
 }
 
+int AlertStreamClient::ReadCloseCode() {
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+  while (!ec) {
+    ws_.read(buffer_, ec);
+    buffer_.consume(buffer_.size());
+  }
+  return ws_.reason().code;
+}
+
 int IngestStreamClient::ReadCloseCode() {
   beast::error_code ec;
   beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));

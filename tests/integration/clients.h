@@ -60,6 +60,10 @@ class AlertStreamClient {
   // Returns the next message, or nullopt when none arrives within `timeout`.
   std::optional<std::string> Next(std::chrono::milliseconds timeout);
 
+  // Reads until the server closes, up to 30 s, and returns its close code
+  // (0 when the connection ended without a close frame).
+  int ReadCloseCode();
+
  private:
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
