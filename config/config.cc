@@ -44,25 +44,25 @@ class DocumentCounter : public YAML::EventHandler {
 
   void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { RecordNodeMark(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { RecordNodeMark(mark); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                 const std::string&) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnSequenceEnd() override {}
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                   YAML::EmitterStyle::value) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnMapEnd() override {}
 
  private:
-  void SeeNode(const YAML::Mark& mark) {
+  void RecordNodeMark(const YAML::Mark& mark) {
     if (documents_ == 2 && !seen_second_node_) {
       second_document_mark_ = mark;
       seen_second_node_ = true;
