@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "config/config_parser.h"
 
@@ -35,60 +36,74 @@ std::variant<std::string, int> ReadFile(const std::string& path) {
   return content;
 }
 
-// Counts the documents of a YAML stream and records where the second one's
-// first node is, without building any node.
+// Counts the documents of a YAML stream and records where each one's first
+// node is, without building any node.
 class DocumentCounter : public YAML::EventHandler {
  public:
-  int documents() const { return documents_; }
-  const YAML::Mark& second_document_mark() const { return second_document_mark_; }
+  int documents() const { return static_cast<int>(first_node_marks_.size()); }
+  // The mark of document `index`'s first node, counted from 0.
+  const YAML::Mark& first_node_mark(int index) const { return first_node_marks_[index]; }
 
-  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    first_node_marks_.push_back(mark);
+    seen_node_ = false;
+  }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { SeeNode(mark); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { RecordNodeMark(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { RecordNodeMark(mark); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                 const std::string&) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnSequenceEnd() override {}
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                   YAML::EmitterStyle::value) override {
-    SeeNode(mark);
+    RecordNodeMark(mark);
   }
   void OnMapEnd() override {}
 
  private:
-  void SeeNode(const YAML::Mark& mark) {
-    if (documents_ == 2 && !seen_second_node_) {
-      second_document_mark_ = mark;
-      seen_second_node_ = true;
-    }
+  void RecordNodeMark(const YAML::Mark& mark) {
+    if (seen_node_) return;
+    first_node_marks_.back() = mark;
+    seen_node_ = true;
   }
 
-  int documents_ = 0;
-  bool seen_second_node_ = false;
-  YAML::Mark second_document_mark_;
+  std::vector<YAML::Mark> first_node_marks_;
+  bool seen_node_ = false;
 };
 
 // Parses the YAML text read from `path`. A syntax error becomes a ConfigError.
 //
 // YAML::LoadAll is not used: in yaml-cpp 0.7 (Debian 12) some malformed
 // input, such as a line holding only ",", makes the parser report an endless
-// run of empty documents, so LoadAll never returns. The documents are
-// counted with at most two parser calls instead, and only the first is built.
+// run of empty documents at one position, so LoadAll never returns. The
+// documents are counted with at most three parser calls instead, and only
+// the first is built.
 std::variant<YAML::Node, ConfigError> ParseYaml(const std::string& path, const std::string& text) {
   try {
     std::istringstream input(text);
     YAML::Parser parser(input);
     DocumentCounter counter;
-    for (int call = 0; call < 2 && parser.HandleNextDocument(counter); ++call) {
+    for (int call = 0; call < 3 && parser.HandleNextDocument(counter); ++call) {
+    }
+
+    // Each real document consumes at least one token, so two documents that
+    // start at one position mean the parser is stuck on a token it cannot use.
+    for (int i = 1; i < counter.documents(); ++i) {
+      const YAML::Mark& mark = counter.first_node_mark(i);
+      if (mark.pos == counter.first_node_mark(i - 1).pos) {
+        return ConfigError{path, mark.line + 1, "",
+                           "invalid YAML at column " + std::to_string(mark.column + 1) +
+                               ": unexpected token, such as a stray ',' or an unbalanced bracket"};
+      }
     }
     if (counter.documents() > 1) {
-      return ConfigError{path, counter.second_document_mark().line + 1, "",
+      return ConfigError{path, counter.first_node_mark(1).line + 1, "",
                          "found a second YAML document; the file must contain one"};
     }
     // A file that is empty or only comments has no document and keeps every

@@ -569,9 +569,14 @@ TEST_F(ConfigTest, YamlBadIndentLine) {
 // Found by config_fuzzer: yaml-cpp 0.7's LoadAll never returned on these,
 // because its parser reported empty documents without end.
 TEST_F(ConfigTest, MalformedYamlDoesNotHang) {
-  for (const char* text : {",\n", "a: 1\n,\n\t[{}]}]  - name:n}\n"}) {
+  const char* const texts[] = {
+      ",\n",
+      "# Reprules: [{lays thnree hours ofae revaows\x03of thewe: a, p, bhooks:\n,\n\t[{}]}]  - "
+      "name:n}\n\n",
+  };
+  for (const char* text : texts) {
     const ConfigError error = LoadError(text);
-    EXPECT_FALSE(error.message.empty()) << text;
+    EXPECT_THAT(error.message, HasSubstr("invalid YAML")) << text;
   }
 }
 
