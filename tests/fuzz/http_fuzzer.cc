@@ -26,6 +26,7 @@
 
 #include "config/config.h"
 #include "metrics/aggregator.h"
+#include "server/access_control.h"
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
 #include "server/alert_stream.h"
@@ -35,6 +36,7 @@
 #include "server/ingest_service.h"
 #include "server/router.h"
 #include "server/rule_reloader.h"
+#include "server/server_metrics.h"
 #include "server/silence_registry.h"
 #include "storage/store.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -76,9 +78,13 @@ class Harness {
                                                 config_.webhooks, silences_.get());
     ingest_ = std::make_unique<IngestService>(config_, *store_, *aggregator_, *clock_, *recorder_);
     reloader_ = std::make_unique<RuleReloader>(config_, *aggregator_, *clock_, *recorder_);
+    // A loopback listener with no tokens, as the default config runs, so
+    // read and admin routes are reached.
+    access_ = std::make_unique<AccessPolicy>(config_.auth, config_.write_keys,
+                                             /*loopback_listener=*/true);
     router_ = std::make_unique<Router>(
-        RouterServices{*ingest_, *store_, *aggregator_, *clock_, *recorder_, *reloader_,
-                       *silences_},
+        RouterServices{*ingest_, *store_, *aggregator_, *clock_, *recorder_, *reloader_, *silences_,
+                       *access_, metrics_},
         CorsPolicy(config_.cors_allowed_origins, config_.cors_max_age_seconds));
     limits_.max_body_bytes =
         std::max(config_.limits.max_request_bytes, config_.limits.max_posthog_request_bytes) +
@@ -87,6 +93,7 @@ class Harness {
 
   ~Harness() {
     router_.reset();
+    access_.reset();
     reloader_.reset();
     ingest_.reset();
     recorder_.reset();
@@ -172,6 +179,8 @@ class Harness {
   std::unique_ptr<AlertRecorder> recorder_;
   std::unique_ptr<IngestService> ingest_;
   std::unique_ptr<RuleReloader> reloader_;
+  std::unique_ptr<AccessPolicy> access_;
+  ServerMetrics metrics_;
   std::unique_ptr<Router> router_;
   HttpLimits limits_;
   simdjson::dom::parser json_parser_;
