@@ -33,8 +33,10 @@ int64_t LatencyHistogram::HighestValueOf(size_t bucket) {
   if (index < kExactLimit) return index;
   const int shift = static_cast<int>((index - kExactLimit) / kSubBuckets) + 1;
   const int64_t top = kSubBuckets + (index - kExactLimit) % kSubBuckets;
-  // (top + 1) << shift stays below 2^63 because top < 2^8 and shift <= 55.
-  return ((top + 1) << shift) - 1;
+  // (top + 1) << shift reaches 2^63 for the last bucket, so it is computed
+  // unsigned; minus one it is at most INT64_MAX.
+  const uint64_t end = static_cast<uint64_t>(top + 1) << shift;
+  return static_cast<int64_t>(end - 1);
 }
 
 void LatencyHistogram::Record(int64_t value) {
