@@ -68,7 +68,7 @@ void AddRoute(const OpenAlert& open, const std::vector<RoutingTier>& tiers, Aler
   alert.escalated_at_ms = open.escalated_at_ms;
 }
 
-// Returns when a firing alert whose breach still holds escalates, or
+// Returns when a firing alert whose breach continues escalates, or
 // kNoDeadline when its tier does not escalate or it already has.
 int64_t EscalationDueMs(const OpenAlert& open, const std::vector<RoutingTier>& tiers) {
   const RoutingTier* tier = TierOf(open, tiers);

@@ -45,7 +45,7 @@ class Aggregator {
  public:
   // `tiers` is the routing policy, fixed for the aggregator's life: each
   // alert that fires takes the first tier its account matches, and a
-  // firing alert whose breach still holds the tier's escalation delay after
+  // firing alert whose breach continues for the tier's escalation delay after
   // it fired is returned again, still kFiring, with escalated_at_ms set.
   // Default: no tiers, so alerts carry no route and never escalate.
   Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers = {});

@@ -334,7 +334,7 @@ HttpAnswer Router::ListAlerts(std::string_view query) {
       if (severity && *severity != severity_name) continue;
       if (owner && *owner != alert->owner) continue;
       if (tier && *tier != alert->tier) continue;
-      // An open alert that a silence matches now says which one, as its
+      // An open alert that a silence matches now names that silence, as its
       // changes on the stream do.
       const uint64_t silenced_by =
           alert->state == AlertState::kResolved
