@@ -1,13 +1,17 @@
 #include "storage/event_codec.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace uptake {
 namespace {
 
-// Bumped whenever the record layout changes. DecodeEvent rejects versions it
-// does not know instead of misreading them.
+// The first byte of a record says its layout; decoders reject versions they
+// do not know instead of misreading them. Version 1 holds one event; version
+// 2 holds every event of one commit under a single write key.
 constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kCommitFormatVersion = 2;
 
 constexpr uint8_t kMaxEventType = static_cast<uint8_t>(EventType::kAlias);
 constexpr uint8_t kMaxSource = static_cast<uint8_t>(Source::kMixpanel);
@@ -78,6 +82,14 @@ class RecordReader {
     return true;
   }
 
+  bool GetView(std::string_view* value) {
+    uint64_t size;
+    if (!GetVarint64(&size) || size > input_.size()) return false;
+    *value = input_.substr(0, size);
+    input_.remove_prefix(size);
+    return true;
+  }
+
   bool GetString(std::string* value) {
     uint64_t size;
     if (!GetVarint64(&size) || size > input_.size()) return false;
@@ -123,34 +135,83 @@ bool GetTimes(RecordReader* reader, Event* event) {
   return true;
 }
 
+void AppendEventBody(std::string* record, const Event& event) {
+  record->push_back(static_cast<char>(event.type));
+  record->push_back(static_cast<char>(event.source));
+  PutString(record, event.message_id);
+  PutString(record, event.user_id);
+  PutString(record, event.anonymous_id);
+  PutString(record, event.previous_id);
+  PutString(record, event.group_id);
+  PutString(record, event.account_id);
+  PutString(record, event.name);
+
+  PutSigned(record, event.timestamp_ms);
+  PutSigned(record, event.received_ms);
+  uint8_t flags = event.timestamp_clamped ? kTimestampClamped : 0;
+  if (event.created_at_ms.has_value()) flags |= kHasCreatedAt;
+  record->push_back(static_cast<char>(flags));
+  if (event.created_at_ms.has_value()) PutSigned(record, *event.created_at_ms);
+
+  PutString(record, event.properties);
+}
+
+// Reads what AppendEventBody wrote, up to the end of `reader`'s input.
+bool GetEventBody(RecordReader* reader, Event* event) {
+  return GetEnums(reader, event) && GetIdentifiers(reader, event) && GetTimes(reader, event) &&
+         reader->GetString(&event->properties) && reader->Done();
+}
+
+// Reads the event time of a body without copying its strings.
+std::optional<int64_t> GetBodyTime(RecordReader* reader) {
+  uint8_t enum_byte;
+  if (!reader->GetByte(&enum_byte) || !reader->GetByte(&enum_byte)) return std::nullopt;
+  // message_id, user_id, anonymous_id, previous_id, group_id, account_id,
+  // name, in AppendEventBody's order.
+  for (int i = 0; i < 7; ++i) {
+    if (!reader->SkipString()) return std::nullopt;
+  }
+  int64_t timestamp_ms;
+  if (!reader->GetSigned(&timestamp_ms)) return std::nullopt;
+  return timestamp_ms;
+}
+
+size_t BodySizeHint(const Event& event) {
+  return 48 + event.message_id.size() + event.user_id.size() + event.anonymous_id.size() +
+         event.group_id.size() + event.account_id.size() + event.name.size() +
+         event.properties.size();
+}
+
 }  // namespace
 
 std::string EncodeEvent(std::string_view write_key, const Event& event) {
   std::string record;
-  record.reserve(64 + write_key.size() + event.message_id.size() + event.user_id.size() +
-                 event.name.size() + event.properties.size());
+  record.reserve(16 + write_key.size() + BodySizeHint(event));
   record.push_back(static_cast<char>(kFormatVersion));
   PutString(&record, write_key);
-
-  record.push_back(static_cast<char>(event.type));
-  record.push_back(static_cast<char>(event.source));
-  PutString(&record, event.message_id);
-  PutString(&record, event.user_id);
-  PutString(&record, event.anonymous_id);
-  PutString(&record, event.previous_id);
-  PutString(&record, event.group_id);
-  PutString(&record, event.account_id);
-  PutString(&record, event.name);
-
-  PutSigned(&record, event.timestamp_ms);
-  PutSigned(&record, event.received_ms);
-  uint8_t flags = event.timestamp_clamped ? kTimestampClamped : 0;
-  if (event.created_at_ms.has_value()) flags |= kHasCreatedAt;
-  record.push_back(static_cast<char>(flags));
-  if (event.created_at_ms.has_value()) PutSigned(&record, *event.created_at_ms);
-
-  PutString(&record, event.properties);
+  AppendEventBody(&record, event);
   return record;
+}
+
+CommitRecordBuilder::CommitRecordBuilder(std::string_view write_key, size_t count) {
+  record_.push_back(static_cast<char>(kCommitFormatVersion));
+  PutString(&record_, write_key);
+  PutVarint64(&record_, count);
+  expected_ = count;
+}
+
+void CommitRecordBuilder::Add(const Event& event) {
+  body_.clear();
+  AppendEventBody(&body_, event);
+  PutVarint64(&record_, body_.size());
+  record_.append(body_);
+  ++added_;
+}
+
+std::string CommitRecordBuilder::Finish() && {
+  // A count that disagrees with the bodies would make the record undecodable.
+  if (added_ != expected_) return std::string();
+  return std::move(record_);
 }
 
 std::optional<LoggedEvent> DecodeEvent(std::string_view record) {
@@ -159,30 +220,121 @@ std::optional<LoggedEvent> DecodeEvent(std::string_view record) {
   if (!reader.GetByte(&version) || version != kFormatVersion) return std::nullopt;
 
   LoggedEvent logged;
-  if (!reader.GetString(&logged.write_key) || !GetEnums(&reader, &logged.event) ||
-      !GetIdentifiers(&reader, &logged.event) || !GetTimes(&reader, &logged.event) ||
-      !reader.GetString(&logged.event.properties) || !reader.Done()) {
+  if (!reader.GetString(&logged.write_key) || !GetEventBody(&reader, &logged.event)) {
     return std::nullopt;
   }
   return logged;
 }
 
+std::optional<size_t> DecodeRecord(std::string_view record,
+                                   const std::function<void(size_t, const LoggedEvent&)>& visit) {
+  if (!record.empty() && static_cast<uint8_t>(record.front()) == kFormatVersion) {
+    std::optional<LoggedEvent> single = DecodeEvent(record);
+    if (!single.has_value()) return std::nullopt;
+    visit(0, *single);
+    return 1;
+  }
+
+  RecordReader reader(record);
+  uint8_t version;
+  uint64_t count;
+  LoggedEvent logged;
+  if (!reader.GetByte(&version) || version != kCommitFormatVersion ||
+      !reader.GetString(&logged.write_key) || !reader.GetVarint64(&count)) {
+    return std::nullopt;
+  }
+  // Decode everything before visiting, so a damaged record visits nothing.
+  // An empty body is an event the retention filter dropped.
+  std::vector<std::optional<Event>> events;
+  events.reserve(std::min<uint64_t>(count, record.size()));
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view body;
+    if (!reader.GetView(&body)) return std::nullopt;
+    std::optional<Event>& event = events.emplace_back();
+    if (body.empty()) continue;
+    RecordReader body_reader(body);
+    if (!GetEventBody(&body_reader, &event.emplace())) return std::nullopt;
+  }
+  if (!reader.Done()) return std::nullopt;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!events[i].has_value()) continue;
+    logged.event = std::move(*events[i]);
+    visit(i, logged);
+  }
+  return events.size();
+}
+
+RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::string* rewritten) {
+  RecordReader reader(record);
+  uint8_t version;
+  if (!reader.GetByte(&version)) return RecordRetention::kKeep;
+  if (version == kFormatVersion) {
+    if (!reader.SkipString()) return RecordRetention::kKeep;
+    const std::optional<int64_t> time = GetBodyTime(&reader);
+    return time.has_value() && *time < cutoff_ms ? RecordRetention::kDrop : RecordRetention::kKeep;
+  }
+
+  std::string_view write_key;
+  uint64_t count;
+  if (version != kCommitFormatVersion || !reader.GetView(&write_key) ||
+      !reader.GetVarint64(&count)) {
+    return RecordRetention::kKeep;
+  }
+  // Bodies of expired events, and those already dropped, are left empty.
+  std::vector<std::string_view> kept;
+  kept.reserve(std::min<uint64_t>(count, record.size()));
+  bool any_expired = false;
+  bool any_kept = false;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view body;
+    if (!reader.GetView(&body)) return RecordRetention::kKeep;
+    if (!body.empty()) {
+      RecordReader body_reader(body);
+      const std::optional<int64_t> time = GetBodyTime(&body_reader);
+      if (!time.has_value()) return RecordRetention::kKeep;
+      if (*time < cutoff_ms) {
+        any_expired = true;
+        body = std::string_view();
+      }
+    }
+    any_kept = any_kept || !body.empty();
+    kept.push_back(body);
+  }
+  if (!any_kept) return RecordRetention::kDrop;
+  if (!any_expired) return RecordRetention::kKeep;
+
+  rewritten->clear();
+  rewritten->push_back(static_cast<char>(kCommitFormatVersion));
+  PutString(rewritten, write_key);
+  PutVarint64(rewritten, count);
+  for (const std::string_view body : kept) PutString(rewritten, body);
+  return RecordRetention::kRewrite;
+}
+
 std::optional<int64_t> DecodeEventTime(std::string_view record) {
   RecordReader reader(record);
   uint8_t version;
-  if (!reader.GetByte(&version) || version != kFormatVersion) return std::nullopt;
-  if (!reader.SkipString()) return std::nullopt;  // write key
-
-  uint8_t enum_byte;
-  if (!reader.GetByte(&enum_byte) || !reader.GetByte(&enum_byte)) return std::nullopt;
-  // message_id, user_id, anonymous_id, previous_id, group_id, account_id,
-  // name, in EncodeEvent's order.
-  for (int i = 0; i < 7; ++i) {
-    if (!reader.SkipString()) return std::nullopt;
+  if (!reader.GetByte(&version)) return std::nullopt;
+  if (version == kFormatVersion) {
+    if (!reader.SkipString()) return std::nullopt;  // write key
+    return GetBodyTime(&reader);
   }
-  int64_t timestamp_ms;
-  if (!reader.GetSigned(&timestamp_ms)) return std::nullopt;
-  return timestamp_ms;
+  uint64_t count;
+  if (version != kCommitFormatVersion || !reader.SkipString() || !reader.GetVarint64(&count) ||
+      count == 0) {
+    return std::nullopt;
+  }
+  std::optional<int64_t> newest;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view body;
+    if (!reader.GetView(&body)) return std::nullopt;
+    if (body.empty()) continue;
+    RecordReader body_reader(body);
+    const std::optional<int64_t> time = GetBodyTime(&body_reader);
+    if (!time.has_value()) return std::nullopt;
+    if (!newest.has_value() || *time > *newest) newest = time;
+  }
+  return newest;
 }
 
 }  // namespace uptake

@@ -1,14 +1,19 @@
-// The binary record of one event in the event log.
+// The binary records of the event log.
 //
-// Layout: a format-version byte, then the write key, then every Event field
-// except `feature`, which is recomputed from the catalog on replay. Strings
-// are a varint length followed by their bytes, so NUL bytes survive. Times
-// are zigzag varints because they are signed.
+// A commit record (format version 2) holds every event one Commit stored:
+// the version byte, the write key, a varint count, then per event a varint
+// length and the event's body. An older single-event record (version 1) is
+// the version byte, the write key and one body. A body holds every Event
+// field except `feature`, which is recomputed from the catalog on replay.
+// Strings are a varint length followed by their bytes, so NUL bytes survive.
+// Times are zigzag varints because they are signed.
 
 #ifndef UPTAKE_STORAGE_EVENT_CODEC_H_
 #define UPTAKE_STORAGE_EVENT_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,18 +28,60 @@ struct LoggedEvent {
   Event event;
 };
 
-// Encodes `event` and the `write_key` it arrived with as one log record.
+// Encodes `event` and the `write_key` it arrived with as one single-event
+// (version 1) record. The store writes commit records; this layout is kept
+// so that logs written before them still read.
 std::string EncodeEvent(std::string_view write_key, const Event& event);
 
-// Decodes a record written by EncodeEvent. The decoded `feature` is -1.
-// Returns nullopt for a truncated record, trailing bytes, an unknown format
-// version or an out-of-range enum value.
+// Builds one commit record: construct it with the write key and the number
+// of events, Add exactly that many, then Finish.
+class CommitRecordBuilder {
+ public:
+  CommitRecordBuilder(std::string_view write_key, size_t count);
+
+  void Add(const Event& event);
+
+  // Returns the record, or an empty string when Add was not called exactly
+  // `count` times.
+  std::string Finish() &&;
+
+ private:
+  std::string record_;
+  std::string body_;  // scratch space for the body being added
+  size_t expected_ = 0;
+  size_t added_ = 0;
+};
+
+// Decodes a single-event record written by EncodeEvent. The decoded
+// `feature` is -1. Returns nullopt for a truncated record, trailing bytes,
+// an unknown format version or an out-of-range enum value.
 std::optional<LoggedEvent> DecodeEvent(std::string_view record);
 
-// Reads only the event time (timestamp_ms) of a record written by
-// EncodeEvent, without copying its strings; for the retention filter, which
-// visits every record at compaction. Returns nullopt where DecodeEvent would
-// fail before reaching the time.
+// Calls `visit` with the position and content of each event of a commit or
+// single-event record, in order; the decoded `feature` is -1. Positions
+// count from 0 and include events the retention filter dropped, which are
+// not visited, so event i of a record keyed k has sequence k + i. Returns
+// the number of positions, or nullopt, having visited nothing, for a
+// truncated or damaged record or an unknown version.
+std::optional<size_t> DecodeRecord(std::string_view record,
+                                   const std::function<void(size_t, const LoggedEvent&)>& visit);
+
+// What the retention filter does with a record.
+enum class RecordRetention {
+  kKeep,     // nothing in it is older than the cutoff, or it cannot be read
+  kDrop,     // every event in it is older than the cutoff
+  kRewrite,  // some are: `rewritten` holds it with their bodies emptied
+};
+
+// Decides a record's fate for events with event time before `cutoff_ms`.
+// Emptied bodies keep their positions, so the sequences of the other events
+// do not move.
+RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::string* rewritten);
+
+// Reads only the event time (timestamp_ms) of a record, the newest one for a
+// commit record, without copying its strings; for the retention filter,
+// which visits every record at compaction and may drop a commit record only
+// when all its events are old. Returns nullopt for a record it cannot read.
 std::optional<int64_t> DecodeEventTime(std::string_view record);
 
 }  // namespace uptake

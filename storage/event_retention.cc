@@ -9,16 +9,23 @@
 namespace uptake {
 
 bool EventRetentionFilter::Filter(int /*level*/, const rocksdb::Slice& /*key*/,
-                                  const rocksdb::Slice& existing_value, std::string* /*new_value*/,
-                                  bool* /*value_changed*/) const {
+                                  const rocksdb::Slice& existing_value, std::string* new_value,
+                                  bool* value_changed) const {
   if (retention_ms_ <= 0) return false;
-  const std::optional<int64_t> event_ms =
-      DecodeEventTime(std::string_view(existing_value.data(), existing_value.size()));
-  if (!event_ms.has_value()) return false;
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  return *event_ms < now_ms - retention_ms_;
+  switch (ApplyRetention(std::string_view(existing_value.data(), existing_value.size()),
+                         now_ms - retention_ms_, new_value)) {
+    case RecordRetention::kKeep:
+      return false;
+    case RecordRetention::kDrop:
+      return true;
+    case RecordRetention::kRewrite:
+      *value_changed = true;
+      return false;
+  }
+  return false;
 }
 
 }  // namespace uptake

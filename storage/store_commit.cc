@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <string_view>
-#include <unordered_set>
 
+#include "storage/dedup_index.h"
 #include "storage/event_codec.h"
 #include "storage/keys.h"
 #include "storage/latest_by_time.h"
@@ -11,13 +11,6 @@
 
 namespace uptake {
 namespace {
-
-std::vector<std::string> DedupKeysOf(std::string_view write_key, std::span<const Event> events) {
-  std::vector<std::string> keys;
-  keys.reserve(events.size());
-  for (const Event& event : events) keys.push_back(DedupKey(write_key, event.message_id));
-  return keys;
-}
 
 size_t CountStored(const std::vector<CommitOutcome>& outcomes) {
   return std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kStored);
@@ -57,11 +50,19 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
   if (events.empty()) return StorageStatus::Ok();
   if (StorageStatus space = CheckFreeSpace(); !space.ok()) return space;
 
-  const std::vector<std::string> dedup_keys = DedupKeysOf(write_key, events);
-  StripedLocks::Guard guard(&commit_locks_, dedup_keys);
+  const uint64_t key_seed = DedupKeySeed(dedup_seed_, write_key);
+  std::vector<DedupFingerprint> fingerprints;
+  std::vector<uint64_t> stripe_hashes;
+  fingerprints.reserve(events.size());
+  stripe_hashes.reserve(events.size());
+  for (const Event& event : events) {
+    fingerprints.push_back(Fingerprint(key_seed, event.message_id));
+    stripe_hashes.push_back(fingerprints.back().low);
+  }
+  StripedLocks::Guard guard(&commit_locks_, stripe_hashes);
 
   std::vector<CommitOutcome> classified;
-  StorageStatus status = ClassifyEvents(dedup_keys, &classified);
+  StorageStatus status = ClassifyEvents(write_key, events, fingerprints, &classified);
   if (!status.ok()) return status;
 
   const size_t stored_count = CountStored(classified);
@@ -70,55 +71,86 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
     return StorageStatus::Ok();
   }
 
-  // A failed write leaves a gap in the sequence, which readers tolerate.
-  uint64_t sequence = next_sequence_.fetch_add(stored_count);
+  // One log record holds every event of the commit; event i of it has
+  // sequence first_sequence + i. A failed write leaves a gap in the
+  // sequence, which readers tolerate.
+  const uint64_t first_sequence = ReserveSequences(stored_count);
   rocksdb::WriteBatch batch;
-  for (size_t i = 0; i < events.size(); ++i) {
+  CommitRecordBuilder record(write_key, stored_count);
+  int64_t received_ms = 0;
+  rocksdb::Status added = rocksdb::Status::OK();
+  for (size_t i = 0; i < events.size() && added.ok(); ++i) {
     if (classified[i] != CommitOutcome::kStored) continue;
-    rocksdb::Status added =
-        AddEventToBatch(write_key, events[i], dedup_keys[i], sequence++, &batch);
-    if (added.ok()) added = AddStateMerges(events[i], &batch);
-    if (!added.ok()) return FromRocksDbStatus("build commit batch", added);
+    record.Add(events[i]);
+    received_ms = std::max(received_ms, events[i].received_ms);
+    added = AddStateMerges(events[i], &batch);
+  }
+  if (added.ok()) {
+    added =
+        batch.Put(Family(kEventsFamily), SequenceKey(first_sequence), std::move(record).Finish());
+  }
+  if (!added.ok()) {
+    FinishCommit(first_sequence, false, fingerprints, classified, received_ms);
+    return FromRocksDbStatus("build commit batch", added);
   }
 
   status = FromRocksDbStatus("write commit batch", Checked(db_->Write(write_options_, &batch)));
+  FinishCommit(first_sequence, status.ok(), fingerprints, classified, received_ms);
   if (!status.ok()) return status;
   commits_.fetch_add(1, std::memory_order_relaxed);
   *outcomes = std::move(classified);
   return StorageStatus::Ok();
 }
 
-StorageStatus Store::Impl::ClassifyEvents(const std::vector<std::string>& dedup_keys,
+StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<const Event> events,
+                                          const std::vector<DedupFingerprint>& fingerprints,
                                           std::vector<CommitOutcome>* outcomes) {
-  const size_t count = dedup_keys.size();
-  std::vector<rocksdb::Slice> keys(dedup_keys.begin(), dedup_keys.end());
-  std::vector<rocksdb::PinnableSlice> values(count);
-  std::vector<rocksdb::Status> statuses(count);
-  db_->MultiGet(rocksdb::ReadOptions(), Family(kDedupFamily), count, keys.data(), values.data(),
-                statuses.data());
-
-  std::unordered_set<std::string_view> seen_in_call;
+  const size_t count = fingerprints.size();
   outcomes->assign(count, CommitOutcome::kDuplicate);
-  for (size_t i = 0; i < count; ++i) {
-    if (statuses[i].ok()) continue;
-    if (!statuses[i].IsNotFound()) return FromRocksDbStatus("read dedup marks", statuses[i]);
-    if (seen_in_call.insert(dedup_keys[i]).second) (*outcomes)[i] = CommitOutcome::kStored;
+
+  // Marks in memory first; only the rest is looked up in RocksDB.
+  std::vector<size_t> unresolved;
+  unresolved.reserve(count);
+  {
+    FingerprintSet seen_in_call;
+    std::lock_guard<std::mutex> lock(dedup_mutex_);
+    for (size_t i = 0; i < count; ++i) {
+      const DedupFingerprint& fingerprint = fingerprints[i];
+      if (seen_in_call.Contains(fingerprint)) continue;
+      seen_in_call.Insert(fingerprint, 0);
+      if (active_marks_.Contains(fingerprint)) continue;
+      if (sealed_marks_ != nullptr && sealed_marks_->Contains(fingerprint)) continue;
+      unresolved.push_back(i);
+    }
+  }
+  if (unresolved.empty()) return StorageStatus::Ok();
+
+  // The dedup family holds spilled marks, and for a database made by an
+  // older uptake also marks under the older key layout.
+  std::vector<std::string> keys;
+  keys.reserve(unresolved.size() * (legacy_dedup_keys_ ? 2 : 1));
+  for (const size_t i : unresolved) keys.push_back(FingerprintKey(fingerprints[i]));
+  if (legacy_dedup_keys_) {
+    for (const size_t i : unresolved) keys.push_back(DedupKey(write_key, events[i].message_id));
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Family(kDedupFamily), keys.size(), slices.data(),
+                values.data(), statuses.data());
+
+  std::vector<bool> found(unresolved.size(), false);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].ok()) {
+      found[k % unresolved.size()] = true;
+    } else if (!statuses[k].IsNotFound()) {
+      return FromRocksDbStatus("read dedup marks", statuses[k]);
+    }
+  }
+  for (size_t u = 0; u < unresolved.size(); ++u) {
+    if (!found[u]) (*outcomes)[unresolved[u]] = CommitOutcome::kStored;
   }
   return StorageStatus::Ok();
-}
-
-rocksdb::Status Store::Impl::AddEventToBatch(std::string_view write_key, const Event& event,
-                                             const std::string& dedup_key, uint64_t sequence,
-                                             rocksdb::WriteBatch* batch) {
-  rocksdb::Status status =
-      batch->Put(Family(kEventsFamily), SequenceKey(sequence), EncodeEvent(write_key, event));
-  if (!status.ok()) return status;
-
-  // DedupExpiryFilter reads received_ms to drop the mark after retention.
-  std::string mark;
-  PutBigEndian64(&mark, sequence);
-  PutBigEndian64(&mark, static_cast<uint64_t>(event.received_ms));
-  return batch->Put(Family(kDedupFamily), dedup_key, mark);
 }
 
 rocksdb::Status Store::Impl::AddStateMerges(const Event& event, rocksdb::WriteBatch* batch) {

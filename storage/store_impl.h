@@ -6,10 +6,13 @@
 #define UPTAKE_STORAGE_STORE_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -17,6 +20,8 @@
 #include <rocksdb/write_batch.h>
 
 #include "storage/dedup_expiry.h"
+#include "storage/dedup_index.h"
+#include "storage/event_codec.h"
 #include "storage/event_retention.h"
 #include "storage/store.h"
 #include "storage/striped_locks.h"
@@ -44,7 +49,9 @@ class Store::Impl {
   static StorageStatus Open(const std::string& dir, const StoreOptions& options,
                             std::unique_ptr<Impl>* impl);
 
-  // Releases the column family handles, then closes the database.
+  // Stops the spill thread, writes out the dedup marks held in memory when
+  // there are many, releases the column family handles, then closes the
+  // database.
   ~Impl();
 
   Impl(const Impl&) = delete;
@@ -113,18 +120,59 @@ class Store::Impl {
   StorageStatus ReadTimedValue(const std::string& key, std::string_view what,
                                std::optional<std::string>* payload);
 
-  // Sets next_sequence_ to one past the last key of the event log.
+  // Sets next_sequence_ to one past the last event of the event log.
   StorageStatus RecoverNextSequence();
 
-  // Sets one outcome per dedup key: kDuplicate when the key is already
-  // stored or repeats an earlier key of the list, else kStored.
-  StorageStatus ClassifyEvents(const std::vector<std::string>& dedup_keys,
+  // Calls `visit` with each event of the log from `first_sequence` on and
+  // its sequence.
+  StorageStatus ForEachLoggedEventFrom(
+      uint64_t first_sequence,
+      const std::function<void(uint64_t sequence, const LoggedEvent&)>& visit);
+
+  // Reads or creates the dedup seed, then puts the marks of the commits
+  // not yet spilled, read back from the event log, into memory. Starts the
+  // spill thread. Called once by Open. (store_dedup.cc)
+  StorageStatus LoadDedupMarks();
+
+  // Sets one outcome per fingerprint: kDuplicate when the mark is already
+  // stored, in memory or in the dedup family, or repeats an earlier
+  // fingerprint of the list, else kStored. `message_ids` are checked under
+  // the pre-fingerprint key layout too when the database was made by an
+  // older uptake. Call with the fingerprints' stripes held.
+  StorageStatus ClassifyEvents(std::string_view write_key, std::span<const Event> events,
+                               const std::vector<DedupFingerprint>& fingerprints,
                                std::vector<CommitOutcome>* outcomes);
 
-  // Adds an event's log record and dedup mark under `sequence`.
-  rocksdb::Status AddEventToBatch(std::string_view write_key, const Event& event,
-                                  const std::string& dedup_key, uint64_t sequence,
-                                  rocksdb::WriteBatch* batch);
+  // Reserves `count` sequences and records them as in flight until
+  // FinishCommit.
+  uint64_t ReserveSequences(uint64_t count);
+
+  // Ends the commit whose sequences start at `first_sequence`. After a
+  // successful write, adds the marks of the stored events to memory and
+  // seals the in-memory set when it is full.
+  void FinishCommit(uint64_t first_sequence, bool written,
+                    const std::vector<DedupFingerprint>& fingerprints,
+                    const std::vector<CommitOutcome>& outcomes, int64_t received_ms);
+
+  // Moves active_marks_ to sealed_marks_ and wakes the spill thread, if
+  // nothing is sealed yet. Needs dedup_mutex_.
+  void SealActiveMarksLocked();
+
+  // Writes `marks` as one sorted table file, ingests it into the dedup
+  // family and records `boundary` as the sequence from which marks must be
+  // read back from the log at the next open.
+  StorageStatus SpillMarks(const FingerprintSet& marks, uint64_t boundary);
+
+  // The spill thread: spills each sealed set, then drops it from memory.
+  void RunSpills();
+
+  // Spills the marks held in memory and waits until they are in the dedup
+  // family. For Compact.
+  void SpillAllMarks();
+
+  // Stops the spill thread, then spills what is sealed and, when there are
+  // kSpillAtCloseMinimum or more, the active marks. For the destructor.
+  void StopDedupSpills();
 
   // Adds each entry of `outbox` to the outbox family.
   rocksdb::Status AddOutboxEntries(std::span<const OutboxEntry> outbox, rocksdb::WriteBatch* batch);
@@ -151,6 +199,24 @@ class Store::Impl {
   // Serialize the dedup check and the batch write of commits that share a
   // (write key, message id).
   StripedLocks commit_locks_;
+
+  // The dedup marks held in memory (see dedup_index.h). Marks of commits
+  // from sealed_boundary_ on are in active_marks_, sealed_marks_ or the
+  // dedup family; marks of earlier commits are in the dedup family once
+  // sealed_marks_ is spilled. in_flight_ holds the first sequence of each
+  // commit that reserved sequences and has not added its marks yet.
+  uint64_t dedup_seed_ = 0;
+  bool legacy_dedup_keys_ = false;  // marks keyed "write key NUL message id"
+  size_t dedup_memory_marks_;
+  std::mutex dedup_mutex_;
+  FingerprintSet active_marks_;
+  std::unique_ptr<FingerprintSet> sealed_marks_;
+  uint64_t sealed_boundary_ = 0;
+  std::multiset<uint64_t> in_flight_;
+  bool stopping_ = false;
+  std::condition_variable spill_wakeup_;
+  std::condition_variable spill_done_;
+  std::thread spill_thread_;
 
   std::atomic<uint64_t> commits_{0};
 

@@ -144,7 +144,8 @@ Store::Impl::Impl(const std::string& dir, const StoreOptions& options, Attachmen
       db_(std::move(db)),
       families_(std::move(families)),
       dir_(dir),
-      min_free_bytes_(options.min_free_bytes) {
+      min_free_bytes_(options.min_free_bytes),
+      dedup_memory_marks_(std::max<size_t>(options.dedup_memory_marks, 1)) {
   // Without sync a returned Write has reached the OS page cache, which
   // survives a crash of the process but not a power loss. With sync,
   // RocksDB's write group makes concurrent writers share one fsync.
@@ -153,6 +154,7 @@ Store::Impl::Impl(const std::string& dir, const StoreOptions& options, Attachmen
 }
 
 Store::Impl::~Impl() {
+  StopDedupSpills();
   for (rocksdb::ColumnFamilyHandle* family : families_) {
     // Failure here only leaks the handle, and a destructor cannot report it.
     db_->DestroyColumnFamilyHandle(family).PermitUncheckedError();
@@ -189,6 +191,7 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
   std::unique_ptr<Impl> opened(new Impl(dir, options, std::move(attachments),
                                         std::unique_ptr<rocksdb::DB>(db), std::move(families)));
   StorageStatus recovered = opened->RecoverNextSequence();
+  if (recovered.ok()) recovered = opened->LoadDedupMarks();
   if (!recovered.ok()) return recovered;
 
   *impl = std::move(opened);
@@ -209,11 +212,19 @@ StorageStatus Store::Impl::RecoverNextSequence() {
     return StorageStatus::Corruption("last event log key has " + std::to_string(key.size()) +
                                      " bytes, expected 8");
   }
-  next_sequence_ = DecodeBigEndian64(key.data()) + 1;
+  const std::optional<size_t> events = DecodeRecord(
+      std::string_view(it->value().data(), it->value().size()), [](size_t, const LoggedEvent&) {});
+  if (!events.has_value()) {
+    return StorageStatus::Corruption("last event log record cannot be decoded");
+  }
+  next_sequence_ = DecodeBigEndian64(key.data()) + *events;
   return StorageStatus::Ok();
 }
 
 StorageStatus Store::Impl::Compact() {
+  // Marks held in memory expire only once spilled, so spill them first:
+  // then the filter sees every mark.
+  SpillAllMarks();
   rocksdb::CompactRangeOptions options;
   // Rewrites the bottom level too, so the filter visits every dedup mark.
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;

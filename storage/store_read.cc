@@ -48,17 +48,37 @@ StorageStatus Store::Impl::ReadTimedValue(const std::string& key, std::string_vi
 
 StorageStatus Store::Impl::ForEachEventFrom(uint64_t first_sequence,
                                             const std::function<void(const Event&)>& visit) {
+  return ForEachLoggedEventFrom(
+      first_sequence, [&visit](uint64_t, const LoggedEvent& logged) { visit(logged.event); });
+}
+
+StorageStatus Store::Impl::ForEachLoggedEventFrom(
+    uint64_t first_sequence,
+    const std::function<void(uint64_t sequence, const LoggedEvent&)>& visit) {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
-  for (it->Seek(SequenceKey(first_sequence)); it->Valid(); it->Next()) {
-    const std::optional<LoggedEvent> logged = DecodeEvent(ToStringView(it->value()));
-    if (!logged.has_value()) {
-      const rocksdb::Slice key = it->key();
-      const std::string sequence =
-          key.size() == 8 ? std::to_string(DecodeBigEndian64(key.data())) : key.ToString(true);
-      return StorageStatus::Corruption("event log record " + sequence + " cannot be decoded");
+  // A record is keyed by the sequence of its first event, so the one that
+  // holds `first_sequence` may start before it.
+  const std::string start = SequenceKey(first_sequence);
+  it->SeekForPrev(start);
+  if (!it->Valid()) it->Seek(start);
+  for (; it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != 8) {
+      return StorageStatus::Corruption("event log key " + key.ToString(true) + " has " +
+                                       std::to_string(key.size()) + " bytes, expected 8");
     }
-    visit(logged->event);
+    const uint64_t record_sequence = DecodeBigEndian64(key.data());
+    const std::optional<size_t> decoded =
+        DecodeRecord(ToStringView(it->value()), [&](size_t position, const LoggedEvent& logged) {
+          const uint64_t sequence = record_sequence + position;
+          if (sequence >= first_sequence) visit(sequence, logged);
+        });
+    if (!decoded.has_value()) {
+      return StorageStatus::Corruption("event log record " +
+                                       std::to_string(DecodeBigEndian64(key.data())) +
+                                       " cannot be decoded");
+    }
   }
   return FromRocksDbStatus("iterate event log", it->status());
 }

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,12 @@ class StripedLocks {
       for (const size_t stripe : stripes_) locks_->mutexes_[stripe].lock();
     }
 
+    // Holds the stripes of keys that are already well-mixed hash values.
+    Guard(StripedLocks* locks, std::span<const uint64_t> hashes)
+        : locks_(locks), stripes_(StripesOfHashes(hashes)) {
+      for (const size_t stripe : stripes_) locks_->mutexes_[stripe].lock();
+    }
+
     ~Guard() {
       for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) {
         locks_->mutexes_[*it].unlock();
@@ -49,6 +57,15 @@ class StripedLocks {
       for (const std::string& key : keys) {
         stripes.push_back(std::hash<std::string_view>{}(key) % kStripeCount);
       }
+      std::sort(stripes.begin(), stripes.end());
+      stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+      return stripes;
+    }
+
+    static std::vector<size_t> StripesOfHashes(std::span<const uint64_t> hashes) {
+      std::vector<size_t> stripes;
+      stripes.reserve(hashes.size());
+      for (const uint64_t hash : hashes) stripes.push_back(hash % kStripeCount);
       std::sort(stripes.begin(), stripes.end());
       stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
       return stripes;

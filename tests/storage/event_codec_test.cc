@@ -121,5 +121,99 @@ TEST_F(StoreTest, EventRoundTrip) {
   EXPECT_EQ(events[0].feature, -1);
 }
 
+std::vector<std::pair<size_t, std::string>> Positions(std::string_view record) {
+  std::vector<std::pair<size_t, std::string>> seen;
+  DecodeRecord(record, [&](size_t position, const LoggedEvent& logged) {
+    seen.emplace_back(position, logged.event.message_id);
+  });
+  return seen;
+}
+
+std::string CommitRecordOf(const std::vector<Event>& events) {
+  CommitRecordBuilder builder("wk", events.size());
+  for (const Event& event : events) builder.Add(event);
+  return std::move(builder).Finish();
+}
+
+TEST(CommitRecordTest, RoundTripsEveryEventInOrder) {
+  Event first = EveryFieldSet();
+  Event second = EveryFieldSet();
+  second.message_id = "second";
+  second.created_at_ms.reset();
+  const std::string record = CommitRecordOf({first, second});
+
+  std::vector<LoggedEvent> decoded;
+  EXPECT_EQ(
+      DecodeRecord(record, [&](size_t, const LoggedEvent& logged) { decoded.push_back(logged); }),
+      2u);
+  ASSERT_EQ(decoded.size(), 2u);
+  EXPECT_EQ(decoded[0].write_key, "wk");
+  EXPECT_EQ(decoded[0].event.message_id, first.message_id);
+  EXPECT_EQ(decoded[0].event.properties, kTrickyProperties);
+  EXPECT_EQ(decoded[0].event.created_at_ms, first.created_at_ms);
+  EXPECT_EQ(decoded[1].event.message_id, "second");
+  EXPECT_FALSE(decoded[1].event.created_at_ms.has_value());
+}
+
+TEST(CommitRecordTest, SingleEventRecordsStillDecode) {
+  EXPECT_THAT(Positions(EncodeEvent("wk", EveryFieldSet())),
+              ElementsAre(std::make_pair(size_t{0}, std::string("msg\0id", 6))));
+}
+
+TEST(CommitRecordTest, DamagedRecordVisitsNothing) {
+  Event second = EveryFieldSet();
+  second.message_id = "second";
+  const std::string record = CommitRecordOf({EveryFieldSet(), second});
+  for (size_t size = 0; size < record.size(); ++size) {
+    size_t visits = 0;
+    EXPECT_FALSE(DecodeRecord(std::string_view(record).substr(0, size),
+                              [&](size_t, const LoggedEvent&) { ++visits; })
+                     .has_value())
+        << size;
+    EXPECT_EQ(visits, 0u) << size;
+  }
+  EXPECT_FALSE(DecodeRecord(record + "x", [](size_t, const LoggedEvent&) {}).has_value());
+}
+
+TEST(CommitRecordTest, BuilderRefusesAWrongCount) {
+  CommitRecordBuilder builder("wk", 2);
+  builder.Add(EveryFieldSet());
+  EXPECT_EQ(std::move(builder).Finish(), "");
+}
+
+TEST(CommitRecordTest, RetentionEmptiesOnlyExpiredBodies) {
+  Event old_event = EveryFieldSet();
+  old_event.message_id = "old";
+  old_event.timestamp_ms = 100;
+  Event recent = EveryFieldSet();
+  recent.message_id = "recent";
+  recent.timestamp_ms = 300;
+  const std::string record = CommitRecordOf({old_event, recent, old_event});
+
+  std::string rewritten;
+  EXPECT_EQ(ApplyRetention(record, 50, &rewritten), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention(record, 400, &rewritten), RecordRetention::kDrop);
+  ASSERT_EQ(ApplyRetention(record, 200, &rewritten), RecordRetention::kRewrite);
+
+  // The recent event keeps position 1, so its sequence does not move.
+  EXPECT_THAT(Positions(rewritten), ElementsAre(std::make_pair(size_t{1}, std::string("recent"))));
+  EXPECT_EQ(DecodeRecord(rewritten, [](size_t, const LoggedEvent&) {}), 3u);
+  EXPECT_EQ(DecodeEventTime(rewritten), 300);
+
+  // A second pass after the rest expires drops the record.
+  std::string again;
+  EXPECT_EQ(ApplyRetention(rewritten, 200, &again), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention(rewritten, 400, &again), RecordRetention::kDrop);
+}
+
+TEST(CommitRecordTest, RetentionOfSingleEventRecords) {
+  Event event = EveryFieldSet();
+  event.timestamp_ms = 100;
+  std::string rewritten;
+  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 200, &rewritten), RecordRetention::kDrop);
+  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 50, &rewritten), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention("\x02", 50, &rewritten), RecordRetention::kKeep);
+}
+
 }  // namespace
 }  // namespace uptake

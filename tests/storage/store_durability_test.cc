@@ -92,6 +92,15 @@ TEST_F(StoreDurabilityTest, RetentionDropsOldEventsAtCompaction) {
   ASSERT_TRUE(store_->Compact().ok());
 
   EXPECT_EQ(AllMessageIds(), std::vector<std::string>{"recent"});
+
+  // Both events share one commit record; the dropped one keeps its place,
+  // so the other keeps sequence 1 and the log still ends at 2.
+  std::vector<std::string> from_one;
+  ASSERT_TRUE(
+      store_->ForEachEventFrom(1, [&](const Event& e) { from_one.push_back(e.message_id); }).ok());
+  EXPECT_EQ(from_one, std::vector<std::string>{"recent"});
+  ReopenWith(options);
+  EXPECT_EQ(store_->NextEventSequence(), 2u);
 }
 
 TEST_F(StoreDurabilityTest, NoRetentionKeepsOldEvents) {
