@@ -1,22 +1,14 @@
-// rocksdb-ceiling: writes synthetic events straight into RocksDB with the
-// key layout of uptake's storage, to measure how fast the storage layer
-// alone can go on this machine. uptake-bench's figure divided by this one
-// says how much of the ceiling the server reaches.
+// rocksdb-ceiling: writes synthetic events through uptake's storage layer
+// alone (storage/Store, on RocksDB), to measure how fast storage can go on
+// this machine. uptake-bench's figure divided by this one says how much of
+// the ceiling the server reaches.
 //
-// Each batch does what uptake's Store::Commit does per request: one
-// MultiGet of the dedup marks, then one WriteBatch with, per event, a Put
-// of the event under its 8-byte big-endian sequence key in the "events"
-// column family and a Put of the 16-byte mark (sequence, received time)
-// under "write key NUL message id" in the "dedup" column family. The WAL is
-// on and not synced, as in uptake, unless --fsync is given. It does not
-// update account state or encode events as uptake does: the value is the
-// event's JSON text.
-
-#include <rocksdb/convenience.h>
-#include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
+// Each batch is one Store::Commit, as one request is in the server: the
+// dedup check, then one WriteBatch with the batch's commit record. The
+// events are built in memory, with the fields and size of uptake-bench's
+// events, so no HTTP, JSON parsing or aggregation is in the figure. The
+// WAL is on and not synced, as in uptake's `wal` mode, unless --fsync is
+// given, which is the `fsync` mode.
 
 #include <algorithm>
 #include <atomic>
@@ -25,34 +17,36 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench/command_line.h"
 #include "bench/latency_histogram.h"
+#include "proto/event.h"
+#include "storage/store.h"
 
 namespace uptake {
 namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
-constexpr int kBloomBitsPerKey = 10;
 
 constexpr const char* kUsage =
     R"(usage: rocksdb-ceiling --db DIR (--duration S | --events N) [options]
 
-Writes synthetic events into a new RocksDB database in DIR with uptake's key
-layout and reports events/s and the latency of each batch write.
+Writes synthetic events through uptake's storage layer into a new database in
+DIR and reports events/s and the latency of each batch commit.
 
   --db DIR         folder for the database; must not exist yet
   --duration S     seconds of writing, after the warm-up (at most 3600)
   --events N       events to write after the warm-up
   --warmup S       seconds of writing before measuring (default 0)
   --batch N        events per write batch (default 100, at most 2500)
-  --event-bytes N  size of each event value (default 300)
+  --event-bytes N  size of each event as JSON, as uptake-bench's (default 300)
   --threads N      writer threads (default 1)
-  --fsync          sync the WAL on every write (uptake does not)
+  --fsync          sync the WAL on every commit (durability: fsync)
   --json           print the result as one JSON object
   --help           print this text
 )";
@@ -69,12 +63,6 @@ struct CeilingOptions {
   bool json = false;
   bool help = false;
 };
-
-void PutBigEndian64(std::string* dst, uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    dst->push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
 
 Result<CeilingOptions> ParseOptions(int argc, char** argv) {
   using Parsed = Result<CeilingOptions>;
@@ -125,50 +113,57 @@ Result<CeilingOptions> ParseOptions(int argc, char** argv) {
   return Parsed::Ok(std::move(options));
 }
 
-// The database with the two column families uptake writes per event, set up
-// as uptake's storage sets them: LZ4 on the event log when built in, and a
-// Bloom filter on the dedup marks.
-struct Database {
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> families;  // default, events, dedup
-
-  ~Database() {
-    for (rocksdb::ColumnFamilyHandle* family : families) {
-      db->DestroyColumnFamilyHandle(family).PermitUncheckedError();
-    }
-  }
-};
-
-Result<std::unique_ptr<Database>> OpenDatabase(const std::string& path) {
-  using Opened = Result<std::unique_ptr<Database>>;
+Result<std::unique_ptr<Store>> OpenStore(const std::string& path, bool fsync) {
+  using Opened = Result<std::unique_ptr<Store>>;
   if (std::filesystem::exists(path)) {
     return Opened::Error("--db " + path + " already exists; give a new folder");
   }
-  rocksdb::ColumnFamilyOptions events;
-  const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
-  if (std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()) {
-    events.compression = rocksdb::kLZ4Compression;
-  }
-  rocksdb::ColumnFamilyOptions dedup;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
-  dedup.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.max_background_jobs = 4;  // as uptake's storage
-  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {"events", events}, {"dedup", dedup}};
-
-  auto database = std::make_unique<Database>();
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(db_options, path, descriptors, &database->families, &raw);
-  if (!status.ok()) return Opened::Error("cannot open " + path + ": " + status.ToString());
-  database->db.reset(raw);
-  return Opened::Ok(std::move(database));
+  StoreOptions options;
+  options.sync_writes = fsync;
+  std::unique_ptr<Store> store;
+  const StorageStatus status = Store::Open(path, options, &store);
+  if (!status.ok()) return Opened::Error("cannot open " + path + ": " + status.message());
+  return Opened::Ok(std::move(store));
 }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sets a random 33-character message id, as SDKs send random UUIDs.
+void SetRandomMessageId(std::mt19937_64* random, Event* event) {
+  char id[40];
+  std::snprintf(id, sizeof(id), "%016llx-%016llx", static_cast<unsigned long long>((*random)()),
+                static_cast<unsigned long long>((*random)()));
+  event->message_id = id;
+}
+
+// The bytes of uptake-bench's event JSON that are not the properties.
+constexpr int64_t kEnvelopeBytes = 190;
+
+// Returns an event shaped like uptake-bench's: an account and a user among
+// 1,000 and 10 per account, a random message id, and properties that bring
+// the event to about `event_bytes` as JSON.
+Event SyntheticEvent(std::mt19937_64* random, int64_t event_bytes, int64_t now_ms) {
+  Event event;
+  event.type = EventType::kTrack;
+  const uint64_t account = (*random)() % 1000;
+  event.group_id = "acct-" + std::to_string(account);
+  event.account_id = event.group_id;
+  event.user_id = event.group_id + "-user-" + std::to_string((*random)() % 10);
+  SetRandomMessageId(random, &event);
+  event.name = "Report Exported";
+  event.timestamp_ms = now_ms;
+  event.received_ms = now_ms;
+  const int64_t pad = std::max<int64_t>(0, event_bytes - kEnvelopeBytes);
+  event.properties =
+      "{\"bench\":true,\"pad\":\"" + std::string(static_cast<size_t>(pad), 'x') + "\"}";
+  return event;
+}
+
+using Clock = std::chrono::steady_clock;
 
 struct WriterResult {
   int64_t events = 0;  // measured events
@@ -176,19 +171,15 @@ struct WriterResult {
   std::string error;
 };
 
-using Clock = std::chrono::steady_clock;
-
-void RunWriter(Database* database, const CeilingOptions& options, int64_t thread,
-               std::atomic<uint64_t>* next_sequence, std::atomic<int64_t>* events_left,
-               Clock::time_point measure_start, Clock::time_point end, WriterResult* result) {
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options.fsync;
-  const std::string value_padding(static_cast<size_t>(options.event_bytes), 'x');
-  const int64_t received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-  int64_t message = 0;
-  std::vector<std::string> dedup_keys(static_cast<size_t>(options.batch));
+void RunWriter(Store* store, const CeilingOptions& options, int64_t thread,
+               std::atomic<int64_t>* events_left, Clock::time_point measure_start,
+               Clock::time_point end, WriterResult* result) {
+  std::mt19937_64 random(static_cast<uint64_t>(thread) * 7919 + 1);
+  std::vector<Event> events;
+  for (int64_t i = 0; i < options.batch; ++i) {
+    events.push_back(SyntheticEvent(&random, options.event_bytes, NowMs()));
+  }
+  std::vector<CommitOutcome> outcomes;
 
   while (true) {
     const Clock::time_point start = Clock::now();
@@ -196,33 +187,17 @@ void RunWriter(Database* database, const CeilingOptions& options, int64_t thread
     const bool measured = start >= measure_start;
     if (measured && options.events >= 0 && events_left->fetch_sub(options.batch) <= 0) break;
 
-    for (std::string& key : dedup_keys) {
-      key = "demo";
-      key.push_back('\0');
-      key.append("t").append(std::to_string(thread)).append("-");
-      key.append(std::to_string(message++));
+    // Only the message ids and times change, which costs little next to a
+    // commit, so the figure stays about storage.
+    const int64_t now_ms = NowMs();
+    for (Event& event : events) {
+      SetRandomMessageId(&random, &event);
+      event.timestamp_ms = now_ms;
+      event.received_ms = now_ms;
     }
-    std::vector<rocksdb::Slice> keys(dedup_keys.begin(), dedup_keys.end());
-    std::vector<rocksdb::PinnableSlice> values(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
-    database->db->MultiGet(rocksdb::ReadOptions(), database->families[2], keys.size(), keys.data(),
-                           values.data(), statuses.data());
-
-    uint64_t sequence = next_sequence->fetch_add(static_cast<uint64_t>(options.batch));
-    rocksdb::WriteBatch batch;
-    for (const std::string& dedup_key : dedup_keys) {
-      std::string key;
-      PutBigEndian64(&key, sequence);
-      std::string mark;
-      PutBigEndian64(&mark, sequence);
-      PutBigEndian64(&mark, static_cast<uint64_t>(received_ms));
-      ++sequence;
-      batch.Put(database->families[1], key, value_padding).PermitUncheckedError();
-      batch.Put(database->families[2], dedup_key, mark).PermitUncheckedError();
-    }
-    rocksdb::Status status = database->db->Write(write_options, &batch);
+    const StorageStatus status = store->Commit("demo", events, &outcomes);
     if (!status.ok()) {
-      result->error = "write failed: " + status.ToString();
+      result->error = "commit failed: " + status.message();
       return;
     }
     if (measured) {
@@ -243,9 +218,9 @@ int Main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  Result<std::unique_ptr<Database>> database = OpenDatabase(options.value().db);
-  if (!database.ok()) {
-    std::cerr << "rocksdb-ceiling: " << database.error() << "\n";
+  Result<std::unique_ptr<Store>> store = OpenStore(options.value().db, options.value().fsync);
+  if (!store.ok()) {
+    std::cerr << "rocksdb-ceiling: " << store.error() << "\n";
     return kExitUsage;
   }
 
@@ -256,15 +231,13 @@ int Main(int argc, char** argv) {
   const int64_t seconds =
       options.value().duration_seconds > 0 ? options.value().duration_seconds : 3600;
   const Clock::time_point end = measure_start + std::chrono::seconds(seconds);
-  std::atomic<uint64_t> next_sequence{1};
   std::atomic<int64_t> events_left{options.value().events};
 
   std::vector<WriterResult> results(static_cast<size_t>(options.value().threads));
   std::vector<std::thread> threads;
   for (int64_t i = 0; i < options.value().threads; ++i) {
-    threads.emplace_back(RunWriter, database.value().get(), std::cref(options.value()), i,
-                         &next_sequence, &events_left, measure_start, end,
-                         &results[static_cast<size_t>(i)]);
+    threads.emplace_back(RunWriter, store.value().get(), std::cref(options.value()), i,
+                         &events_left, measure_start, end, &results[static_cast<size_t>(i)]);
   }
   for (std::thread& thread : threads) thread.join();
   const std::chrono::duration<double> elapsed = Clock::now() - measure_start;
