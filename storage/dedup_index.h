@@ -27,6 +27,14 @@ struct DedupFingerprint {
   friend auto operator<=>(const DedupFingerprint&, const DedupFingerprint&) = default;
 };
 
+// Hashes a fingerprint for unordered containers: its bits are already
+// uniformly mixed.
+struct DedupFingerprintHash {
+  size_t operator()(const DedupFingerprint& fingerprint) const {
+    return static_cast<size_t>(fingerprint.low);
+  }
+};
+
 // Hashes one write key with the database's seed. Every message id sent
 // under that key is then hashed with the result as its seed.
 uint64_t DedupKeySeed(uint64_t database_seed, std::string_view write_key);

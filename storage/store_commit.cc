@@ -52,21 +52,19 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
 
   const uint64_t key_seed = DedupKeySeed(dedup_seed_, write_key);
   std::vector<DedupFingerprint> fingerprints;
-  std::vector<uint64_t> stripe_hashes;
   fingerprints.reserve(events.size());
-  stripe_hashes.reserve(events.size());
-  for (const Event& event : events) {
-    fingerprints.push_back(Fingerprint(key_seed, event.message_id));
-    stripe_hashes.push_back(fingerprints.back().low);
-  }
-  StripedLocks::Guard guard(&commit_locks_, stripe_hashes);
+  for (const Event& event : events) fingerprints.push_back(Fingerprint(key_seed, event.message_id));
 
+  // Claims the new marks until FinishCommit, so a concurrent commit of the
+  // same id waits for this one's write instead of storing the id twice.
   std::vector<CommitOutcome> classified;
-  StorageStatus status = ClassifyEvents(write_key, events, fingerprints, &classified);
+  std::vector<DedupFingerprint> claimed;
+  StorageStatus status = ClassifyEvents(write_key, events, fingerprints, &classified, &claimed);
   if (!status.ok()) return status;
 
   const size_t stored_count = CountStored(classified);
   if (stored_count == 0) {
+    FinishCommit(std::nullopt, false, claimed, fingerprints, classified, 0);
     *outcomes = std::move(classified);
     return StorageStatus::Ok();
   }
@@ -74,10 +72,13 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
   // One log record holds every event of the commit; event i of it has
   // sequence first_sequence + i. A failed write leaves a gap in the
   // sequence, which readers tolerate.
+  int64_t received_ms = 0;
   const uint64_t first_sequence = ReserveSequences(stored_count);
+  auto finish = [&](bool written) {
+    FinishCommit(first_sequence, written, claimed, fingerprints, classified, received_ms);
+  };
   rocksdb::WriteBatch batch;
   CommitRecordBuilder record(write_key, stored_count);
-  int64_t received_ms = 0;
   rocksdb::Status added = rocksdb::Status::OK();
   for (size_t i = 0; i < events.size() && added.ok(); ++i) {
     if (classified[i] != CommitOutcome::kStored) continue;
@@ -90,12 +91,12 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
         batch.Put(Family(kEventsFamily), SequenceKey(first_sequence), std::move(record).Finish());
   }
   if (!added.ok()) {
-    FinishCommit(first_sequence, false, fingerprints, classified, received_ms);
+    finish(false);
     return FromRocksDbStatus("build commit batch", added);
   }
 
   status = FromRocksDbStatus("write commit batch", Checked(db_->Write(write_options_, &batch)));
-  FinishCommit(first_sequence, status.ok(), fingerprints, classified, received_ms);
+  finish(status.ok());
   if (!status.ok()) return status;
   commits_.fetch_add(1, std::memory_order_relaxed);
   *outcomes = std::move(classified);
@@ -104,29 +105,58 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
 
 StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<const Event> events,
                                           const std::vector<DedupFingerprint>& fingerprints,
-                                          std::vector<CommitOutcome>* outcomes) {
+                                          std::vector<CommitOutcome>* outcomes,
+                                          std::vector<DedupFingerprint>* claimed) {
   const size_t count = fingerprints.size();
   outcomes->assign(count, CommitOutcome::kDuplicate);
 
-  // Marks in memory first; only the rest is looked up in RocksDB.
+  // A repeat inside the call is a duplicate of its first occurrence.
+  std::vector<bool> repeat(count, false);
+  if (count > 1) {
+    std::vector<size_t> order(count);
+    for (size_t i = 0; i < count; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return fingerprints[a] != fingerprints[b] ? fingerprints[a] < fingerprints[b] : a < b;
+    });
+    for (size_t k = 1; k < count; ++k) {
+      if (fingerprints[order[k]] == fingerprints[order[k - 1]]) repeat[order[k]] = true;
+    }
+  }
+
+  // Marks in memory first; only the rest is looked up in RocksDB. Those are
+  // claimed, all at once, and only when no other commit holds a claim on
+  // one of them; otherwise this waits for that commit to finish and looks
+  // again, since its write may have failed.
   std::vector<size_t> unresolved;
   unresolved.reserve(count);
   {
-    FingerprintSet seen_in_call;
-    std::lock_guard<std::mutex> lock(dedup_mutex_);
-    for (size_t i = 0; i < count; ++i) {
-      const DedupFingerprint& fingerprint = fingerprints[i];
-      if (seen_in_call.Contains(fingerprint)) continue;
-      seen_in_call.Insert(fingerprint, 0);
-      if (active_marks_.Contains(fingerprint)) continue;
-      if (sealed_marks_ != nullptr && sealed_marks_->Contains(fingerprint)) continue;
-      unresolved.push_back(i);
+    std::unique_lock<std::mutex> lock(dedup_mutex_);
+    while (true) {
+      unresolved.clear();
+      bool claimed_elsewhere = false;
+      for (size_t i = 0; i < count && !claimed_elsewhere; ++i) {
+        const DedupFingerprint& fingerprint = fingerprints[i];
+        if (repeat[i] || active_marks_.Contains(fingerprint)) continue;
+        if (sealed_marks_ != nullptr && sealed_marks_->Contains(fingerprint)) continue;
+        claimed_elsewhere = claims_.contains(fingerprint);
+        unresolved.push_back(i);
+      }
+      if (!claimed_elsewhere) break;
+      claim_released_.wait(lock);
+    }
+    for (const size_t i : unresolved) {
+      claims_.insert(fingerprints[i]);
+      claimed->push_back(fingerprints[i]);
     }
   }
+  for (const size_t i : unresolved) (*outcomes)[i] = CommitOutcome::kStored;
+
   if (unresolved.empty()) return StorageStatus::Ok();
 
   // The dedup family holds spilled marks, and for a database made by an
   // older uptake also marks under the older key layout.
+  // A found key turns its claimed event into a duplicate; its claim stays
+  // until FinishCommit or ReleaseClaims drops every claim of the call.
   std::vector<std::string> keys;
   keys.reserve(unresolved.size() * (legacy_dedup_keys_ ? 2 : 1));
   for (const size_t i : unresolved) keys.push_back(FingerprintKey(fingerprints[i]));
@@ -139,16 +169,14 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
   db_->MultiGet(rocksdb::ReadOptions(), Family(kDedupFamily), keys.size(), slices.data(),
                 values.data(), statuses.data());
 
-  std::vector<bool> found(unresolved.size(), false);
   for (size_t k = 0; k < keys.size(); ++k) {
     if (statuses[k].ok()) {
-      found[k % unresolved.size()] = true;
+      (*outcomes)[unresolved[k % unresolved.size()]] = CommitOutcome::kDuplicate;
     } else if (!statuses[k].IsNotFound()) {
+      FinishCommit(std::nullopt, false, *claimed, fingerprints, *outcomes, 0);
+      outcomes->clear();
       return FromRocksDbStatus("read dedup marks", statuses[k]);
     }
-  }
-  for (size_t u = 0; u < unresolved.size(); ++u) {
-    if (!found[u]) (*outcomes)[unresolved[u]] = CommitOutcome::kStored;
   }
   return StorageStatus::Ok();
 }

@@ -54,16 +54,23 @@ uint64_t Store::Impl::ReserveSequences(uint64_t count) {
   return first;
 }
 
-void Store::Impl::FinishCommit(uint64_t first_sequence, bool written,
+void Store::Impl::FinishCommit(std::optional<uint64_t> first_sequence, bool written,
+                               const std::vector<DedupFingerprint>& claimed,
                                const std::vector<DedupFingerprint>& fingerprints,
                                const std::vector<CommitOutcome>& outcomes, int64_t received_ms) {
   std::lock_guard<std::mutex> lock(dedup_mutex_);
-  in_flight_.erase(in_flight_.find(first_sequence));
-  if (!written) return;
-  for (size_t i = 0; i < fingerprints.size(); ++i) {
-    if (outcomes[i] == CommitOutcome::kStored) active_marks_.Insert(fingerprints[i], received_ms);
+  if (first_sequence.has_value()) in_flight_.erase(in_flight_.find(*first_sequence));
+  if (written) {
+    for (size_t i = 0; i < fingerprints.size(); ++i) {
+      if (outcomes[i] == CommitOutcome::kStored) {
+        active_marks_.Insert(fingerprints[i], received_ms);
+      }
+    }
+    if (active_marks_.size() >= dedup_memory_marks_) SealActiveMarksLocked();
   }
-  if (active_marks_.size() >= dedup_memory_marks_) SealActiveMarksLocked();
+  if (claimed.empty()) return;
+  for (const DedupFingerprint& fingerprint : claimed) claims_.erase(fingerprint);
+  claim_released_.notify_all();
 }
 
 void Store::Impl::SealActiveMarksLocked() {

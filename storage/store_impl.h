@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -24,7 +26,6 @@
 #include "storage/event_codec.h"
 #include "storage/event_retention.h"
 #include "storage/store.h"
-#include "storage/striped_locks.h"
 
 namespace uptake {
 
@@ -138,19 +139,25 @@ class Store::Impl {
   // stored, in memory or in the dedup family, or repeats an earlier
   // fingerprint of the list, else kStored. `message_ids` are checked under
   // the pre-fingerprint key layout too when the database was made by an
-  // older uptake. Call with the fingerprints' stripes held.
+  // older uptake. Every fingerprint not found in memory is claimed and added
+  // to `claimed`, after waiting for any other commit that holds a claim on
+  // one of them; the caller hands `claimed` to FinishCommit. On error
+  // nothing stays claimed.
   StorageStatus ClassifyEvents(std::string_view write_key, std::span<const Event> events,
                                const std::vector<DedupFingerprint>& fingerprints,
-                               std::vector<CommitOutcome>* outcomes);
+                               std::vector<CommitOutcome>* outcomes,
+                               std::vector<DedupFingerprint>* claimed);
 
   // Reserves `count` sequences and records them as in flight until
   // FinishCommit.
   uint64_t ReserveSequences(uint64_t count);
 
-  // Ends the commit whose sequences start at `first_sequence`. After a
-  // successful write, adds the marks of the stored events to memory and
-  // seals the in-memory set when it is full.
-  void FinishCommit(uint64_t first_sequence, bool written,
+  // Ends a commit: drops its in-flight sequences (when it reserved any,
+  // starting at `first_sequence`) and its claims. After a successful write,
+  // adds the marks of the stored events to memory, before the claims go,
+  // and seals the in-memory set when it is full.
+  void FinishCommit(std::optional<uint64_t> first_sequence, bool written,
+                    const std::vector<DedupFingerprint>& claimed,
                     const std::vector<DedupFingerprint>& fingerprints,
                     const std::vector<CommitOutcome>& outcomes, int64_t received_ms);
 
@@ -196,10 +203,6 @@ class Store::Impl {
   // their blocks out of key order, but never the same key twice.
   std::atomic<uint64_t> next_sequence_{0};
 
-  // Serialize the dedup check and the batch write of commits that share a
-  // (write key, message id).
-  StripedLocks commit_locks_;
-
   // The dedup marks held in memory (see dedup_index.h). Marks of commits
   // from sealed_boundary_ on are in active_marks_, sealed_marks_ or the
   // dedup family; marks of earlier commits are in the dedup family once
@@ -213,6 +216,10 @@ class Store::Impl {
   std::unique_ptr<FingerprintSet> sealed_marks_;
   uint64_t sealed_boundary_ = 0;
   std::multiset<uint64_t> in_flight_;
+  // Marks of commits between their dedup check and the end of their write.
+  // A commit that needs one of them waits on claim_released_.
+  std::unordered_set<DedupFingerprint, DedupFingerprintHash> claims_;
+  std::condition_variable claim_released_;
   bool stopping_ = false;
   std::condition_variable spill_wakeup_;
   std::condition_variable spill_done_;
