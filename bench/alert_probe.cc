@@ -37,7 +37,7 @@ std::string ProbeBody(const std::string& account, const std::string& message_id,
   AppendJsonString(message_id, &body);
   body.append(R"(,"userId":)");
   AppendJsonString(account + "-user", &body);
-  body.append(R"(,"event":"Signed In","timestamp":")").append(FormatIsoTime(timestamp_ms));
+  body.append(R"(,"event":"Bench Probe","timestamp":")").append(FormatIsoTime(timestamp_ms));
   body.append(R"(","context":{"groupId":)");
   AppendJsonString(account, &body);
   body.append("}}]}");
@@ -110,15 +110,15 @@ asio::awaitable<void> AlertProbe::Run() {
   const std::string authorization = BasicAuthorization(options_.write_key);
   const auto timeout = std::chrono::seconds(options_.request_timeout_seconds);
   const int64_t probes = options_.alert_latency;
-  // Whole days in the past, far enough for every probe to stay behind the
-  // wall clock; the server's max_event_age_days must cover it.
-  const int64_t base_ms = (WallNowMs() / kDayMs - 2 * probes - 4) * kDayMs;
 
-  for (int64_t i = 0; i <= probes && stats_.error.empty(); ++i) {
+  for (int64_t i = 0; i < probes && stats_.error.empty(); ++i) {
+    // Stamped two days back, the probe starts an account already older
+    // than the rule's one-day window, with one event where it needs two,
+    // so the rule fires while this request is processed.
     HttpRequest request;
     request.target = "/v1/batch";
     request.authorization = authorization;
-    request.body = ProbeBody(ProbeAccount(i), ProbeAccount(i) + "-m", base_ms + 2 * i * kDayMs);
+    request.body = ProbeBody(ProbeAccount(i), ProbeAccount(i) + "-m", WallNowMs() - 2 * kDayMs);
 
     const Clock::time_point sent = Clock::now();
     Result<HttpReply> reply = co_await client.Post(request, timeout);
@@ -129,11 +129,9 @@ asio::awaitable<void> AlertProbe::Run() {
                       : reply.error());
       break;
     }
-    if (i == 0) continue;
-    // Probe i may fire only when probe i + 1 moves the clock on.
 
     ++stats_.probes;
-    const std::string expected = ProbeAccount(i - 1);
+    const std::string expected = ProbeAccount(i);
     const Clock::time_point deadline = sent + timeout;
     while (!arrivals_.contains(expected) && !reader_done_ && Clock::now() < deadline) {
       arrival_signal_.expires_at(deadline);
@@ -144,12 +142,6 @@ asio::awaitable<void> AlertProbe::Run() {
       stats_.error = reader_done_ ? "the alert stream closed before the alert of " + expected
                                   : "timed out waiting for the alert of " + expected +
                                         "; is the server running bench/alert-latency.yaml?";
-      break;
-    }
-    if (arrival->second < sent || arrivals_.contains(ProbeAccount(i))) {
-      stats_.error =
-          "a probe fired before the next probe was sent: the server's event clock "
-          "is ahead of the probes; restart it with an empty data folder";
       break;
     }
     ++stats_.alerts;

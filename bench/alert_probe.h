@@ -1,6 +1,6 @@
-// Event-to-alert latency: probe events that each make the previous probe's
-// account fire an inactivity alert, timed from the POST to the alert's
-// arrival on the WebSocket stream.
+// Event-to-alert latency: probe events that each make their own account
+// fire an alert, timed from the POST to the alert's arrival on the
+// WebSocket stream.
 
 #ifndef UPTAKE_BENCH_ALERT_PROBE_H_
 #define UPTAKE_BENCH_ALERT_PROBE_H_
@@ -30,13 +30,12 @@ struct AlertProbeStats {
   std::string error;  // why the run stopped early, empty when it did not
 };
 
-// Sends --alert-latency + 1 events, one at a time, for accounts
-// "probe-<run id>-<i>", probe i stamped 2 * i days after a base time in the
-// past. The server must use the event clock and an inactivity rule with
-// `days: 1` (bench/alert-latency.yaml): probe i + 1 moves the clock two days
-// on, so probe i's account fires at once. The server's data folder must be
-// empty, or at least hold no event newer than the base time, because an
-// event clock that is already ahead fires each probe on its own arrival.
+// Sends --alert-latency events, one at a time, each for a new account
+// "probe-<run id>-<i>" and stamped two days before the wall clock. The
+// server must run bench/alert-latency.yaml, whose event_count rule judges an
+// account once it is a day old and wants two "Bench Probe" events, so each
+// probe fires its own account's alert while its request is processed. The
+// server uses the wall clock, so other load may run beside the probes.
 // Runs on one io_context thread; not thread-safe.
 class AlertProbe {
  public:

@@ -190,6 +190,12 @@ asio::awaitable<void> LoadRunner::RunConnection(int64_t index) {
       if (!connected) {
         stream.expires_after(timeout);
         auto [error, endpoint] = co_await stream.async_connect(endpoints_, kAsTuple);
+        if (!error) {
+          // Requests go out whole at once, as a real SDK's do over a
+          // keep-alive connection.
+          beast::error_code option_ec;
+          stream.socket().set_option(asio::ip::tcp::no_delay(true), option_ec);
+        }
         if (error) {
           Reserve(slot);
           ++stats_.requests_sent;

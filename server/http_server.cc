@@ -590,6 +590,11 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
     return;
   }
 
+  // Answers are small and each ends a request, so send them at once
+  // instead of letting Nagle's algorithm hold the segment for an ACK.
+  beast::error_code option_ec;
+  socket.set_option(tcp::no_delay(true), option_ec);
+
   uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
   size_t open = open_connections_->fetch_add(1, std::memory_order_relaxed);
   ConnectionSlot slot(open_connections_);

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Measures uptake's latency at a given load: the ack latency of Segment
+# batches sent open loop at a fixed rate, and, during the same run, the
+# event-to-alert latency of probe events (uptake-bench --alert-latency).
+# Without --rate it first measures the maximum rate closed loop and then
+# loads the server at half of it. The server is pinned to CPU 0 and both
+# benches to CPU 1, as in scripts/ceilings.sh.
+#
+# Needs a Release build in build/ (or $BUILD_DIR) with uptake and
+# uptake-bench, taskset and at least 2 CPUs. The server listens on
+# 127.0.0.1 and is stopped before the script exits. The run is bounded:
+# about 2 x (warm-up + duration) seconds plus start-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=10
+warmup=2
+connections=32
+batch=100
+event_bytes=400
+rate=""
+probes=1000
+build_dir="${BUILD_DIR:-build}"
+
+usage() {
+  cat <<'TEXT'
+usage: scripts/latency.sh [options]
+  --rate EVENTS    events/s of the open-loop load (default: half the maximum,
+                   measured first with a closed-loop run)
+  --duration S     measured seconds (default 10, at most 600)
+  --warmup S       seconds of load before measuring (default 2)
+  --connections N  connections of the load (default 32)
+  --batch N        events per request (default 100)
+  --event-bytes N  approximate size of each event (default 400)
+  --probes N       alert probes sent during the measured load (default 1000)
+TEXT
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rate) rate="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --event-bytes) event_bytes="$2"; shift 2 ;;
+    --probes) probes="$2"; shift 2 ;;
+    --help) usage; exit 0 ;;
+    *) echo "latency.sh: unknown argument $1; see --help" >&2; exit 2 ;;
+  esac
+done
+for value in "$duration" "$warmup" "$connections" "$batch" "$event_bytes" "$probes" ${rate:+"$rate"}; do
+  if ! [[ "$value" =~ ^[0-9]+$ ]]; then
+    echo "latency.sh: invalid number \"$value\"" >&2
+    exit 2
+  fi
+done
+if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ]; then
+  echo "latency.sh: --duration must be 1 to 600" >&2
+  exit 2
+fi
+for binary in uptake uptake-bench; do
+  if [ ! -x "$build_dir/$binary" ]; then
+    echo "latency.sh: $build_dir/$binary is missing; build the Release targets first" >&2
+    exit 2
+  fi
+done
+if [ "$(nproc)" -lt 2 ]; then
+  echo "latency.sh: needs 2 CPUs to pin the server and the benches apart" >&2
+  exit 2
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "latency.sh: nothing listens on 127.0.0.1:$1 after 20 s" >&2
+  return 1
+}
+
+# Prints the number after "KEY": in a JSON text.
+json_number() {
+  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -n 1 | cut -d: -f2
+}
+
+# Starts a server with the alert-latency rule on a new data folder.
+start_server() {
+  port="$(free_port)"
+  sed "s/^listen: .*/listen: \"127.0.0.1:$port\"\nthreads: 1/" bench/alert-latency.yaml \
+    >"$work/uptake.yaml"
+  taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
+    --data-dir "$work/data-$1" >"$work/uptake-$1.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$port"
+}
+
+stop_server() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+load_flags=(--connections "$connections" --batch "$batch" --event-bytes "$event_bytes")
+
+if [ -z "$rate" ]; then
+  start_server max
+  report="$(taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" \
+    "${load_flags[@]}" --warmup "$warmup" --duration "$duration" --json)" ||
+    { echo "latency.sh: maximum-rate run failed: $report" >&2; exit 1; }
+  stop_server
+  max="$(json_number events_per_second "$report")"
+  rate="$(awk -v m="$max" 'BEGIN { printf "%d", m / 2 }')"
+  echo "maximum      $(printf '%.0f' "$max") events/s closed loop; load at half: $rate events/s"
+fi
+
+requests_per_second="$(awk -v r="$rate" -v b="$batch" 'BEGIN { printf "%.3f", r / b }')"
+start_server load
+taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" "${load_flags[@]}" \
+  --rate "$requests_per_second" --warmup "$warmup" --duration "$duration" --json \
+  >"$work/load.json" &
+load_pid=$!
+# The probes start once the load is past its warm-up.
+sleep "$warmup"
+probe_status=0
+taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" \
+  --alert-latency "$probes" --json >"$work/probes.json" || probe_status=$?
+load_status=0
+wait "$load_pid" || load_status=$?
+stop_server
+
+load="$(cat "$work/load.json")"
+probes_report="$(cat "$work/probes.json")"
+if [ "$load_status" -ne 0 ] || [ "$probe_status" -ne 0 ]; then
+  echo "latency.sh: a bench failed" >&2
+  echo "load: $load" >&2
+  echo "probes: $probes_report" >&2
+  exit 1
+fi
+
+ack="$(grep -o '"measured":{.*' <<<"$load")"
+alert="$(grep -o '"latency_us":{[^}]*}' <<<"$probes_report")"
+printf 'load         %.0f events/s open loop (target %s)\n' \
+  "$(json_number events_per_second "$ack")" "$rate"
+printf 'ack ms       p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n' \
+  "$(awk -v v="$(json_number p50 "$ack")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number p99 "$ack")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number p99_9 "$ack")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number max "$ack")" 'BEGIN { print v / 1000 }')"
+printf 'alert ms     p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (%s probes)\n' \
+  "$(awk -v v="$(json_number p50 "$alert")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number p99 "$alert")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number p99_9 "$alert")" 'BEGIN { print v / 1000 }')" \
+  "$(awk -v v="$(json_number max "$alert")" 'BEGIN { print v / 1000 }')" \
+  "$(json_number alerts "$probes_report")"
