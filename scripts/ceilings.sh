@@ -6,6 +6,11 @@
 # uptake-bench to CPU 1 with taskset. Each figure is the median of --runs
 # runs; the script prints every run, the medians and the ratios.
 #
+# --single sends one event per POST /v1/track, against one event per
+# commit for the storage ceiling. --fsync runs uptake with `durability:
+# fsync` and the storage ceiling with a synced WAL, both with 32 threads so
+# that concurrent commits share one sync.
+#
 # Needs a Release build in build/ (or $BUILD_DIR) with the targets uptake,
 # uptake-bench and rocksdb-ceiling, nginx (scripts/install-deps.sh --bench),
 # taskset and at least 2 CPUs. Every server it starts listens on 127.0.0.1
@@ -19,8 +24,10 @@ warmup=2
 runs=3
 connections=32
 batch=100
-event_bytes=300
+event_bytes=400
 fsync=""
+single=""
+server_threads=""
 build_dir="${BUILD_DIR:-build}"
 
 usage() {
@@ -31,9 +38,13 @@ usage: scripts/ceilings.sh [options]
   --runs N         runs per target; the median is reported (default 3, at most 9)
   --connections N  uptake-bench connections (default 32)
   --batch N        events per request and per RocksDB write batch (default 100)
-  --event-bytes N  approximate size of each event (default 300)
-  --fsync          sync the WAL on every RocksDB write; uptake never does, so
-                   the storage ratio then compares unlike things
+  --event-bytes N  approximate size of each event (default 400)
+  --single         one event per request (POST /v1/track) and per commit
+  --fsync          durability fsync for uptake and a synced WAL for the
+                   storage ceiling, 32 threads each so that syncs are shared
+  --server-threads N
+                   uptake's threads and the storage ceiling's writers
+                   (default 1, or 32 with --fsync)
 TEXT
 }
 
@@ -46,6 +57,8 @@ while [ $# -gt 0 ]; do
     --batch) batch="$2"; shift 2 ;;
     --event-bytes) event_bytes="$2"; shift 2 ;;
     --fsync) fsync="--fsync"; shift ;;
+    --single) single="--single"; shift ;;
+    --server-threads) server_threads="$2"; shift 2 ;;
     --help) usage; exit 0 ;;
     *) echo "ceilings.sh: unknown argument $1; see --help" >&2; exit 2 ;;
   esac
@@ -60,6 +73,16 @@ if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ] || [ "$runs" -lt 1 ] || [ "$
   echo "ceilings.sh: --duration must be 1 to 600 and --runs 1 to 9" >&2
   exit 2
 fi
+
+if [ -z "$server_threads" ]; then
+  server_threads=1
+  if [ -n "$fsync" ]; then server_threads=32; fi
+fi
+if ! [[ "$server_threads" =~ ^[0-9]+$ ]] || [ "$server_threads" -lt 1 ] || [ "$server_threads" -gt 256 ]; then
+  echo "ceilings.sh: --server-threads must be 1 to 256" >&2
+  exit 2
+fi
+if [ -n "$single" ]; then batch=1; fi
 
 for binary in uptake uptake-bench rocksdb-ceiling; do
   if [ ! -x "$build_dir/$binary" ]; then
@@ -84,8 +107,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench_flags=(--connections "$connections" --batch "$batch" --event-bytes "$event_bytes"
+bench_flags=(--connections "$connections" --event-bytes "$event_bytes"
   --warmup "$warmup" --duration "$duration" --json)
+if [ -n "$single" ]; then bench_flags+=(--single); else bench_flags+=(--batch "$batch"); fi
 
 # Prints a free loopback port. Another process may take it before the server
 # binds it, which makes that run fail visibly rather than measure the wrong thing.
@@ -126,7 +150,9 @@ run_uptake() {
   cat >"$work/uptake.yaml" <<YAML
 listen: "127.0.0.1:$port"
 write_keys: [demo]
-threads: 1
+threads: $server_threads
+storage:
+  durability: ${fsync:+fsync}${fsync:-wal}
 YAML
   taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
     --data-dir "$work/uptake-data-$run" >"$work/uptake-$run.log" 2>&1 &
@@ -137,6 +163,11 @@ YAML
     "${bench_flags[@]}")" || { echo "ceilings.sh: uptake run $run failed: $report" >&2; exit 1; }
   stop_server
   figure="$(json_number events_per_second "$report")"
+  local measured
+  measured="$(grep -o '"measured":{.*' <<<"$report")"
+  note="$(awk -v a="$(json_number p50 "$measured")" -v b="$(json_number p99 "$measured")" \
+    -v c="$(json_number p99_9 "$measured")" \
+    'BEGIN { printf "  ack p50 %.3f  p99 %.3f  p99.9 %.3f ms", a / 1000, b / 1000, c / 1000 }')"
 }
 
 run_nginx() {
@@ -182,24 +213,26 @@ run_rocksdb() {
   local run="$1" report
   report="$(taskset -c 0 "$build_dir/rocksdb-ceiling" --db "$work/rocksdb-$run" \
     --batch "$batch" --event-bytes "$event_bytes" --warmup "$warmup" --duration "$duration" \
-    $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
+    --threads "$server_threads" $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
   figure="$(json_number events_per_second "$report")"
 }
 
 echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
-  "batch $batch, ~$event_bytes bytes per event${fsync:+, fsync}"
+  "batch $batch${single:+ (/v1/track)}, ~$event_bytes bytes per event," \
+  "durability ${fsync:+fsync}${fsync:-wal}, $server_threads server threads"
 declare -A medians
 for target in uptake nginx rocksdb; do
   figures=()
   for run in $(seq "$runs"); do
     # Runs in this shell, not a subshell, so the EXIT trap can stop server_pid.
     figure=""
+    note=""
     "run_$target" "$run"
     if [ -z "$figure" ]; then
       echo "ceilings.sh: run $run of $target printed no figure" >&2
       exit 1
     fi
-    printf '%-8s run %d  %12.0f events/s\n' "$target" "$run" "$figure"
+    printf '%-8s run %d  %12.0f events/s%s\n' "$target" "$run" "$figure" "$note"
     figures+=("$figure")
   done
   medians[$target]="$(median "${figures[@]}")"

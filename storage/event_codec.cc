@@ -7,9 +7,9 @@
 namespace uptake {
 namespace {
 
-// The first byte of a record says its layout; decoders reject versions they
-// do not know instead of misreading them. Version 1 holds one event; version
-// 2 holds every event of one commit under a single write key.
+// The first byte of a record is its layout version. Decoders reject versions
+// they do not know instead of misreading them. Version 1 contains one event,
+// and version 2 every event of one commit under a single write key.
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kCommitFormatVersion = 2;
 

@@ -69,8 +69,8 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
     return StorageStatus::Ok();
   }
 
-  // One log record holds every event of the commit; event i of it has
-  // sequence first_sequence + i. A failed write leaves a gap in the
+  // One log record contains every event of the commit, and event i of it
+  // has sequence first_sequence + i. A failed write leaves a gap in the
   // sequence, which readers tolerate.
   int64_t received_ms = 0;
   const uint64_t first_sequence = ReserveSequences(stored_count);
@@ -124,7 +124,7 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
   }
 
   // Marks in memory first; only the rest is looked up in RocksDB. Those are
-  // claimed, all at once, and only when no other commit holds a claim on
+  // claimed, all at once, and only when no other commit has a claim on
   // one of them; otherwise this waits for that commit to finish and looks
   // again, since its write may have failed.
   std::vector<size_t> unresolved;
@@ -153,10 +153,10 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
 
   if (unresolved.empty()) return StorageStatus::Ok();
 
-  // The dedup family holds spilled marks, and for a database made by an
+  // The dedup family contains spilled marks, and for a database made by an
   // older uptake also marks under the older key layout.
   // A found key turns its claimed event into a duplicate; its claim stays
-  // until FinishCommit or ReleaseClaims drops every claim of the call.
+  // until FinishCommit drops every claim of the call.
   std::vector<std::string> keys;
   keys.reserve(unresolved.size() * (legacy_dedup_keys_ ? 2 : 1));
   for (const size_t i : unresolved) keys.push_back(FingerprintKey(fingerprints[i]));

@@ -6,9 +6,9 @@
 // into a skip list of about a million keys, which capped one core at about
 // 200,000 events/s before anything else was done. A commit's marks are
 // its message ids, already in its log record, so the write batch that
-// stores the events stores the marks too. Memory holds them for lookups
-// until a background spill writes a whole set at once, sorted, without the
-// memtable.
+// stores the events stores the marks too. For lookups they are kept in
+// memory until a background spill writes a whole set at once, sorted,
+// without the memtable.
 //
 // Invariant: every event with sequence below the recorded spill boundary
 // has its mark in the dedup family; every later one has it in memory or in
@@ -91,8 +91,8 @@ StorageStatus Store::Impl::SpillMarks(const FingerprintSet& marks, uint64_t boun
 
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(Family(kDedupFamily)));
     rocksdb::Status status = writer.Open(path);
-    // Every mark of the set gets the newest receive time of the set, so it
-    // expires no earlier than its own retention says.
+    // Every mark of the set gets the newest receive time of the set, so no
+    // mark expires before its own retention ends.
     std::string value;
     PutBigEndian64(&value, static_cast<uint64_t>(marks.newest_received_ms()));
     for (const DedupFingerprint& fingerprint : marks.Sorted()) {
@@ -163,8 +163,8 @@ StorageStatus Store::Impl::LoadDedupMarks() {
     legacy_dedup_keys_ = status.ok();
   } else if (status.ok() || status.IsNotFound()) {
     // A database without a seed is new, or was made by an uptake that
-    // keyed marks by the message id itself; those keep being checked
-    // until they expire.
+    // keyed marks by the message id itself. Such older marks keep being
+    // checked until they expire.
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), Family(kDedupFamily)));
     it->SeekToFirst();

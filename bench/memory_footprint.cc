@@ -1,0 +1,170 @@
+// uptake-memory: the memory of the per-account aggregates at scale. Applies
+// synthetic events for N accounts with U users each to an Aggregator (the
+// in-memory part of uptake, with no storage or server) and reports the
+// growth of the process's resident set per account. Run it twice, with
+// --users 1 and with more, to get the bytes per extra user from the
+// difference.
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bench/command_line.h"
+#include "metrics/aggregator.h"
+
+namespace uptake {
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// 2026-01-01T00:00:00Z, a fixed start so that runs are comparable.
+constexpr int64_t kStartMs = 1'767'225'600'000;
+constexpr size_t kBatch = 10'000;
+
+constexpr const char* kUsage =
+    R"(usage: uptake-memory [--accounts N] [--users U] [--days D] [--json]
+Applies events for N accounts (default 1000000) with U users each (default 1)
+over D days (default 10) to uptake's aggregates, in memory only, and reports
+the resident memory they take per account. Each user sends one event per day:
+a login on the first day and catalog features afterwards.
+)";
+
+struct Options {
+  int64_t accounts = 1'000'000;
+  int64_t users = 1;
+  int64_t days = 10;
+  bool json = false;
+  bool help = false;
+};
+
+// Resident set size of this process in bytes, from /proc/self/status.
+int64_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    long long kib = 0;
+    if (std::sscanf(line.c_str(), "VmRSS: %lld kB", &kib) == 1) return kib * 1024;
+  }
+  return 0;
+}
+
+Result<Options> ParseOptions(int argc, char** argv) {
+  using Parsed = Result<Options>;
+  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
+  if (!line.ok()) return Parsed::Error(line.error());
+  if (!line.value().positional.empty()) {
+    return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");
+  }
+  Options options;
+  for (const auto& [name, value] : line.value().flags) {
+    Result<int64_t> number = Result<int64_t>::Ok(0);
+    if (name == "json") {
+      options.json = true;
+    } else if (name == "help") {
+      options.help = true;
+    } else if (name == "accounts") {
+      number = ParseIntFlag(name, value, 1, 10'000'000);
+      if (number.ok()) options.accounts = number.value();
+    } else if (name == "users") {
+      number = ParseIntFlag(name, value, 1, 1000);
+      if (number.ok()) options.users = number.value();
+    } else if (name == "days") {
+      number = ParseIntFlag(name, value, 1, 120);
+      if (number.ok()) options.days = number.value();
+    } else {
+      return Parsed::Error("unknown flag --" + name + "; see --help");
+    }
+    if (!number.ok()) return Parsed::Error(number.error());
+  }
+  return Parsed::Ok(options);
+}
+
+int Main(int argc, char** argv) {
+  Result<Options> parsed = ParseOptions(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "uptake-memory: " << parsed.error() << "\n";
+    return kExitUsage;
+  }
+  const Options& options = parsed.value();
+  if (options.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+
+  const std::vector<std::string> features = {"Report Created", "Dashboard Viewed", "Export Run",
+                                             "Alert Set"};
+  Catalog catalog({{"Reports", {features[0]}},
+                   {"Dashboards", {features[1]}},
+                   {"Exports", {features[2]}},
+                   {"Alerts", {features[3]}}},
+                  {"Logged In"});
+  Rule inactivity;
+  inactivity.name = "inactive";
+  inactivity.kind = RuleKind::kInactivity;
+  inactivity.days = 14;
+  Rule adoption;
+  adoption.name = "adoption";
+  adoption.kind = RuleKind::kFeatureAdoption;
+  adoption.days = 30;
+  adoption.min_features = 2;
+  Aggregator aggregator(catalog, {inactivity, adoption});
+
+  const int64_t rss_before = ResidentBytes();
+  std::vector<Event> batch;
+  batch.reserve(kBatch);
+  int64_t events = 0;
+  auto flush = [&](int64_t now_ms) {
+    aggregator.Apply(batch, now_ms);
+    batch.clear();
+  };
+  // Day by day, so that events arrive in time order as they would live.
+  for (int64_t day = 0; day < options.days; ++day) {
+    const int64_t day_ms = kStartMs + day * kDayMs;
+    for (int64_t a = 0; a < options.accounts; ++a) {
+      const std::string account = "acct-" + std::to_string(a);
+      for (int64_t u = 0; u < options.users; ++u) {
+        Event event;
+        event.type = EventType::kTrack;
+        event.account_id = account;
+        event.user_id = account + "-user-" + std::to_string(u);
+        event.name = day == 0 ? "Logged In" : features[static_cast<size_t>((day + u) % 4)];
+        event.feature = catalog.FeatureOf(event.name);
+        event.timestamp_ms = day_ms + (a % 1000) * 1000;
+        event.received_ms = event.timestamp_ms;
+        batch.push_back(std::move(event));
+        ++events;
+        if (batch.size() == kBatch) flush(day_ms);
+      }
+    }
+    flush(day_ms);
+  }
+  const int64_t rss_after = ResidentBytes();
+  const double per_account =
+      static_cast<double>(rss_after - rss_before) / static_cast<double>(options.accounts);
+
+  if (options.json) {
+    std::printf(
+        "{\"accounts\":%lld,\"users_per_account\":%lld,\"events\":%lld,\"rss_before\":%lld,"
+        "\"rss_after\":%lld,\"bytes_per_account\":%.1f}\n",
+        static_cast<long long>(aggregator.account_count()), static_cast<long long>(options.users),
+        static_cast<long long>(events), static_cast<long long>(rss_before),
+        static_cast<long long>(rss_after), per_account);
+  } else {
+    std::printf("accounts          %zu, %lld users each, %lld events over %lld days\n",
+                aggregator.account_count(), static_cast<long long>(options.users),
+                static_cast<long long>(events), static_cast<long long>(options.days));
+    std::printf("resident memory   %.1f MiB before, %.1f MiB after\n",
+                static_cast<double>(rss_before) / (1 << 20),
+                static_cast<double>(rss_after) / (1 << 20));
+    std::printf("per account       %.0f bytes, its users included\n", per_account);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace uptake
+
+int main(int argc, char** argv) { return uptake::Main(argc, argv); }
