@@ -172,7 +172,7 @@ class SegmentParser : public detail::RequestParser {
 
   std::string body_write_key_;
   bool batch_seen_ = false;
-  std::vector<Draft> drafts_;
+  std::vector<Draft>& drafts_ = detail::ThreadDrafts();
   std::string_view batch_group_id_;
   bool batch_group_seen_ = false;
   detail::BatchSentAt batch_sent_at_;
