@@ -15,9 +15,9 @@ namespace {
 constexpr char kRealm[] = "Bearer realm=\"uptake\"";
 
 std::array<unsigned char, 32> Digest(std::string_view text) {
-  // In OpenSSL 3 a one-shot SHA256() looks the algorithm up on every call,
+  // In OpenSSL 3 a one-shot SHA256() fetches the algorithm on every call,
   // which costs more than hashing a key, and ingest checks a key per
-  // request. The lookup is done once; SHA256() remains the fallback.
+  // request. So the algorithm is fetched once, with SHA256() as fallback.
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::array<unsigned char, 32> digest;
   if (sha256 != nullptr &&

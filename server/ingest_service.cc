@@ -182,7 +182,7 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
                              UnknownKey("No write key: send Basic credentials or the key "
                                         "field of your SDK's body."));
   }
-  // A Basic key was checked above; hashing it again would cost a SHA-256.
+  // A Basic key was checked above, and checking it again costs a SHA-256.
   if (!basic_key && !IsWriteKey(write_key)) {
     return FamilyErrorAnswer(decoded.family, UnknownKey("The write key is not configured."));
   }

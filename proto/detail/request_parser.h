@@ -89,12 +89,11 @@ struct NotObjectWording {
 // Returns the draft of an event that was rejected while it was read.
 Draft RejectedDraft(size_t index, std::optional<EventRejection> rejection);
 
-// Returns this thread's draft list, emptied. It keeps its capacity from one
-// request to the next, so a batch does not move every draft again each time
-// the list grows; it holds at most one request's drafts (limits.
-// max_batch_events of them). A parser owns it from its start until
-// FinishDrafts; parsers on one thread never overlap, because each request
-// is parsed to the end before the thread starts another.
+// Returns this thread's draft list, emptied. The list keeps its capacity
+// between requests, so a batch does not move its drafts each time the list
+// grows. Its size stays bounded by limits.max_batch_events. A parser uses it
+// from its start until FinishDrafts, and parsers on one thread never
+// overlap, because each request is parsed to the end before the next.
 std::vector<Draft>& ThreadDrafts();
 
 // The shared state of parsing one request. Each wire-format parser derives
