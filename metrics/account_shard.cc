@@ -253,7 +253,16 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   if (account_id.empty()) {
     account_id = kUnattributedAccount;
   }
-  auto it = accounts_.find(account_id);
+  return AddEvent(event, catalog, std::hash<std::string_view>{}(account_id));
+}
+
+AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog& catalog,
+                                              size_t account_hash) {
+  std::string_view account_id = event.account_id;
+  if (account_id.empty()) {
+    account_id = kUnattributedAccount;
+  }
+  auto it = accounts_.find(HashedKey{account_id, account_hash});
   if (it == accounts_.end()) {
     it = accounts_.emplace(std::string(account_id), AccountState{}).first;
   }

@@ -60,6 +60,11 @@ class AccountShard {
   // Adds one event to its account, creating the account on its first event.
   Account& AddEvent(const Event& event, const Catalog& catalog);
 
+  // As above, with `account_hash` the std::hash<std::string_view> of the
+  // event's account key (account_id, or the unattributed bucket), which the
+  // aggregator has already computed to pick the shard.
+  Account& AddEvent(const Event& event, const Catalog& catalog, size_t account_hash);
+
   // Evaluates every rule on `account`, opens, fires or resolves alerts, and
   // reschedules its next due time, including the `for` and
   // keep_firing_for deadlines of its open alerts. The unattributed bucket

@@ -21,12 +21,19 @@ std::string_view AccountKey(const Event& event) {
                                   : std::string_view(event.account_id);
 }
 
-size_t ShardIndex(std::string_view account_id) {
+// The hash both the shard choice and the shard's account map use.
+size_t AccountHash(std::string_view account_id) {
+  return std::hash<std::string_view>{}(account_id);
+}
+
+size_t ShardIndexOfHash(size_t account_hash) {
   // The shard's account map hashes the same key, so the top bits pick the
   // shard and the map's modulo still gets varied low bits.
-  const uint64_t hash = std::hash<std::string_view>{}(account_id)*0x9E3779B97F4A7C15ull;
-  return static_cast<size_t>(hash >> 58) % kShardCount;
+  const uint64_t mixed = account_hash * 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(mixed >> 58) % kShardCount;
 }
+
+size_t ShardIndex(std::string_view account_id) { return ShardIndexOfHash(AccountHash(account_id)); }
 
 constexpr std::string_view kSnapshotMagic = "uptkagg";
 constexpr std::string_view kSnapshotEndMarker = "end!";
@@ -68,11 +75,14 @@ Aggregator::Shard& Aggregator::ShardFor(std::string_view account_id) const {
 }
 
 std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_ms) {
-  // Group the events by shard so each shard is locked once per call.
+  // Group the events by shard so each shard is locked once per call. Each
+  // account key is hashed once, for its shard and its shard's map.
   std::vector<std::pair<size_t, size_t>> order;  // (shard, event index)
+  std::vector<size_t> hashes(events.size());
   order.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    order.emplace_back(ShardIndex(AccountKey(events[i])), i);
+    hashes[i] = AccountHash(AccountKey(events[i]));
+    order.emplace_back(ShardIndexOfHash(hashes[i]), i);
   }
   std::sort(order.begin(), order.end());
 
@@ -90,7 +100,8 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_
     std::lock_guard lock(shard.mu);
     touched.clear();
     for (size_t k = begin; k < end; ++k) {
-      touched.push_back(&shard.AddEvent(events[order[k].second], catalog_));
+      const size_t i = order[k].second;
+      touched.push_back(&shard.AddEvent(events[i], catalog_, hashes[i]));
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());

@@ -9,6 +9,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "metrics/name_table.h"
+
 namespace uptake {
 
 struct FeatureDefinition {
@@ -45,8 +47,10 @@ class Catalog {
 
  private:
   std::vector<FeatureDefinition> features_;
-  std::unordered_map<std::string, int> feature_by_event_;
-  std::unordered_set<std::string> login_events_;
+  // Both are looked up by string_view for every event, so they take
+  // transparent lookups that build no std::string.
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> feature_by_event_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> login_events_;
 };
 
 }  // namespace uptake

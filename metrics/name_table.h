@@ -12,11 +12,22 @@
 
 namespace uptake {
 
+// A lookup probe that carries its StringHash value, for a caller that has
+// already hashed the text for another purpose and should not hash it again.
+// `hash` must be std::hash<std::string_view> of `text`.
+struct HashedKey {
+  std::string_view text;
+  size_t hash = 0;
+
+  friend bool operator==(const HashedKey& key, std::string_view other) { return key.text == other; }
+};
+
 // Hashes std::string keys and string_view probes alike, so lookups by
-// string_view do not allocate.
+// string_view do not allocate. A HashedKey probe brings its own hash.
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  size_t operator()(const HashedKey& key) const { return key.hash; }
 };
 
 // Ids are dense and stable for the table's lifetime. Not thread-safe.

@@ -13,6 +13,11 @@
 
 namespace uptake {
 
+// Spare capacity that lets the JSON parsers read a body in place: simdjson
+// may read this many bytes past the end. A body with less is copied once
+// before parsing, so transports reserve it when they know the length.
+inline constexpr size_t kBodyPaddingBytes = 64;
+
 // Returns true for media types parsed as JSON: application/json (any case,
 // any parameters), text/plain, and an empty Content-Type.
 [[nodiscard]] bool IsJsonMediaType(std::string_view content_type);

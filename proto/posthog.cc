@@ -189,7 +189,7 @@ class PostHogParser : public detail::RequestParser {
   std::string_view token_;    // top-level token
   std::string_view first_event_key_;
   bool batch_seen_ = false;
-  std::vector<Draft> drafts_;
+  std::vector<Draft>& drafts_ = detail::ThreadDrafts();
   detail::BatchSentAt batch_sent_at_;
 };
 

@@ -158,7 +158,9 @@ class SegmentParser : public detail::RequestParser {
                            ItemFields& fields);
   JsonFault WalkContext(ondemand::object context, std::string_view& group_id, bool& seen);
   JsonFault WalkTraits(ondemand::object traits, ItemFields& fields);
-  Draft CompleteItem(ItemFields& fields, size_t index, size_t event_bytes);
+  // Fills `draft`, which the caller has placed in drafts_, so the event is
+  // built where it stays.
+  void CompleteItem(ItemFields& fields, size_t index, size_t event_bytes, Draft& draft);
   std::optional<EventRejection> CheckRequiredFields(const ItemFields& fields, EventType type,
                                                     size_t index) const;
 
@@ -172,7 +174,7 @@ class SegmentParser : public detail::RequestParser {
 
   std::string body_write_key_;
   bool batch_seen_ = false;
-  std::vector<Draft> drafts_;
+  std::vector<Draft>& drafts_ = detail::ThreadDrafts();
   std::string_view batch_group_id_;
   bool batch_group_seen_ = false;
   detail::BatchSentAt batch_sent_at_;
@@ -325,7 +327,8 @@ void SegmentParser::ParseItem(ondemand::value item, size_t index, bool is_root) 
   if (is_root && fields.field_count == 0) {
     return Fail("empty_batch", "The body is an empty object; send an event.");
   }
-  drafts_.push_back(CompleteItem(fields, index, RawTextSince(start_token).size()));
+  const size_t event_bytes = RawTextSince(start_token).size();
+  CompleteItem(fields, index, event_bytes, drafts_.emplace_back());
 }
 
 void SegmentParser::ParseItemField(ondemand::field& field, ItemFields& fields, bool is_root) {
@@ -499,20 +502,20 @@ std::optional<EventRejection> SegmentParser::CheckRequiredFields(const ItemField
   return std::nullopt;
 }
 
-Draft SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event_bytes) {
-  Draft draft;
+void SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event_bytes,
+                                 Draft& draft) {
   draft.index = index;
   draft.rejection = FirstRejection(index, event_bytes, fields.rejection);
-  if (draft.rejection) return draft;
+  if (draft.rejection) return;
   if (call_ == SegmentCall::kBatch && !fields.type) {
     draft.rejection =
         EventRejection{index, "invalid_type",
                        "'type' must be one of track, identify, group, page, screen or alias."};
-    return draft;
+    return;
   }
   const EventType type = call_ == SegmentCall::kBatch ? *fields.type : EventTypeOfCall(call_);
   draft.rejection = CheckRequiredFields(fields, type, index);
-  if (draft.rejection) return draft;
+  if (draft.rejection) return;
 
   Event& event = draft.event;
   event.type = type;
@@ -553,7 +556,6 @@ Draft SegmentParser::CompleteItem(ItemFields& fields, size_t index, size_t event
   event.received_ms = received_ms_;
   draft.event_time = fields.timestamp ? fields.timestamp : fields.original_timestamp;
   draft.sent_at = fields.sent_at;
-  return draft;
 }
 
 IdRead SegmentParser::ReadId(ondemand::value value) {

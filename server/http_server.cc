@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "proto/answers.h"
+#include "proto/body.h"
 #include "server/alert_stream.h"
 #include "server/clock.h"
 #include "server/connection_slot.h"
@@ -256,6 +257,9 @@ class HttpSession : public DrainableConnection,
     }
     // Chunked bodies: Beast counts this limit down chunk by chunk.
     parser_->body_limit(body_limit_);
+    // With the parsers' padding reserved up front, an ingest body that
+    // needs no decoding is parsed where it was read, not copied first.
+    if (length) parser_->get().body().reserve(*length + kBodyPaddingBytes);
     return true;
   }
 

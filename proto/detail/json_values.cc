@@ -1,5 +1,6 @@
 #include "proto/detail/json_values.h"
 
+#include "proto/body.h"
 #include "proto/time.h"
 
 namespace uptake::detail {
@@ -79,6 +80,9 @@ std::string Quoted(std::string_view name) {
   quoted.push_back('\'');
   return quoted;
 }
+
+static_assert(kBodyPaddingBytes >= simdjson::SIMDJSON_PADDING,
+              "bodies reserved with kBodyPaddingBytes must parse in place");
 
 simdjson::padded_string_view PadJson(const std::string& body) {
   if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {

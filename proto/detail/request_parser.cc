@@ -58,6 +58,12 @@ Draft RejectedDraft(size_t index, std::optional<EventRejection> rejection) {
   return draft;
 }
 
+std::vector<Draft>& ThreadDrafts() {
+  thread_local std::vector<Draft> drafts;
+  drafts.clear();
+  return drafts;
+}
+
 std::optional<EventRejection> RequestParser::FirstRejection(
     size_t index, size_t event_bytes, std::optional<EventRejection>& read_rejection) const {
   if (event_bytes > limits_.max_event_bytes) {

@@ -89,6 +89,13 @@ struct NotObjectWording {
 // Returns the draft of an event that was rejected while it was read.
 Draft RejectedDraft(size_t index, std::optional<EventRejection> rejection);
 
+// Returns this thread's draft list, emptied. The list keeps its capacity
+// between requests, so a batch does not move its drafts each time the list
+// grows. Its size stays bounded by limits.max_batch_events. A parser uses it
+// from its start until FinishDrafts, and parsers on one thread never
+// overlap, because each request is parsed to the end before the next.
+std::vector<Draft>& ThreadDrafts();
+
 // The shared state of parsing one request. Each wire-format parser derives
 // from it. A request failure set first is never replaced.
 class RequestParser {

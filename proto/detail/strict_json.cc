@@ -273,9 +273,17 @@ StringRead ReadKey(ondemand::field& field) {
 }
 
 JsonFault CheckScalar(ondemand::value& value, ondemand::json_type type) {
-  if (type == ondemand::json_type::string) return ReadString(value).fault;
-
   const std::string_view token = TrimTrailingWhitespace(value.raw_json_token());
+  if (type == ondemand::json_type::string) {
+    // A string without a backslash is valid as written, because the first
+    // stage has checked its UTF-8 and control characters. Only a string
+    // with escapes is unescaped, to check them.
+    if (token.size() >= 2 && token.back() == '"' && token.find('\\') == std::string_view::npos) {
+      return JsonFault::kNone;
+    }
+    return ReadString(value).fault;
+  }
+
   switch (type) {
     case ondemand::json_type::number:
       return IsJsonNumber(token) ? JsonFault::kNone : JsonFault::kMalformed;
