@@ -1,6 +1,9 @@
 #include "storage/dedup_index.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <utility>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -36,10 +39,44 @@ std::string FingerprintKey(const DedupFingerprint& fingerprint) {
   return key;
 }
 
-FingerprintSet::FingerprintSet() : slots_(kInitialSlots) {}
+namespace {
+
+// Returns zeroed memory for `count` slots, or aborts like operator new.
+DedupFingerprint* AllocateSlots(size_t count) {
+  void* memory = std::calloc(count, sizeof(DedupFingerprint));
+  if (memory == nullptr) throw std::bad_alloc();
+  return static_cast<DedupFingerprint*>(memory);
+}
+
+}  // namespace
+
+FingerprintSet::FingerprintSet(size_t expected) : capacity_(kInitialSlots) {
+  while (capacity_ < expected * 2) capacity_ *= 2;
+  slots_ = AllocateSlots(capacity_);
+}
+
+FingerprintSet::~FingerprintSet() { std::free(slots_); }
+
+FingerprintSet::FingerprintSet(FingerprintSet&& other) noexcept
+    : slots_(std::exchange(other.slots_, nullptr)),
+      capacity_(std::exchange(other.capacity_, 0)),
+      size_(std::exchange(other.size_, 0)),
+      newest_received_ms_(std::exchange(other.newest_received_ms_, 0)) {}
+
+FingerprintSet& FingerprintSet::operator=(FingerprintSet&& other) noexcept {
+  if (this != &other) {
+    std::free(slots_);
+    slots_ = std::exchange(other.slots_, nullptr);
+    capacity_ = std::exchange(other.capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+    newest_received_ms_ = std::exchange(other.newest_received_ms_, 0);
+  }
+  return *this;
+}
 
 bool FingerprintSet::Contains(const DedupFingerprint& fingerprint) const {
-  const size_t mask = slots_.size() - 1;
+  if (capacity_ == 0) return false;  // moved from
+  const size_t mask = capacity_ - 1;
   for (size_t slot = SlotOf(fingerprint);; slot = (slot + 1) & mask) {
     if (slots_[slot] == fingerprint) return true;
     if (slots_[slot] == DedupFingerprint{}) return false;
@@ -48,9 +85,9 @@ bool FingerprintSet::Contains(const DedupFingerprint& fingerprint) const {
 
 void FingerprintSet::Insert(const DedupFingerprint& fingerprint, int64_t received_ms) {
   newest_received_ms_ = std::max(newest_received_ms_, received_ms);
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  if ((size_ + 1) * 2 > capacity_) Grow();
 
-  const size_t mask = slots_.size() - 1;
+  const size_t mask = capacity_ - 1;
   for (size_t slot = SlotOf(fingerprint);; slot = (slot + 1) & mask) {
     if (slots_[slot] == fingerprint) return;
     if (slots_[slot] == DedupFingerprint{}) {
@@ -62,22 +99,26 @@ void FingerprintSet::Insert(const DedupFingerprint& fingerprint, int64_t receive
 }
 
 void FingerprintSet::Grow() {
-  std::vector<DedupFingerprint> old = std::move(slots_);
-  slots_.assign(old.size() * 2, DedupFingerprint{});
-  const size_t mask = slots_.size() - 1;
-  for (const DedupFingerprint& fingerprint : old) {
+  DedupFingerprint* old = slots_;
+  const size_t old_capacity = capacity_;
+  capacity_ = std::max<size_t>(kInitialSlots, old_capacity * 2);
+  slots_ = AllocateSlots(capacity_);
+  const size_t mask = capacity_ - 1;
+  for (size_t i = 0; i < old_capacity; ++i) {
+    const DedupFingerprint& fingerprint = old[i];
     if (fingerprint == DedupFingerprint{}) continue;
     size_t slot = SlotOf(fingerprint);
     while (slots_[slot] != DedupFingerprint{}) slot = (slot + 1) & mask;
     slots_[slot] = fingerprint;
   }
+  std::free(old);
 }
 
 std::vector<DedupFingerprint> FingerprintSet::Sorted() const {
   std::vector<DedupFingerprint> sorted;
   sorted.reserve(size_);
-  for (const DedupFingerprint& fingerprint : slots_) {
-    if (fingerprint != DedupFingerprint{}) sorted.push_back(fingerprint);
+  for (size_t i = 0; i < capacity_; ++i) {
+    if (slots_[i] != DedupFingerprint{}) sorted.push_back(slots_[i]);
   }
   std::sort(sorted.begin(), sorted.end());
   return sorted;

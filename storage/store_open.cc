@@ -126,6 +126,21 @@ void ForwardRocksDbLog(const std::string& dir, rocksdb::DBOptions* db_options) {
   db_options->info_log = std::make_shared<ForwardingLogger>(std::move(file_logger));
 }
 
+// Runs RocksDB's flushes and compactions at the lowest CPU priority (nice
+// 19), so that on a busy core a request never waits behind a flush for a
+// scheduler time slice. At half the maximum ingest rate on one core, this
+// took the ack p99 from 43 ms to 1.2 ms with no loss of maximum throughput
+// (docs/benchmarks.md). They still get CPU when requests leave some, and
+// when none is left RocksDB's write stall makes the writers wait for them.
+// The pools are process-wide, and the store is the process's only RocksDB
+// user. Failure leaves the default priority.
+void LowerBackgroundPriority() {
+  rocksdb::Env* env = rocksdb::Env::Default();
+  for (const auto pool : {rocksdb::Env::Priority::LOW, rocksdb::Env::Priority::HIGH}) {
+    env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow).PermitUncheckedError();
+  }
+}
+
 StorageStatus CreateFolder(const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -145,7 +160,8 @@ Store::Impl::Impl(const std::string& dir, const StoreOptions& options, Attachmen
       families_(std::move(families)),
       dir_(dir),
       min_free_bytes_(options.min_free_bytes),
-      dedup_memory_marks_(std::max<size_t>(options.dedup_memory_marks, 1)) {
+      dedup_memory_marks_(std::max<size_t>(options.dedup_memory_marks, 1)),
+      active_marks_(dedup_memory_marks_) {
   // Without sync a returned Write has reached the OS page cache, which
   // survives a crash of the process but not a power loss. With sync,
   // RocksDB's write group makes concurrent writers share one fsync.
@@ -187,6 +203,7 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
       ColumnFamilies(attachments.dedup_filter.get(), attachments.retention_filter.get()), &families,
       &db);
   if (!status.ok()) return FromRocksDbStatus("open database " + dir, status);
+  LowerBackgroundPriority();
 
   std::unique_ptr<Impl> opened(new Impl(dir, options, std::move(attachments),
                                         std::unique_ptr<rocksdb::DB>(db), std::move(families)));
