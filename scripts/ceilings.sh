@@ -162,6 +162,7 @@ YAML
   report="$(taskset -c 1 "$build_dir/uptake-bench" --url "http://127.0.0.1:$port" \
     "${bench_flags[@]}")" || { echo "ceilings.sh: uptake run $run failed: $report" >&2; exit 1; }
   stop_server
+  rm -rf "$work/uptake-data-$run"
   figure="$(json_number events_per_second "$report")"
   local measured
   measured="$(grep -o '"measured":{.*' <<<"$report")"
@@ -214,28 +215,37 @@ run_rocksdb() {
   report="$(taskset -c 0 "$build_dir/rocksdb-ceiling" --db "$work/rocksdb-$run" \
     --batch "$batch" --event-bytes "$event_bytes" --warmup "$warmup" --duration "$duration" \
     --threads "$server_threads" $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
+  rm -rf "$work/rocksdb-$run"
   figure="$(json_number events_per_second "$report")"
 }
 
 echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
   "batch $batch${single:+ (/v1/track)}, ~$event_bytes bytes per event," \
   "durability ${fsync:+fsync}${fsync:-wal}, $server_threads server threads"
-declare -A medians
-for target in uptake nginx rocksdb; do
-  figures=()
-  for run in $(seq "$runs"); do
+# The three targets take turns within each round, so that a drift of the
+# machine during the whole run touches all of them alike.
+declare -A figures medians
+for run in $(seq "$runs"); do
+  for target in uptake nginx rocksdb; do
     # Runs in this shell, not a subshell, so the EXIT trap can stop server_pid.
     figure=""
     note=""
+    # Dirty pages that the previous run left would be written back during
+    # this one and take CPU and disk from it.
+    sync
     "run_$target" "$run"
     if [ -z "$figure" ]; then
       echo "ceilings.sh: run $run of $target printed no figure" >&2
       exit 1
     fi
     printf '%-8s run %d  %12.0f events/s%s\n' "$target" "$run" "$figure" "$note"
-    figures+=("$figure")
+    figures[$target]+="$figure "
   done
-  medians[$target]="$(median "${figures[@]}")"
+done
+for target in uptake nginx rocksdb; do
+  # Word splitting of the list is intended.
+  # shellcheck disable=SC2086
+  medians[$target]="$(median ${figures[$target]})"
 done
 
 echo
