@@ -83,6 +83,8 @@ if ! [[ "$server_threads" =~ ^[0-9]+$ ]] || [ "$server_threads" -lt 1 ] || [ "$s
   exit 2
 fi
 if [ -n "$single" ]; then batch=1; fi
+durability=wal
+if [ -n "$fsync" ]; then durability=fsync; fi
 
 for binary in uptake uptake-bench rocksdb-ceiling; do
   if [ ! -x "$build_dir/$binary" ]; then
@@ -152,7 +154,7 @@ listen: "127.0.0.1:$port"
 write_keys: [demo]
 threads: $server_threads
 storage:
-  durability: ${fsync:+fsync}${fsync:-wal}
+  durability: $durability
 YAML
   taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
     --data-dir "$work/uptake-data-$run" >"$work/uptake-$run.log" 2>&1 &
@@ -221,7 +223,7 @@ run_rocksdb() {
 
 echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
   "batch $batch${single:+ (/v1/track)}, ~$event_bytes bytes per event," \
-  "durability ${fsync:+fsync}${fsync:-wal}, $server_threads server threads"
+  "durability $durability, $server_threads server threads"
 # The three targets take turns within each round, so that a drift of the
 # machine during the whole run touches all of them alike.
 declare -A figures medians
