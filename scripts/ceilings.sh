@@ -18,6 +18,8 @@
 # 3 x runs x (warm-up + duration) seconds plus start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/measure.sh
+source scripts/lib/measure.sh
 
 duration=10
 warmup=2
@@ -112,32 +114,6 @@ trap cleanup EXIT
 bench_flags=(--connections "$connections" --event-bytes "$event_bytes"
   --warmup "$warmup" --duration "$duration" --json)
 if [ -n "$single" ]; then bench_flags+=(--single); else bench_flags+=(--batch "$batch"); fi
-
-# Prints a free loopback port. Another process may take it before the server
-# binds it, which makes that run fail visibly rather than measure the wrong thing.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Prints the number after "KEY": in a JSON text.
-json_number() {
-  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -n 1 | cut -d: -f2
-}
-
-# Prints the median of the numbers given.
-median() {
-  printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
-}
-
-# Waits up to 20 s until something accepts connections on the port.
-wait_for_port() {
-  for _ in $(seq 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "ceilings.sh: nothing listens on 127.0.0.1:$1 after 20 s" >&2
-  return 1
-}
 
 # The run_* functions set `figure` to the run's events/s.
 stop_server() {

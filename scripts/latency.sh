@@ -12,6 +12,8 @@
 # about 2 x (warm-up + duration) seconds plus start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/measure.sh
+source scripts/lib/measure.sh
 
 duration=10
 warmup=2
@@ -77,24 +79,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() {
-  for _ in $(seq 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "latency.sh: nothing listens on 127.0.0.1:$1 after 20 s" >&2
-  return 1
-}
-
-# Prints the number after "KEY": in a JSON text.
-json_number() {
-  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -n 1 | cut -d: -f2
-}
 
 # Starts a server with the alert-latency rule on a new data folder.
 start_server() {

@@ -1,0 +1,29 @@
+# Shell functions shared by the measuring scripts (ceilings.sh, latency.sh,
+# scale.sh). Source it; it defines functions only. Messages name the
+# calling script.
+
+# Prints a free loopback port. Another process may take it before the server
+# binds it, which makes that run fail visibly rather than measure the wrong thing.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits up to 20 s until something accepts connections on port $1.
+wait_for_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "${0##*/}: nothing listens on 127.0.0.1:$1 after 20 s" >&2
+  return 1
+}
+
+# Prints the number after "KEY": in a JSON text.
+json_number() {
+  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -n 1 | cut -d: -f2
+}
+
+# Prints the median of the numbers given.
+median() {
+  printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
+}
