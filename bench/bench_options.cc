@@ -48,9 +48,9 @@ Bounds (at least one of --duration and --requests is required):
                           server such as nginx answering 204
 
 Modes:
-  --alert-latency N       send N probe events that each fire an inactivity
-                          alert and report send-to-alert latency; the server
-                          must run bench/alert-latency.yaml on an empty data folder
+  --alert-latency N       send N probe events that each fire their own
+                          account's alert and report send-to-alert latency;
+                          the server must run bench/alert-latency.yaml
   --replay DIR            send the GH Archive files of DIR instead of synthetic events
   --clones K              replay the files K times, copy k with "-k" appended to
                           accounts and users and its times shifted (default 1)

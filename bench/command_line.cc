@@ -33,14 +33,19 @@ Result<CommandLine> SplitCommandLine(int argc, char** argv,
     const std::string_view body = arg.substr(2);
     const size_t equals = body.find('=');
     const std::string name(body.substr(0, equals));
+    const bool is_switch = std::find(switches.begin(), switches.end(), name) != switches.end();
     if (equals != std::string_view::npos) {
+      if (is_switch) return Result<CommandLine>::Error("--" + name + " takes no value");
       line.flags.emplace_back(name, body.substr(equals + 1));
-    } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+    } else if (is_switch) {
       line.flags.emplace_back(name, "");
     } else if (i + 1 < argc) {
       line.flags.emplace_back(name, argv[++i]);
     } else {
-      return Result<CommandLine>::Error("missing value for --" + name);
+      // The splitter knows only the switches, so the last word may also be
+      // a misspelt or unknown flag.
+      return Result<CommandLine>::Error("--" + name +
+                                        " needs a value, or is not a flag; see --help");
     }
   }
   return Result<CommandLine>::Ok(std::move(line));

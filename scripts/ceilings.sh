@@ -52,29 +52,25 @@ TEXT
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --duration) duration="$2"; shift 2 ;;
-    --warmup) warmup="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    --connections) connections="$2"; shift 2 ;;
-    --batch) batch="$2"; shift 2 ;;
-    --event-bytes) event_bytes="$2"; shift 2 ;;
+    --duration) require_value "$@"; duration="$2"; shift 2 ;;
+    --warmup) require_value "$@"; warmup="$2"; shift 2 ;;
+    --runs) require_value "$@"; runs="$2"; shift 2 ;;
+    --connections) require_value "$@"; connections="$2"; shift 2 ;;
+    --batch) require_value "$@"; batch="$2"; shift 2 ;;
+    --event-bytes) require_value "$@"; event_bytes="$2"; shift 2 ;;
     --fsync) fsync="--fsync"; shift ;;
     --single) single="--single"; shift ;;
-    --server-threads) server_threads="$2"; shift 2 ;;
+    --server-threads) require_value "$@"; server_threads="$2"; shift 2 ;;
     --help) usage; exit 0 ;;
     *) echo "ceilings.sh: unknown argument $1; see --help" >&2; exit 2 ;;
   esac
 done
-for value in "$duration" "$warmup" "$runs" "$connections" "$batch" "$event_bytes"; do
-  if ! [[ "$value" =~ ^[0-9]+$ ]]; then
-    echo "ceilings.sh: invalid number \"$value\"" >&2
-    exit 2
-  fi
-done
-if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ] || [ "$runs" -lt 1 ] || [ "$runs" -gt 9 ]; then
-  echo "ceilings.sh: --duration must be 1 to 600 and --runs 1 to 9" >&2
-  exit 2
-fi
+require_range --duration "$duration" 1 600
+require_range --warmup "$warmup" 0 600
+require_range --runs "$runs" 1 9
+require_range --connections "$connections" 1 1024
+require_range --batch "$batch" 1 2500
+require_range --event-bytes "$event_bytes" 16 32768
 
 if [ -z "$server_threads" ]; then
   server_threads=1

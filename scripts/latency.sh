@@ -40,27 +40,24 @@ TEXT
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --rate) rate="$2"; shift 2 ;;
-    --duration) duration="$2"; shift 2 ;;
-    --warmup) warmup="$2"; shift 2 ;;
-    --connections) connections="$2"; shift 2 ;;
-    --batch) batch="$2"; shift 2 ;;
-    --event-bytes) event_bytes="$2"; shift 2 ;;
-    --probes) probes="$2"; shift 2 ;;
+    --rate) require_value "$@"; rate="$2"; shift 2 ;;
+    --duration) require_value "$@"; duration="$2"; shift 2 ;;
+    --warmup) require_value "$@"; warmup="$2"; shift 2 ;;
+    --connections) require_value "$@"; connections="$2"; shift 2 ;;
+    --batch) require_value "$@"; batch="$2"; shift 2 ;;
+    --event-bytes) require_value "$@"; event_bytes="$2"; shift 2 ;;
+    --probes) require_value "$@"; probes="$2"; shift 2 ;;
     --help) usage; exit 0 ;;
     *) echo "latency.sh: unknown argument $1; see --help" >&2; exit 2 ;;
   esac
 done
-for value in "$duration" "$warmup" "$connections" "$batch" "$event_bytes" "$probes" ${rate:+"$rate"}; do
-  if ! [[ "$value" =~ ^[0-9]+$ ]]; then
-    echo "latency.sh: invalid number \"$value\"" >&2
-    exit 2
-  fi
-done
-if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ]; then
-  echo "latency.sh: --duration must be 1 to 600" >&2
-  exit 2
-fi
+require_range --duration "$duration" 1 600
+require_range --warmup "$warmup" 0 600
+require_range --connections "$connections" 1 1024
+require_range --batch "$batch" 1 2500
+require_range --event-bytes "$event_bytes" 16 32768
+require_range --probes "$probes" 1 1000
+if [ -n "$rate" ]; then require_range --rate "$rate" 1 100000000; fi
 for binary in uptake uptake-bench; do
   if [ ! -x "$build_dir/$binary" ]; then
     echo "latency.sh: $build_dir/$binary is missing; build the Release targets first" >&2

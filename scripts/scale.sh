@@ -40,28 +40,23 @@ TEXT
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --small) small="$2"; shift 2 ;;
-    --large) large="$2"; shift 2 ;;
-    --users) users="$2"; shift 2 ;;
-    --duration) duration="$2"; shift 2 ;;
-    --warmup) warmup="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    --zipf) zipf="$2"; shift 2 ;;
+    --small) require_value "$@"; small="$2"; shift 2 ;;
+    --large) require_value "$@"; large="$2"; shift 2 ;;
+    --users) require_value "$@"; users="$2"; shift 2 ;;
+    --duration) require_value "$@"; duration="$2"; shift 2 ;;
+    --warmup) require_value "$@"; warmup="$2"; shift 2 ;;
+    --runs) require_value "$@"; runs="$2"; shift 2 ;;
+    --zipf) require_value "$@"; zipf="$2"; shift 2 ;;
     --help) usage; exit 0 ;;
     *) echo "scale.sh: unknown argument $1; see --help" >&2; exit 2 ;;
   esac
 done
-for value in "$small" "$large" "$users" "$duration" "$warmup" "$runs"; do
-  if ! [[ "$value" =~ ^[0-9]+$ ]]; then
-    echo "scale.sh: invalid number \"$value\"" >&2
-    exit 2
-  fi
-done
-if [ "$duration" -lt 1 ] || [ "$duration" -gt 600 ] || [ "$warmup" -gt 600 ] ||
-  [ "$runs" -lt 1 ] || [ "$runs" -gt 9 ]; then
-  echo "scale.sh: --duration must be 1 to 600, --warmup at most 600, --runs 1 to 9" >&2
-  exit 2
-fi
+require_range --small "$small" 1 10000000
+require_range --large "$large" 1 10000000
+require_range --users "$users" 1 100000
+require_range --duration "$duration" 1 600
+require_range --warmup "$warmup" 0 600
+require_range --runs "$runs" 1 9
 if ! [[ "$zipf" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
   echo "scale.sh: invalid --zipf \"$zipf\"" >&2
   exit 2

@@ -27,3 +27,21 @@ json_number() {
 median() {
   printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"
 }
+
+# Exits with a usage error when the flag $1 has no value after it. Call it
+# with "$@" from the argument loop, before reading $2.
+require_value() {
+  if [ $# -lt 2 ]; then
+    echo "${0##*/}: $1 needs a value; see --help" >&2
+    exit 2
+  fi
+}
+
+# Exits with a usage error unless $2 is a whole number from $3 to $4; $1
+# names the flag.
+require_range() {
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+    echo "${0##*/}: $1 must be a whole number from $3 to $4, not \"$2\"" >&2
+    exit 2
+  fi
+}

@@ -40,6 +40,19 @@ TEST(BenchOptionsTest, SingleSetsBatchOfOne) {
   EXPECT_FALSE(Parse({"--requests", "1", "--single", "--batch", "10"}).ok());
 }
 
+TEST(BenchOptionsTest, TrailingUnknownFlagNamed) {
+  Result<BenchOptions> options = Parse({"--requests", "1", "--bogus"});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.error().find("--bogus needs a value, or is not a flag"), std::string::npos)
+      << options.error();
+}
+
+TEST(BenchOptionsTest, SwitchWithValueRejected) {
+  Result<BenchOptions> options = Parse({"--requests", "1", "--single=no"});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.error().find("--single takes no value"), std::string::npos) << options.error();
+}
+
 TEST(BenchOptionsTest, ClonesNeedReplay) {
   EXPECT_FALSE(Parse({"--requests", "1", "--clones", "3"}).ok());
   EXPECT_TRUE(Parse({"--requests", "1", "--replay", "/tmp", "--clones", "3"}).ok());
