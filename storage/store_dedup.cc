@@ -192,6 +192,13 @@ StorageStatus Store::Impl::LoadDedupMarks() {
     if (status.ok() && legacy_dedup_keys_) {
       status = batch.Put(Family(kDefaultFamily), kLegacyDedupKey, "1");
     }
+    if (status.ok() && legacy_dedup_keys_) {
+      // The marks of everything logged so far are in the family under the
+      // older keys, so none has to be read back into memory.
+      std::string boundary;
+      PutBigEndian64(&boundary, next_sequence_.load());
+      status = batch.Put(Family(kDefaultFamily), kSpillBoundaryKey, boundary);
+    }
     if (status.ok()) status = db_->Write(write_options_, &batch);
     if (!status.ok()) return FromRocksDbStatus("record dedup seed", status);
   } else {
