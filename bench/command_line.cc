@@ -42,8 +42,8 @@ Result<CommandLine> SplitCommandLine(int argc, char** argv,
     } else if (i + 1 < argc) {
       line.flags.emplace_back(name, argv[++i]);
     } else {
-      // The splitter knows only the switches, so the last word may also be
-      // a misspelt or unknown flag.
+      // Only the switches are listed here, so the last word may also be a
+      // misspelt or unknown flag.
       return Result<CommandLine>::Error("--" + name +
                                         " needs a value, or is not a flag; see --help");
     }

@@ -1,6 +1,6 @@
 // rocksdb-ceiling: writes synthetic events through uptake's storage layer
 // alone (storage/Store, on RocksDB), to measure how fast storage can go on
-// this machine. uptake-bench's figure divided by this one says how much of
+// this machine. uptake-bench's figure divided by this one is the share of
 // the ceiling the server reaches.
 //
 // Each batch is one Store::Commit, as one request is in the server: the

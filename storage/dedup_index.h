@@ -3,8 +3,8 @@
 // A dedup mark is a 128-bit fingerprint of (write key, message id): a keyed
 // XXH3 hash whose seed is random per database, so a client cannot aim a
 // message id at another tenant's mark. The marks of recent commits live in a
-// FingerprintSet; when it fills it is sealed, written as one sorted file and
-// ingested into the dedup column family (see store_dedup.cc). Checking a
+// FingerprintSet. When it fills, it is sealed, written as one sorted file
+// and ingested into the dedup column family (see store_dedup.cc). Checking a
 // mark in memory costs one or two cache misses, where inserting a random key
 // into RocksDB's memtable skip list costs about twenty.
 

@@ -140,7 +140,7 @@ class Store::Impl {
   // fingerprint of the list, else kStored. `message_ids` are checked under
   // the pre-fingerprint key layout too when the database was made by an
   // older uptake. Every fingerprint not found in memory is claimed and added
-  // to `claimed`, after waiting for any other commit that holds a claim on
+  // to `claimed`, after waiting for any other commit that has a claim on
   // one of them; the caller hands `claimed` to FinishCommit. On error
   // nothing stays claimed.
   StorageStatus ClassifyEvents(std::string_view write_key, std::span<const Event> events,
@@ -205,8 +205,8 @@ class Store::Impl {
 
   // The dedup marks held in memory (see dedup_index.h). Marks of commits
   // from sealed_boundary_ on are in active_marks_, sealed_marks_ or the
-  // dedup family; marks of earlier commits are in the dedup family once
-  // sealed_marks_ is spilled. in_flight_ holds the first sequence of each
+  // dedup family. Marks of earlier commits are in the dedup family once
+  // sealed_marks_ is spilled. in_flight_ lists the first sequence of each
   // commit that reserved sequences and has not added its marks yet.
   uint64_t dedup_seed_ = 0;
   bool legacy_dedup_keys_ = false;  // marks keyed "write key NUL message id"

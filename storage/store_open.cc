@@ -127,7 +127,7 @@ void ForwardRocksDbLog(const std::string& dir, rocksdb::DBOptions* db_options) {
 }
 
 // Runs RocksDB's flushes and compactions at the lowest CPU priority (nice
-// 19), so that on a busy core a request never waits behind a flush for a
+// 19), so that on a busy core a request rarely waits behind a flush for a
 // scheduler time slice. At half the maximum ingest rate on one core, this
 // took the ack p99 from 43 ms to 1.2 ms with no loss of maximum throughput
 // (docs/benchmarks.md). They still get CPU when requests leave some, and
@@ -239,8 +239,8 @@ StorageStatus Store::Impl::RecoverNextSequence() {
 }
 
 StorageStatus Store::Impl::Compact() {
-  // Marks held in memory expire only once spilled, so spill them first:
-  // then the filter sees every mark.
+  // Marks held in memory expire only once spilled, so spill them first,
+  // and the filter then reaches every mark.
   SpillAllMarks();
   rocksdb::CompactRangeOptions options;
   // Rewrites the bottom level too, so the filter visits every dedup mark.
