@@ -594,7 +594,7 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
     return;
   }
 
-  // Answers are small and each ends a request, so send them at once
+  // Responses are small and each ends a request, so send them at once
   // instead of letting Nagle's algorithm hold the segment for an ACK.
   beast::error_code option_ec;
   socket.set_option(tcp::no_delay(true), option_ec);

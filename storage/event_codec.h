@@ -1,9 +1,9 @@
 // The binary records of the event log.
 //
-// A commit record (format version 2) holds every event one Commit stored:
+// A commit record (format version 2) contains every event one Commit stored:
 // the version byte, the write key, a varint count, then per event a varint
 // length and the event's body. An older single-event record (version 1) is
-// the version byte, the write key and one body. A body holds every Event
+// the version byte, the write key and one body. A body contains every Event
 // field except `feature`, which is recomputed from the catalog on replay.
 // Strings are a varint length followed by their bytes, so NUL bytes survive.
 // Times are zigzag varints because they are signed.
@@ -66,11 +66,11 @@ std::optional<LoggedEvent> DecodeEvent(std::string_view record);
 std::optional<size_t> DecodeRecord(std::string_view record,
                                    const std::function<void(size_t, const LoggedEvent&)>& visit);
 
-// What the retention filter does with a record.
+// The retention filter's decision for one record.
 enum class RecordRetention {
   kKeep,     // nothing in it is older than the cutoff, or it cannot be read
   kDrop,     // every event in it is older than the cutoff
-  kRewrite,  // some are: `rewritten` holds it with their bodies emptied
+  kRewrite,  // some are, so `rewritten` is the record with their bodies emptied
 };
 
 // Decides a record's fate for events with event time before `cutoff_ms`.
@@ -79,9 +79,8 @@ enum class RecordRetention {
 RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::string* rewritten);
 
 // Reads only the event time (timestamp_ms) of a record, the newest one for a
-// commit record, without copying its strings; for the retention filter,
-// which visits every record at compaction and may drop a commit record only
-// when all its events are old. Returns nullopt for a record it cannot read.
+// commit record, without copying its strings. Returns nullopt for a record
+// it cannot read.
 std::optional<int64_t> DecodeEventTime(std::string_view record);
 
 }  // namespace uptake

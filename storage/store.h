@@ -29,9 +29,9 @@ struct StoreOptions {
   int64_t dedup_retention_ms = 7LL * 24 * 3600 * 1000;
 
   // Dedup marks of recent commits are held in memory, 32 bytes each at
-  // most; once this many have gathered they are written to the dedup column
-  // family as one sorted file in the background. Until then they are
-  // recoverable from the event log, which holds every message id. At the
+  // most. Once this many have gathered, they are written to the dedup
+  // column family as one sorted file in the background. Until then they are
+  // recoverable from the event log, which contains every message id. At the
   // default the memory for marks stays under about 130 MB. Default: 2
   // million.
   size_t dedup_memory_marks = 2'000'000;

@@ -11,7 +11,7 @@
 // without the memtable.
 //
 // Invariant: every event with sequence below the recorded spill boundary
-// has its mark in the dedup family; every later one has it in memory or in
+// has its mark in the dedup family. Every later one has it in memory or in
 // the family. Open restores the second half by reading the log from the
 // boundary.
 

@@ -58,7 +58,7 @@ StorageStatus Store::Impl::ForEachLoggedEventFrom(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
   // A record is keyed by the sequence of its first event, so the one that
-  // holds `first_sequence` may start before it.
+  // contains `first_sequence` may start before it.
   const std::string start = SequenceKey(first_sequence);
   it->SeekForPrev(start);
   if (!it->Valid()) it->Seek(start);
