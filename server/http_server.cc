@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -287,8 +288,17 @@ class HttpSession : public DrainableConnection,
       return UpgradeIngest(std::move(request), query);
     }
 
-    HttpAnswer answer = services_.router.Handle(request, received_ms_);
-    Send(std::move(answer), request.version(), request.keep_alive());
+    // The response to an ingest request may come after a commit shared with
+    // other connections' requests, on whichever thread ran that commit.
+    services_.router.HandleAsync(
+        request, received_ms_,
+        [self = shared_from_this(), version = request.version(),
+         keep_alive = request.keep_alive()](HttpAnswer answer) {
+          asio::dispatch(self->executor_,
+                         [self, answer = std::move(answer), version, keep_alive]() mutable {
+                           self->Send(std::move(answer), version, keep_alive);
+                         });
+        });
   }
 
   // Hands the connection to a WebSocket or SSE alert stream, resuming from

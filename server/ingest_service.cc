@@ -20,6 +20,10 @@ namespace {
 // How long a client should wait before retrying after a storage failure.
 constexpr char kStorageRetryAfterSeconds[] = "5";
 
+// Maximum number of events in one coalesced store commit. A single request
+// with more is still committed whole.
+constexpr size_t kMaxCoalescedEvents = 8192;
+
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
@@ -77,6 +81,17 @@ std::string FormatRate(double rate) {
 
 RequestError UnknownKey(std::string message) {
   return RequestError{401, "invalid_write_key", std::move(message)};
+}
+
+RequestError StorageUnavailable() {
+  return RequestError{503, "storage_unavailable",
+                      "Storage is unavailable; nothing was stored. Retry later."};
+}
+
+HttpAnswer StorageUnavailableAnswer(IngestFamily family) {
+  HttpAnswer answer = FamilyErrorAnswer(family, StorageUnavailable());
+  answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
+  return answer;
 }
 
 }  // namespace
@@ -153,7 +168,7 @@ std::optional<RequestError> IngestService::CheckRateLimit(const std::string& wri
                           " s."};
 }
 
-HttpAnswer IngestService::Handle(IngestRequest request) {
+std::optional<HttpAnswer> IngestService::Prepare(IngestRequest& request, PreparedCommit* prepared) {
   // Basic credentials are checked before the body is decoded, so a client
   // with a wrong key costs no parsing. Bearer callers and the PostHog,
   // Amplitude and Mixpanel SDKs put the key in the body, so theirs is
@@ -200,49 +215,168 @@ HttpAnswer IngestService::Handle(IngestRequest request) {
     return answer;
   }
 
-  IngestOutcome outcome;
-  RequestError error;
-  if (!CommitParsed(write_key, decoded.parsed, &outcome, &error, decoded.family)) {
-    HttpAnswer answer = FamilyErrorAnswer(decoded.family, error);
-    answer.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
-    return answer;
+  if (StorageStatus status = Attribute(decoded.parsed.events); !status.ok()) {
+    spdlog::error("[ingest] account lookup failed: {}", status.message());
+    return StorageUnavailableAnswer(decoded.family);
   }
-  return FamilySuccessAnswer(decoded.family, request.query, outcome, decoded.decoded_bytes,
-                             request.received_ms);
+
+  prepared->write_key = std::move(write_key);
+  prepared->family = decoded.family;
+  prepared->parsed = std::move(decoded.parsed);
+  prepared->query = std::string(request.query);
+  prepared->decoded_bytes = decoded.decoded_bytes;
+  prepared->received_ms = request.received_ms;
+  return std::nullopt;
+}
+
+HttpAnswer IngestService::Answer(const PreparedCommit& prepared, const CommitItem& item) const {
+  if (!item.ok) return StorageUnavailableAnswer(prepared.family);
+  return FamilySuccessAnswer(prepared.family, prepared.query, item.outcome, prepared.decoded_bytes,
+                             prepared.received_ms);
+}
+
+HttpAnswer IngestService::Handle(IngestRequest request) {
+  PreparedCommit prepared;
+  if (std::optional<HttpAnswer> answer = Prepare(request, &prepared)) return std::move(*answer);
+  CommitItem item(prepared.write_key, prepared.parsed, prepared.family);
+  CommitAttributed(std::span<CommitItem>(&item, 1));
+  return Answer(prepared, item);
+}
+
+void IngestService::HandleAsync(IngestRequest request, AnswerCallback done) {
+  if (!post_) return done(Handle(std::move(request)));
+
+  QueuedCommit queued;
+  if (std::optional<HttpAnswer> answer = Prepare(request, &queued.prepared)) {
+    return done(std::move(*answer));
+  }
+  queued.done = std::move(done);
+  bool first = false;
+  {
+    std::lock_guard lock(queue_mutex_);
+    first = queue_.empty();
+    queue_.push_back(std::move(queued));
+  }
+  // One flush is on its way whenever the queue is not empty.
+  if (first) post_([this] { Flush(); });
+}
+
+void IngestService::Flush() {
+  std::vector<QueuedCommit> queued;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queued.swap(queue_);
+  }
+  std::vector<CommitItem> items;
+  items.reserve(queued.size());
+  for (QueuedCommit& entry : queued) {
+    items.emplace_back(entry.prepared.write_key, entry.prepared.parsed, entry.prepared.family);
+  }
+  CommitAttributed(items);
+  for (size_t i = 0; i < queued.size(); ++i) {
+    queued[i].done(Answer(queued[i].prepared, items[i]));
+  }
 }
 
 bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& parsed,
                                  IngestOutcome* outcome, RequestError* error, IngestFamily family) {
-  const RequestError unavailable{503, "storage_unavailable",
-                                 "Storage is unavailable; nothing was stored. Retry later."};
   if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
     spdlog::error("[ingest] account lookup failed: {}", status.message());
-    *error = unavailable;
+    *error = StorageUnavailable();
     return false;
   }
+  CommitItem item(write_key, parsed, family);
+  CommitAttributed(std::span<CommitItem>(&item, 1));
+  if (!item.ok) {
+    *error = StorageUnavailable();
+    return false;
+  }
+  *outcome = std::move(item.outcome);
+  return true;
+}
 
+void IngestService::CommitAttributed(std::span<CommitItem> items) {
   std::vector<Alert> alerts;
   {
     const SnapshotGate::ReaderLock gate(snapshot_gate_);
-    std::vector<CommitOutcome> outcomes;
-    if (StorageStatus status = store_.Commit(write_key, parsed.events, &outcomes); !status.ok()) {
-      spdlog::error("[ingest] commit of {} events failed: {}", parsed.events.size(),
-                    status.message());
-      *error = unavailable;
-      return false;
+
+    // Items of one write key go into one store commit, up to a bound on
+    // its events, so that one flush never builds an unbounded batch.
+    std::vector<bool> grouped(items.size(), false);
+    std::vector<CommitItem*> members;
+    for (size_t first = 0; first < items.size(); ++first) {
+      if (grouped[first]) continue;
+      members.clear();
+      size_t events = 0;
+      for (size_t i = first; i < items.size(); ++i) {
+        if (grouped[i] || *items[i].write_key != *items[first].write_key) continue;
+        const size_t more = items[i].parsed->events.size();
+        if (!members.empty() && events + more > kMaxCoalescedEvents) break;
+        grouped[i] = true;
+        events += more;
+        members.push_back(&items[i]);
+      }
+      CommitGroup(members);
     }
 
-    outcome->accepted = parsed.events.size();
-    outcome->duplicates = std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kDuplicate);
-    outcome->rejected = std::move(parsed.rejected);
-    if (metrics_ != nullptr) {
-      metrics_->RecordEvents(EventFamilyOf(family), outcome->accepted - outcome->duplicates,
-                             outcome->duplicates, outcome->rejected.size());
+    for (CommitItem& item : items) {
+      if (!item.ok) continue;
+      std::vector<Alert> more = Aggregate(item.parsed->events, item.outcomes);
+      alerts.insert(alerts.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
     }
-    alerts = Aggregate(parsed.events, outcomes);
   }
   if (!alerts.empty()) recorder_.Record(alerts);
-  return true;
+}
+
+void IngestService::CommitGroup(std::span<CommitItem* const> members) {
+  const std::string& write_key = *members.front()->write_key;
+  std::vector<CommitOutcome> outcomes;
+  StorageStatus status = StorageStatus::Ok();
+  size_t total = 0;
+  if (members.size() == 1) {
+    status = store_.Commit(write_key, members.front()->parsed->events, &outcomes);
+    total = members.front()->parsed->events.size();
+  } else {
+    // The events move into one list for the commit and back afterwards.
+    for (const CommitItem* member : members) total += member->parsed->events.size();
+    std::vector<Event> combined;
+    combined.reserve(total);
+    for (CommitItem* member : members) {
+      std::vector<Event>& events = member->parsed->events;
+      combined.insert(combined.end(), std::make_move_iterator(events.begin()),
+                      std::make_move_iterator(events.end()));
+    }
+    status = store_.Commit(write_key, combined, &outcomes);
+    size_t offset = 0;
+    for (CommitItem* member : members) {
+      std::vector<Event>& events = member->parsed->events;
+      std::move(combined.begin() + offset, combined.begin() + offset + events.size(),
+                events.begin());
+      offset += events.size();
+    }
+  }
+  if (!status.ok()) {
+    spdlog::error("[ingest] commit of {} events failed: {}", total, status.message());
+    return;
+  }
+
+  size_t offset = 0;
+  for (CommitItem* member : members) {
+    const size_t count = member->parsed->events.size();
+    member->outcomes.assign(outcomes.begin() + offset, outcomes.begin() + offset + count);
+    offset += count;
+    IngestOutcome& outcome = member->outcome;
+    outcome.accepted = count;
+    outcome.duplicates =
+        std::count(member->outcomes.begin(), member->outcomes.end(), CommitOutcome::kDuplicate);
+    outcome.rejected = std::move(member->parsed->rejected);
+    if (metrics_ != nullptr) {
+      metrics_->RecordEvents(EventFamilyOf(member->family), outcome.accepted - outcome.duplicates,
+                             outcome.duplicates, outcome.rejected.size());
+    }
+    member->ok = true;
+  }
 }
 
 StorageStatus IngestService::Attribute(std::vector<Event>& events) {

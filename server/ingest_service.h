@@ -5,6 +5,8 @@
 #define UPTAKE_SERVER_INGEST_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,11 +63,15 @@ struct HeaderCredentials {
   bool bearer = false;
 };
 
-// Thread-safe: one instance serves all connections. Holds no lock of its
-// own besides a shared hold of `snapshot_gate` per request; the store
-// stripes its dedup locks and the aggregator its shards.
+// Thread-safe: one instance serves all connections. Its own mutex guards
+// only the queue of requests waiting for their commit. A commit holds
+// `snapshot_gate` shared, and the store and the aggregator lock their own
+// parts.
 class IngestService {
  public:
+  using AnswerCallback = std::function<void(HttpAnswer)>;
+  using Poster = std::function<void(std::function<void()>)>;
+
   // Each request holds `snapshot_gate`, when given, shared from its commit
   // until its events are in the aggregator, so a snapshot taken under the
   // exclusive lock matches the log exactly. `metrics`, when not null,
@@ -82,6 +88,21 @@ class IngestService {
   // type or coding; 429 with Retry-After when the key's rate limit is
   // spent, with nothing stored; 503 with Retry-After when storage fails.
   HttpAnswer Handle(IngestRequest request);
+
+  // Handles one request like Handle, but passes the response to `done`,
+  // possibly later and on another thread. After CoalesceCommits, a request
+  // that reaches storage joins a queue, and the flush commits every queued
+  // request together, with one store commit per write key. Many small
+  // requests read at once then cost one log write. A failed commit fails
+  // every request in it with 503, and none of their events is stored.
+  // Without CoalesceCommits, `done` runs before this returns.
+  void HandleAsync(IngestRequest request, AnswerCallback done);
+
+  // Makes HandleAsync queue its commits. `post` must run the flush it is
+  // given after the handlers already waiting in the caller's event loop,
+  // because by then the requests read together are in the queue. Call it
+  // before the first request.
+  void CoalesceCommits(Poster post) { post_ = std::move(post); }
 
   // Commits already parsed Segment events under an authenticated write key,
   // for transports that did their own framing. Returns false with `error`
@@ -104,6 +125,52 @@ class IngestService {
   const IngestLimits& limits() const { return limits_; }
 
  private:
+  // A request that passed every check before storage.
+  struct PreparedCommit {
+    std::string write_key;
+    IngestFamily family = IngestFamily::kSegment;  // never kPostHogOrAmplitude
+    ParsedRequest parsed;
+    std::string query;
+    size_t decoded_bytes = 0;
+    int64_t received_ms = 0;
+  };
+
+  // The events of one request within a commit of several, and the result.
+  struct CommitItem {
+    CommitItem(const std::string& key, ParsedRequest& request, IngestFamily request_family)
+        : write_key(&key), parsed(&request), family(request_family) {}
+
+    const std::string* write_key;
+    ParsedRequest* parsed;
+    IngestFamily family;
+    bool ok = false;
+    IngestOutcome outcome;
+    std::vector<CommitOutcome> outcomes;  // one per event of `parsed`
+  };
+
+  struct QueuedCommit {
+    PreparedCommit prepared;
+    AnswerCallback done;
+  };
+
+  // Authenticates, decodes, parses, attributes and rate-limits `request`.
+  // Returns the response of a request that ends there, else nullopt with
+  // `prepared` filled.
+  std::optional<HttpAnswer> Prepare(IngestRequest& request, PreparedCommit* prepared);
+  // The response to a prepared request after its commit.
+  HttpAnswer Answer(const PreparedCommit& prepared, const CommitItem& item) const;
+
+  // Commits the queued requests together and passes each its response.
+  void Flush();
+  // Commits the attributed events of every item under one shared hold of
+  // the gate, one store commit per write key and run of items, then
+  // aggregates them in item order and records the alerts. Sets each item's
+  // `ok` and `outcome`.
+  void CommitAttributed(std::span<CommitItem> items);
+  // Stores the events of `members`, which share one write key, in one
+  // store commit, and sets their `ok`, `outcome` and `outcomes`.
+  void CommitGroup(std::span<CommitItem* const> members);
+
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
   // Adds the stored events to the aggregator and returns the alert changes
@@ -123,6 +190,10 @@ class IngestService {
   AlertRecorder& recorder_;
   SnapshotGate* const snapshot_gate_;
   ServerMetrics* const metrics_;
+
+  Poster post_;
+  std::mutex queue_mutex_;
+  std::vector<QueuedCommit> queue_;  // guarded by queue_mutex_
 };
 
 // The metrics label of a family; kPostHogOrAmplitude, which decoding

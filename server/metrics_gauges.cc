@@ -34,6 +34,15 @@ void WriteGauges(const GaugeSources& sources, PrometheusWriter& writer) {
                   family.sst_files_bytes);
   }
 
+  const StoreWriteStats writes = sources.store.WriteStats();
+  writer.Family("uptake_store_commits_total", "counter",
+                "Store commits that wrote events. Requests that arrive together share one "
+                "commit, so stored events divided by this is the events per log write.");
+  writer.Sample("uptake_store_commits_total", {}, writes.commits);
+  writer.Family("uptake_wal_syncs_total", "counter",
+                "Syncs of the write-ahead log to disk (durability fsync only).");
+  writer.Sample("uptake_wal_syncs_total", {}, writes.wal_syncs);
+
   writer.Family("uptake_accounts", "gauge", "Accounts held in memory.");
   writer.Sample("uptake_accounts", {}, uint64_t{sources.aggregator.account_count()});
 

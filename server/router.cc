@@ -53,6 +53,22 @@ const IngestRoute* IngestRouteFor(std::string_view path) {
   return nullptr;
 }
 
+// Builds the ingest request of a POST to `route`, moving the body out of
+// `request`.
+IngestRequest MakeIngestRequest(HttpRequest& request, const IngestRoute& route,
+                                std::string_view query, int64_t received_ms) {
+  IngestRequest ingest;
+  ingest.family = route.family;
+  ingest.segment_call = route.segment_call;
+  ingest.authorization = request[http::field::authorization];
+  ingest.content_type = request[http::field::content_type];
+  ingest.content_encoding = request[http::field::content_encoding];
+  ingest.query = query;
+  ingest.body = std::move(request.body());
+  ingest.received_ms = received_ms;
+  return ingest;
+}
+
 }  // namespace
 
 std::optional<IngestFamily> IngestFamilyFor(std::string_view path) {
@@ -172,6 +188,21 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
+void Router::HandleAsync(HttpRequest& request, int64_t received_ms,
+                         std::function<void(HttpAnswer)> done) {
+  auto [path, query] = SplitTarget(request.target());
+  const IngestRoute* route = IngestRouteFor(path);
+  if (route == nullptr || request.method() != http::verb::post) {
+    return done(Handle(request, received_ms));
+  }
+  ingest_.HandleAsync(MakeIngestRequest(request, *route, query, received_ms),
+                      [this, origin = std::string(request[http::field::origin]),
+                       done = std::move(done)](HttpAnswer answer) {
+                        cors_.AddHeaders(origin, answer);
+                        done(std::move(answer));
+                      });
+}
+
 HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
   auto [path, query] = SplitTarget(request.target());
 
@@ -180,16 +211,7 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     if (request.method() == http::verb::options) return cors_.Preflight(origin);
     if (request.method() != http::verb::post) return MethodNotAllowed("POST, OPTIONS");
 
-    IngestRequest ingest;
-    ingest.family = route->family;
-    ingest.segment_call = route->segment_call;
-    ingest.authorization = request[http::field::authorization];
-    ingest.content_type = request[http::field::content_type];
-    ingest.content_encoding = request[http::field::content_encoding];
-    ingest.query = query;
-    ingest.body = std::move(request.body());
-    ingest.received_ms = received_ms;
-    HttpAnswer answer = ingest_.Handle(std::move(ingest));
+    HttpAnswer answer = ingest_.Handle(MakeIngestRequest(request, *route, query, received_ms));
     cors_.AddHeaders(origin, answer);
     return answer;
   }

@@ -6,6 +6,7 @@
 
 #include <boost/beast/http.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "metrics/aggregator.h"
@@ -60,6 +61,12 @@ class Router {
   // clock). Consumes the request body. Read and admin routes check the
   // request's credentials first; /healthz and /readyz are always open.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
+
+  // Like Handle, but calls `done` with the response, which for a POST to an
+  // ingest route may be later and on another thread, once its commit
+  // (coalesced with others, see IngestService::HandleAsync) is done.
+  // `request` is read before this returns.
+  void HandleAsync(HttpRequest& request, int64_t received_ms, std::function<void(HttpAnswer)> done);
 
  private:
   // GET /readyz: 200 while storage accepts writes, else 503 with the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -325,8 +326,16 @@ int RunServer(const Config& config) {
   });
   LogRateLimiter client_errors(kClientErrorLinesPerMinute, 60 * 1000, kClientErrorKeys);
 
+  // Declared before everything that may hold a connection's handler, such
+  // as the ingest queue, so those go first at exit.
+  int threads =
+      config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(threads);
+
   SnapshotGate snapshot_gate;
   IngestService ingest(config, *store, aggregator, clock, recorder, &snapshot_gate, &metrics);
+  // Requests read in one turn of the event loop are committed together.
+  ingest.CoalesceCommits([&io](std::function<void()> flush) { asio::post(io, std::move(flush)); });
   Snapshotter snapshotter(*store, aggregator, snapshot_gate, snapshots, covered_position);
   if (config.snapshot_interval_seconds > 0) {
     snapshotter.Start(std::chrono::seconds(config.snapshot_interval_seconds),
@@ -337,9 +346,6 @@ int RunServer(const Config& config) {
                                access, metrics},
                 CorsPolicy(config.cors_allowed_origins, config.cors_max_age_seconds));
 
-  int threads =
-      config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io(threads);
   // The raw body limit leaves room for PostHog's larger batches; each family
   // then enforces its own decoded-size limit while inflating.
   size_t max_body_bytes =

@@ -186,6 +186,10 @@ TEST_F(OperationsTest, MetricsCountIngestAndAlerts) {
   EXPECT_EQ(samples["uptake_accounts"], 2);
   EXPECT_EQ(samples["uptake_alert_stream_subscribers"], 1);
   EXPECT_EQ(samples["uptake_rocksdb_write_stopped"], 0);
+  // The two requests that stored events came one after the other, so each
+  // had a commit of its own.
+  EXPECT_EQ(samples["uptake_store_commits_total"], 2);
+  EXPECT_TRUE(samples.contains("uptake_wal_syncs_total"));
   EXPECT_TRUE(samples.contains(R"(uptake_rocksdb_live_data_bytes{column_family="events"})"));
   EXPECT_TRUE(samples.contains(R"(uptake_rocksdb_sst_files_bytes{column_family="events"})"));
 

@@ -1,13 +1,17 @@
 // IngestService with a real RocksDB store in a temporary folder: write-key
-// handling and the order in which an event's account is chosen.
+// handling, the order in which an event's account is chosen, and requests
+// that share one coalesced commit.
 
 #include "server/ingest_service.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
@@ -40,8 +44,7 @@ class IngestServiceTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  HttpAnswer Send(SegmentCall call, std::string body,
-                  std::string authorization = "Basic a2V5LWE6") {  // key-a:
+  static IngestRequest Request(SegmentCall call, std::string body, std::string_view authorization) {
     IngestRequest request;
     request.family = IngestFamily::kSegment;
     request.segment_call = call;
@@ -49,8 +52,35 @@ class IngestServiceTest : public ::testing::Test {
     request.content_type = "application/json";
     request.body = std::move(body);
     request.received_ms = kReceivedMs;
-    return service_->Handle(std::move(request));
+    return request;
   }
+
+  HttpAnswer Send(SegmentCall call, std::string body,
+                  std::string authorization = "Basic a2V5LWE6") {  // key-a:
+    return service_->Handle(Request(call, std::move(body), authorization));
+  }
+
+  // Queues a request for the next coalesced commit. The response is stored
+  // in `response` once a flush ran. Needs CoalesceCommits first.
+  void Queue(SegmentCall call, std::string body, std::optional<HttpAnswer>* response,
+             std::string_view authorization = "Basic a2V5LWE6") {
+    service_->HandleAsync(Request(call, std::move(body), authorization),
+                          [response](HttpAnswer result) { *response = std::move(result); });
+  }
+
+  // Makes the service queue its commits, with flushes run by RunFlushes.
+  void CoalesceCommits() {
+    service_->CoalesceCommits(
+        [this](std::function<void()> flush) { flushes_.push_back(std::move(flush)); });
+  }
+
+  void RunFlushes() {
+    std::vector<std::function<void()>> due;
+    due.swap(flushes_);
+    for (auto& flush : due) flush();
+  }
+
+  uint64_t Commits() const { return store_->WriteStats().commits; }
 
   int64_t EventCount(const std::string& account) {
     auto view = aggregator_->View(account, kReceivedMs);
@@ -65,6 +95,7 @@ class IngestServiceTest : public ::testing::Test {
   AlertHub hub_;
   std::unique_ptr<AlertRecorder> recorder_;
   std::unique_ptr<IngestService> service_;
+  std::vector<std::function<void()>> flushes_;
 };
 
 TEST_F(IngestServiceTest, EventGroupIdWins) {
@@ -167,6 +198,103 @@ TEST_F(IngestServiceTest, UnsupportedMediaTypeIs415) {
   request.content_type = "application/xml";
   request.body = "<event/>";
   EXPECT_EQ(service_->Handle(std::move(request)).status, 415);
+}
+
+TEST_F(IngestServiceTest, QueuedRequestsShareOneCommit) {
+  CoalesceCommits();
+  std::optional<HttpAnswer> first, second, repeat;
+  Queue(SegmentCall::kTrack,
+        R"({"userId":"u1","event":"Report Viewed","messageId":"m1","context":{"groupId":"acme"}})",
+        &first);
+  Queue(SegmentCall::kBatch, R"({"batch":[
+      {"type":"track","userId":"u2","event":"Report Viewed","messageId":"m2",
+       "context":{"groupId":"acme"}},
+      {"type":"track","userId":"u3","event":"Report Viewed","messageId":"m3",
+       "context":{"groupId":"globex"}}]})",
+        &second);
+  // The same message id as the first request, in the same flush.
+  Queue(SegmentCall::kTrack,
+        R"({"userId":"u1","event":"Report Viewed","messageId":"m1","context":{"groupId":"acme"}})",
+        &repeat);
+  // Nothing is committed and no response is given before the flush runs.
+  EXPECT_FALSE(first.has_value());
+  EXPECT_EQ(Commits(), 0u);
+  ASSERT_EQ(flushes_.size(), 1u) << "one flush for the whole queue";
+
+  RunFlushes();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  ASSERT_TRUE(repeat.has_value());
+  EXPECT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(second->status, 200) << second->body;
+  EXPECT_EQ(repeat->status, 200) << repeat->body;
+  EXPECT_EQ(Commits(), 1u);
+  EXPECT_EQ(EventCount("acme"), 2);
+  EXPECT_EQ(EventCount("globex"), 1);
+
+  // The repeat was a duplicate of the first request's event, and so is the
+  // same event sent again alone: nothing more is stored.
+  std::optional<HttpAnswer> resent;
+  Queue(SegmentCall::kTrack,
+        R"({"userId":"u1","event":"Report Viewed","messageId":"m1","context":{"groupId":"acme"}})",
+        &resent);
+  RunFlushes();
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_EQ(resent->status, 200);
+  EXPECT_EQ(Commits(), 1u);
+  EXPECT_EQ(EventCount("acme"), 2);
+}
+
+TEST_F(IngestServiceTest, QueuedRequestsCommitOncePerWriteKey) {
+  config_.write_keys = {"key-a", "key-b"};
+  service_ = std::make_unique<IngestService>(config_, *store_, *aggregator_, clock_, *recorder_);
+  CoalesceCommits();
+  std::optional<HttpAnswer> a1, b1, a2;
+  const std::string body =
+      R"({"userId":"u1","event":"Report Viewed","messageId":"same","context":{"groupId":"acme"}})";
+  Queue(SegmentCall::kTrack, body, &a1);
+  Queue(SegmentCall::kTrack, body, &b1, "Basic a2V5LWI6");  // key-b:
+  Queue(
+      SegmentCall::kTrack,
+      R"({"userId":"u1","event":"Report Viewed","messageId":"other","context":{"groupId":"acme"}})",
+      &a2);
+  RunFlushes();
+  ASSERT_TRUE(a1.has_value());
+  ASSERT_TRUE(b1.has_value());
+  ASSERT_TRUE(a2.has_value());
+  EXPECT_EQ(a1->status, 200);
+  EXPECT_EQ(b1->status, 200);
+  EXPECT_EQ(a2->status, 200);
+  // Message ids are unique per write key, so all three events are new.
+  EXPECT_EQ(Commits(), 2u);
+  EXPECT_EQ(EventCount("acme"), 3);
+}
+
+TEST_F(IngestServiceTest, RejectedRequestSkipsQueue) {
+  CoalesceCommits();
+  std::optional<HttpAnswer> bad_key, bad_body;
+  Queue(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed"})", &bad_key,
+        "Basic bm9wZTo=");  // nope:
+  Queue(SegmentCall::kTrack, "{not json", &bad_body);
+  ASSERT_TRUE(bad_key.has_value());
+  ASSERT_TRUE(bad_body.has_value());
+  EXPECT_EQ(bad_key->status, 401);
+  EXPECT_EQ(bad_body->status, 400);
+  EXPECT_TRUE(flushes_.empty());
+}
+
+TEST_F(IngestServiceTest, RequestAfterFlushStartsNewFlush) {
+  CoalesceCommits();
+  std::optional<HttpAnswer> first, second;
+  Queue(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"a"})", &first);
+  RunFlushes();
+  Queue(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"b"})", &second);
+  ASSERT_EQ(flushes_.size(), 1u);
+  RunFlushes();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(Commits(), 2u);
 }
 
 }  // namespace
