@@ -16,6 +16,7 @@
 #include "server/alert_stream.h"
 #include "server/clock.h"
 #include "server/connection_slot.h"
+#include "server/http_wire.h"
 #include "server/ingest_families.h"
 #include "server/ingest_stream_session.h"
 #include "server/server_metrics.h"
@@ -429,20 +430,12 @@ class HttpSession : public DrainableConnection,
     if (answer.status >= 400 && answer.status < 500) LogClientError(answer);
     const bool linger = !keep_alive;
     keep_alive = keep_alive && !draining_;
-    auto response = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(answer.status), version);
-    response->set(http::field::server, "uptake");
-    response->set(http::field::content_type, "application/json");
-    for (auto& [name, value] : answer.headers) response->set(name, value);
-    response->body() = std::move(answer.body);
-    response->keep_alive(keep_alive);
-    response->prepare_payload();
+    auto wire = std::make_shared<std::string>(SerializeAnswer(answer, version, keep_alive));
     // A client that does not read its response is treated like an idle one.
     beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, linger](beast::error_code ec, size_t) {
-                        self->OnWrite(ec, response->keep_alive(), linger);
-                      });
+    asio::async_write(stream_, asio::buffer(*wire),
+                      [self = shared_from_this(), wire, keep_alive, linger](
+                          beast::error_code ec, size_t) { self->OnWrite(ec, keep_alive, linger); });
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive, bool linger) {
