@@ -182,10 +182,35 @@ class HttpSession : public DrainableConnection,
                             });
   }
 
+  // Feeds the bytes already read to the parser, the way Beast's read
+  // operations do, until `done` holds. Returns true then; otherwise false,
+  // with `ec` set on a parse error or clear when more bytes must be read.
+  // A request that arrived whole so costs no asynchronous operation.
+  template <class Done>
+  bool ParseBuffered(Done done, beast::error_code& ec) {
+    while (!done()) {
+      if (buffer_.size() == 0) return false;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) return false;
+    }
+    return true;
+  }
+
   void DoReadHeader() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(limits_.max_header_bytes);
+    parser_->eager(false);
+    beast::error_code ec;
+    if (ParseBuffered([this] { return parser_->is_header_done(); }, ec)) {
+      return OnReadHeader(ec, 0);
+    }
+    if (ec) return OnReadFailed(ec, ReadStage::kHeader);
     beast::get_lowest_layer(stream_).expires_after(limits_.header_read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -266,6 +291,10 @@ class HttpSession : public DrainableConnection,
   }
 
   void DoReadBody() {
+    parser_->eager(true);
+    beast::error_code ec;
+    if (ParseBuffered([this] { return parser_->is_done(); }, ec)) return OnReadBody(ec, 0);
+    if (ec) return OnReadFailed(ec, ReadStage::kBody);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnReadBody, shared_from_this()));
   }
