@@ -140,20 +140,21 @@ size_t EntryLength(const uint8_t* in) {
 uint32_t SaturatingIncrement(uint32_t count) { return count < kMaxCount ? count + 1 : count; }
 
 // Usable sizes of glibc's malloc chunks are 16n + 8 bytes, so a capacity of
-// that form wastes nothing. Growth keeps an eighth spare, so a series that
-// grows by a byte a day reallocates about every two weeks.
+// that form wastes nothing. Growth keeps an eighth spare, so a growing
+// series reallocates after a few new days, not on each one.
 size_t CapacityFor(size_t size) {
-  const size_t wanted = size + size / 8;
-  return std::max<size_t>(24, (wanted + 7) / 16 * 16 + 8);
+  const size_t target = size + size / 8;
+  return std::max<size_t>(24, (target + 7) / 16 * 16 + 8);
 }
 
 }  // namespace
 
 DaySeries::DaySeries(const DaySeries& other) : newest_day_(other.newest_day_) {
   if (other.size_ == 0) return;
-  Reallocate(CapacityFor(other.size_));
-  std::memcpy(block_.get(), other.block_.get(), other.size_);
-  size_ = other.size_;
+  const size_t size = other.EntryOffset(LoadBits(other.block_.get()).Count());
+  Reallocate(CapacityFor(size));
+  std::memcpy(block_.get(), other.block_.get(), size);
+  size_ = static_cast<uint16_t>(size);
 }
 
 DaySeries& DaySeries::operator=(const DaySeries& other) {
@@ -229,20 +230,24 @@ void DaySeries::StartNewestDay(int64_t day, bool login) {
   if (size_ != 0) {
     bits = LoadBits(block_.get());
     bits.Age(day - newest_day_);
-    Truncate(EntryOffset(bits.Count()));
+    // The entries of days that left the range stay behind the live ones
+    // until the block needs room, because finding where the live entries
+    // end means walking all of them (see MakeRoom).
+    if (bits.Count() == 0) Truncate(kEntriesOffset);
   } else {
     Reallocate(CapacityFor(kEntriesOffset + 2));
     size_ = kEntriesOffset;
   }
-  // NOTE: days outside the int32 range (before year -5,877,000 or after
-  // +5,881,000) wrap, as they did when the series kept int32 days.
+  // NOTE: days outside the int32 range (about 5.88 million years either
+  // side of 1970) wrap, as they did when the series kept a vector of int32 days.
   newest_day_ = static_cast<int32_t>(day);
-  bits.Set(0);
   StoreBits(bits, block_.get());
 
   uint8_t entry[kMaxEntryBytes];
   const size_t length = EncodeEntry(1, login ? 1 : 0, entry);
   Splice(kEntriesOffset, 0, entry, length);
+  bits.Set(0);
+  StoreBits(bits, block_.get());
 }
 
 void DaySeries::BumpEntry(size_t offset, bool login) {
@@ -266,18 +271,23 @@ void DaySeries::BumpEntry(size_t offset, bool login) {
 }
 
 void DaySeries::Splice(size_t offset, size_t old_length, const uint8_t* bytes, size_t length) {
-  const size_t new_size = size_ - old_length + length;
-  if (new_size > capacity_) Reallocate(CapacityFor(new_size));
+  if (size_ - old_length + length > capacity_) MakeRoom(length - old_length);
   uint8_t* block = block_.get();
   std::memmove(block + offset + length, block + offset + old_length, size_ - offset - old_length);
   std::memcpy(block + offset, bytes, length);
-  size_ = static_cast<uint16_t>(new_size);
+  size_ = static_cast<uint16_t>(size_ - old_length + length);
+}
+
+void DaySeries::MakeRoom(size_t extra) {
+  Truncate(EntryOffset(LoadBits(block_.get()).Count()));
+  const size_t needed = size_ + extra;
+  if (needed > capacity_) Reallocate(CapacityFor(needed));
 }
 
 void DaySeries::Truncate(size_t size) {
   size_ = static_cast<uint16_t>(size);
-  // Only when the newest day moves, so shrinking costs little; a quarter
-  // spare plus one chunk step is kept to avoid shrinking then growing again.
+  // A quarter spare plus one chunk step stays, so the block does not shrink
+  // and then grow again.
   if (capacity_ > CapacityFor(size + size / 4 + 16)) Reallocate(CapacityFor(size));
 }
 

@@ -1,5 +1,6 @@
-// Per-day event and login counts of one account over its last 120 days,
-// packed into one small heap block because every account stays in memory.
+// Per-day event and login counts of one account over the 120 days up to its
+// newest active day, packed into one small heap block because every account
+// stays in memory.
 
 #ifndef UPTAKE_METRICS_DAY_SERIES_H_
 #define UPTAKE_METRICS_DAY_SERIES_H_
@@ -34,6 +35,8 @@ struct DayCount {
 //   bytes 16..   one entry per set bit, in bit order (newest day first):
 //                varint (events * 2 + (logins > 0)), then varint logins
 //                when logins > 0
+//   then up to size_: entries of days that left the kept range, unused
+//                and dropped when the block next needs room
 // Not thread-safe.
 class DaySeries {
  public:
@@ -51,7 +54,7 @@ class DaySeries {
   static DaySeries FromDays(std::span<const DayCount> days);
 
   // Counts one event, a login when `login`, on UTC day `day`. A day older
-  // than the kept range is ignored; a day newer than the newest drops the
+  // than the kept range is ignored. A day newer than the newest drops the
   // days that fall out of the range.
   void Add(int64_t day, bool login);
 
@@ -89,8 +92,12 @@ class DaySeries {
   void StartNewestDay(int64_t day, bool login);
   // Adds one event to the entry at `offset`.
   void BumpEntry(size_t offset, bool login);
-  // Replaces `old_length` bytes at `offset` with `length` bytes.
+  // Replaces `old_length` bytes at `offset` with `length` bytes. The bitmap
+  // stored in the block must describe the entries before the change.
   void Splice(size_t offset, size_t old_length, const uint8_t* bytes, size_t length);
+  // Drops the bytes behind the live entries, then grows the block when it
+  // still has less than `extra` bytes free.
+  void MakeRoom(size_t extra);
   // Cuts the block to `size` bytes, giving memory back when much is spare.
   void Truncate(size_t size);
   void Reallocate(size_t capacity);
@@ -100,7 +107,7 @@ class DaySeries {
 
   std::unique_ptr<uint8_t, FreeBlock> block_;
   int32_t newest_day_ = 0;
-  uint16_t size_ = 0;      // bytes used, 0 while empty
+  uint16_t size_ = 0;      // bytes in use or awaiting reuse, 0 while empty
   uint16_t capacity_ = 0;  // bytes allocated
 };
 

@@ -114,7 +114,7 @@ TEST(AccountStateTest, FootprintIsSmall) {
     const EventFacts facts{static_cast<uint32_t>(day % 20), day % 8, false};
     busy.Add(Track("acme", "a", kT0 + day * kDay, testing::Numbered("u", day % 10)), facts);
   }
-  EXPECT_LT(Footprint(busy), 2560u);
+  EXPECT_LT(Footprint(busy), 1024u);
 }
 
 }  // namespace

@@ -125,6 +125,11 @@ TEST(DaySeriesTest, NewDayDropsDaysOutOfRange) {
   EXPECT_EQ(days.front().day, kDay0 + 5);
   EXPECT_EQ(days.back().day, kDay0 + kDayActivityRetentionDays + 4);
   EXPECT_EQ(series.LoginsBetween(kDay0, kDay0 + 1000), kDayActivityRetentionDays - 5);
+
+  // A copy leaves out the bytes of the dropped days.
+  const DaySeries copy = series;
+  ExpectSameDays(copy, days);
+  EXPECT_LT(copy.allocated_bytes(), series.allocated_bytes());
 }
 
 // Gaps of 63, 64 and 65 days straddle the two bitmap words, and a gap
