@@ -137,6 +137,20 @@ size_t EntryLength(const uint8_t* in) {
   return (in[0] & 1) != 0 ? header + SkipVarint(in + header) : header;
 }
 
+// Calls `visit(day, entry)` for each active day of a non-empty block,
+// newest first, until it returns false.
+template <typename Visit>
+void VisitNewestFirst(const uint8_t* block, int32_t newest_day, Visit visit) {
+  const DayBits bits = LoadBits(block);
+  size_t offset = kEntriesOffset;
+  for (int64_t age = 0; age < kDayActivityRetentionDays; ++age) {
+    if (!bits.Test(age)) continue;
+    const Entry entry = DecodeEntry(block + offset);
+    if (!visit(int64_t{newest_day} - age, entry)) return;
+    offset += entry.length;
+  }
+}
+
 uint32_t SaturatingIncrement(uint32_t count) { return count < kMaxCount ? count + 1 : count; }
 
 // Usable sizes of glibc's malloc chunks are 16n + 8 bytes, so a capacity of
@@ -310,33 +324,22 @@ size_t DaySeries::size() const { return size_ == 0 ? 0 : LoadBits(block_.get()).
 
 int64_t DaySeries::LoginsBetween(int64_t first_day, int64_t last_day) const {
   if (size_ == 0) return 0;
-  const uint8_t* block = block_.get();
-  const DayBits bits = LoadBits(block);
   int64_t logins = 0;
-  size_t offset = kEntriesOffset;
-  for (int64_t age = 0; age < kDayActivityRetentionDays; ++age) {
-    if (!bits.Test(age)) continue;
-    const int64_t day = int64_t{newest_day_} - age;
-    if (day < first_day) break;
-    const Entry entry = DecodeEntry(block + offset);
+  VisitNewestFirst(block_.get(), newest_day_, [&](int64_t day, const Entry& entry) {
+    if (day < first_day) return false;
     if (day <= last_day) logins += entry.logins;
-    offset += entry.length;
-  }
+    return true;
+  });
   return logins;
 }
 
 size_t DaySeries::DecodeNewestFirst(std::span<DayCount, kDayActivityRetentionDays> days) const {
   if (size_ == 0) return 0;
-  const uint8_t* block = block_.get();
-  const DayBits bits = LoadBits(block);
   size_t count = 0;
-  size_t offset = kEntriesOffset;
-  for (int64_t age = 0; age < kDayActivityRetentionDays; ++age) {
-    if (!bits.Test(age)) continue;
-    const Entry entry = DecodeEntry(block + offset);
-    days[count++] = {static_cast<int32_t>(newest_day_ - age), entry.events, entry.logins};
-    offset += entry.length;
-  }
+  VisitNewestFirst(block_.get(), newest_day_, [&](int64_t day, const Entry& entry) {
+    days[count++] = {static_cast<int32_t>(day), entry.events, entry.logins};
+    return true;
+  });
   return count;
 }
 
