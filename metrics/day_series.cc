@@ -161,6 +161,13 @@ size_t CapacityFor(size_t size) {
   return std::max<size_t>(24, (target + 7) / 16 * 16 + 8);
 }
 
+// Whether a block of `capacity` bytes holding `size` should shrink. A
+// quarter spare plus one chunk step stays, so that a block does not shrink
+// and then grow again.
+bool HasMuchSpare(size_t capacity, size_t size) {
+  return capacity > CapacityFor(size + size / 4 + 16);
+}
+
 }  // namespace
 
 DaySeries::DaySeries(const DaySeries& other) : newest_day_(other.newest_day_) {
@@ -266,8 +273,8 @@ void DaySeries::StartNewestDay(int64_t day, bool login) {
 
 void DaySeries::BumpEntry(size_t offset, bool login) {
   uint8_t* at = block_.get() + offset;
-  // Below 63 events without a new login, the header stays one byte and its
-  // login flag stays as it is.
+  // With at most 62 events and no new login, the header stays one byte and
+  // only its event count changes.
   if (!login && at[0] < 0x7e) {
     at[0] = static_cast<uint8_t>(at[0] + 2);
     return;
@@ -293,16 +300,14 @@ void DaySeries::Splice(size_t offset, size_t old_length, const uint8_t* bytes, s
 }
 
 void DaySeries::MakeRoom(size_t extra) {
-  Truncate(EntryOffset(LoadBits(block_.get()).Count()));
+  size_ = static_cast<uint16_t>(EntryOffset(LoadBits(block_.get()).Count()));
   const size_t needed = size_ + extra;
-  if (needed > capacity_) Reallocate(CapacityFor(needed));
+  if (needed > capacity_ || HasMuchSpare(capacity_, needed)) Reallocate(CapacityFor(needed));
 }
 
 void DaySeries::Truncate(size_t size) {
   size_ = static_cast<uint16_t>(size);
-  // A quarter spare plus one chunk step stays, so the block does not shrink
-  // and then grow again.
-  if (capacity_ > CapacityFor(size + size / 4 + 16)) Reallocate(CapacityFor(size));
+  if (HasMuchSpare(capacity_, size)) Reallocate(CapacityFor(size));
 }
 
 void DaySeries::Reallocate(size_t capacity) {

@@ -95,8 +95,8 @@ class DaySeries {
   // Replaces `old_length` bytes at `offset` with `length` bytes. The bitmap
   // stored in the block must describe the entries before the change.
   void Splice(size_t offset, size_t old_length, const uint8_t* bytes, size_t length);
-  // Drops the bytes behind the live entries, then grows the block when it
-  // still has less than `extra` bytes free.
+  // Drops the bytes behind the live entries, then resizes the block when it
+  // has less than `extra` bytes free or much more.
   void MakeRoom(size_t extra);
   // Cuts the block to `size` bytes, giving memory back when much is spare.
   void Truncate(size_t size);
