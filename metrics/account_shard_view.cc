@@ -69,9 +69,10 @@ AccountView AccountShard::View(const Account& account, const ViewInput& input) c
     view.counts.emplace_back(names_.Name(entry.name_id), entry.count);
   }
   std::sort(view.counts.begin(), view.counts.end());
-  for (const DayCount& entry : state.days()) {
+  view.days.reserve(state.days().size());
+  state.days().ForEachDay([&view](const DayCount& entry) {
     view.days.push_back({entry.day, entry.events, entry.logins});
-  }
+  });
   return view;
 }
 

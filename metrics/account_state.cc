@@ -42,7 +42,7 @@ void AccountState::Add(const Event& event, const EventFacts& facts) {
   if (facts.feature >= 0) {
     AddFeature(facts.feature, ToUnixSeconds(ms));
   }
-  AddDay(UtcDay(ms), facts.login);
+  days_.Add(UtcDay(ms), facts.login);
 }
 
 void AccountState::AddCreatedAt(int64_t created_at_ms, int64_t event_ms) {
@@ -87,25 +87,6 @@ void AccountState::AddFeature(int feature, uint32_t event_s) {
   features_.push_back({static_cast<uint8_t>(feature), event_s});
 }
 
-void AccountState::AddDay(int64_t day, bool login) {
-  if (!days_.empty() && day < days_.back().day - kDayActivityRetentionDays + 1) {
-    return;
-  }
-
-  auto it = std::lower_bound(days_.begin(), days_.end(), day,
-                             [](const DayCount& entry, int64_t d) { return entry.day < d; });
-  if (it == days_.end() || it->day != day) {
-    it = days_.insert(it, {static_cast<int32_t>(day), 0, 0});
-  }
-  ++it->events;
-  it->logins += login ? 1 : 0;
-
-  const int64_t oldest_kept = days_.back().day - kDayActivityRetentionDays + 1;
-  auto first_kept = std::find_if(days_.begin(), days_.end(),
-                                 [&](const DayCount& entry) { return entry.day >= oldest_kept; });
-  days_.erase(days_.begin(), first_kept);
-}
-
 int64_t AccountState::CountOf(uint32_t name_id) const {
   for (const NameCount& entry : counts_) {
     if (entry.name_id == name_id) {
@@ -128,13 +109,7 @@ uint64_t AccountState::FeaturesUsedBefore(int64_t limit_ms) const {
 }
 
 int64_t AccountState::LoginsBetween(int64_t first_day, int64_t last_day) const {
-  int64_t logins = 0;
-  for (const DayCount& entry : days_) {
-    if (entry.day >= first_day && entry.day <= last_day) {
-      logins += entry.logins;
-    }
-  }
-  return logins;
+  return days_.LoginsBetween(first_day, last_day);
 }
 
 int64_t AccountState::UsersActiveSince(int64_t since_ms) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/day_series.h"
 #include "metrics/merged_traits.h"
 #include "metrics/routing.h"
 #include "proto/event.h"
@@ -18,10 +19,6 @@
 namespace uptake {
 
 inline constexpr int64_t kDayMs = 86'400'000;
-
-// Day activity older than this many days before the newest active day is
-// dropped, so the per-day list stays bounded.
-inline constexpr int64_t kDayActivityRetentionDays = 120;
 
 // Due time of an account with no pending time-driven change.
 inline constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
@@ -39,12 +36,6 @@ struct UserActivity {
 struct FeatureUse {
   uint8_t feature;       // catalog index
   uint32_t first_use_s;  // minimum event time, Unix seconds
-};
-
-struct DayCount {
-  int32_t day;  // days since the Unix epoch, UTC
-  uint32_t events;
-  uint32_t logins;
 };
 
 // The alert of one rule that is pending or firing on an account.
@@ -115,7 +106,7 @@ class AccountState {
   const std::vector<NameCount>& counts() const { return counts_; }
   const std::vector<UserActivity>& users() const { return users_; }
   const std::vector<FeatureUse>& features() const { return features_; }
-  const std::vector<DayCount>& days() const { return days_; }
+  const DaySeries& days() const { return days_; }
   std::vector<OpenAlert>& open_alerts() { return open_alerts_; }
   const std::vector<OpenAlert>& open_alerts() const { return open_alerts_; }
 
@@ -131,7 +122,6 @@ class AccountState {
   void AddName(uint32_t name_id);
   void AddUser(uint64_t user_hash, uint32_t event_s);
   void AddFeature(int feature, uint32_t event_s);
-  void AddDay(int64_t day, bool login);
 
   int64_t first_seen_ms_ = std::numeric_limits<int64_t>::max();
   int64_t last_seen_ms_ = std::numeric_limits<int64_t>::min();
@@ -148,7 +138,7 @@ class AccountState {
   std::vector<NameCount> counts_;     // unsorted, usually a few dozen names
   std::vector<UserActivity> users_;   // sorted by user_hash
   std::vector<FeatureUse> features_;  // unsorted, at most one per feature
-  std::vector<DayCount> days_;        // sorted by day
+  DaySeries days_;
   std::vector<OpenAlert> open_alerts_;
 };
 

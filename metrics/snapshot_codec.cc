@@ -13,10 +13,12 @@
 #include "metrics/snapshot_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -265,11 +267,11 @@ void SnapshotCodec::EncodeAccount(const std::string& id, const AccountState& sta
     out.PutVarint(use.first_use_s);
   }
   out.PutVarint(state.days_.size());
-  for (const DayCount& day : state.days_) {
+  state.days_.ForEachDay([&out](const DayCount& day) {
     out.PutZigzag(day.day);
     out.PutVarint(day.events);
     out.PutVarint(day.logins);
-  }
+  });
 }
 
 bool SnapshotCodec::DecodeTraits(SnapshotReader& in, MergedTraits* traits, std::string* error) {
@@ -397,27 +399,27 @@ bool SnapshotCodec::DecodeAccount(SnapshotReader& in, const Catalog& catalog,
   if (!in.GetVarint(&size) || size > uint64_t{kDayActivityRetentionDays}) {
     return Fail(error, "truncated or invalid day count" + where);
   }
-  state->days_.resize(size);
-  for (DayCount& entry : state->days_) {
+  std::array<DayCount, kDayActivityRetentionDays> days;
+  for (size_t i = 0; i < size; ++i) {
     int64_t day;
     uint64_t events;
     uint64_t logins;
     if (!in.GetZigzag(&day) || !in.GetVarint(&events) || !in.GetVarint(&logins)) {
       return Fail(error, "truncated days" + where);
     }
-    const bool ordered = &entry == state->days_.data() || day > (&entry - 1)->day;
+    const bool ordered = i == 0 || day > days[i - 1].day;
     if (!ordered || day < std::numeric_limits<int32_t>::min() ||
         day > std::numeric_limits<int32_t>::max() || events == 0 || events > kMaxUint32 ||
         logins > events) {
       return Fail(error, "days out of order or out of range" + where);
     }
-    entry = {static_cast<int32_t>(day), static_cast<uint32_t>(events),
-             static_cast<uint32_t>(logins)};
+    days[i] = {static_cast<int32_t>(day), static_cast<uint32_t>(events),
+               static_cast<uint32_t>(logins)};
   }
-  if (!state->days_.empty() &&
-      state->days_.front().day < state->days_.back().day - kDayActivityRetentionDays + 1) {
+  if (size > 0 && days[0].day < days[size - 1].day - kDayActivityRetentionDays + 1) {
     return Fail(error, "days span more than the retention" + where);
   }
+  state->days_ = DaySeries::FromDays(std::span(days.data(), size));
   return true;
 }
 

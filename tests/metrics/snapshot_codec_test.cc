@@ -157,6 +157,66 @@ TEST(SnapshotCodecTest, RoundTripKeepsMergeState) {
   ExpectSameViews(original, loaded, kT0 + 12 * kDay);
 }
 
+// Day series over more than the kept 120 days, with late events, counts
+// past one and two varint bytes, and logins.
+TEST(SnapshotCodecTest, RoundTripKeepsLongDaySeries) {
+  Aggregator original = MakeAggregator();
+  for (int a = 0; a < kAccounts; ++a) {
+    const std::string account = AccountId(a);
+    for (int day = 0; day < 130; day += 1 + a % 3) {
+      const int events = day % 9 == 0 ? 70 * (1 + a % 2) : 1 + day % 4;
+      for (int i = 0; i < events; ++i) {
+        const std::string name = i % 5 == 0 ? "Logged In" : "Report Created";
+        original.Replay(Track(account, name, kT0 + day * kDay + i * 1000));
+      }
+    }
+    original.Replay(Track(account, "Logged In", kT0 + 50 * kDay));  // late
+  }
+  for (int i = 0; i < 9000; ++i)
+    original.Replay(Track(AccountId(0), "Export Run", kT0 + 129 * kDay));
+  original.Replay(Track(std::string(kUnattributedAccount), "Report Created", kT0, "lost"));
+
+  Aggregator loaded = MakeAggregator();
+  SnapshotInfo info;
+  std::string error;
+  ASSERT_TRUE(Decode(loaded, Encode(original), &info, &error)) << error;
+  for (int64_t now : {kT0 + 60 * kDay, kT0 + 129 * kDay, kT0 + 140 * kDay}) {
+    ExpectSameViews(original, loaded, now);
+  }
+  EXPECT_EQ(Encode(loaded).size(), Encode(original).size());
+}
+
+// The day section of an account is (count, then per day oldest first: day
+// zigzag, events varint, logins varint), the layout written before the
+// in-memory series was packed, so snapshots from then still load.
+TEST(SnapshotCodecTest, DaySectionLayoutIsStable) {
+  Aggregator original = MakeAggregator();
+  for (int i = 0; i < 70; ++i) {
+    original.Replay(Track("acme", i < 3 ? "Logged In" : "Report Created", kT0 + i * 1000));
+  }
+  original.Replay(Track("acme", "Report Created", kT0 + 100 * kDay));
+
+  // 2 days: 19675 (zigzag b6 b3 02) with 70 events and 3 logins, then
+  // 19775 (zigzag fe b4 02) with 1 event and no login.
+  const std::string days("\x02\xb6\xb3\x02\x46\x03\xfe\xb4\x02\x01\x00", 11);
+  const std::string bytes = Encode(original);
+  EXPECT_NE(bytes.find(days), std::string::npos);
+
+  Aggregator loaded = MakeAggregator();
+  SnapshotInfo info;
+  std::string error;
+  ASSERT_TRUE(Decode(loaded, bytes, &info, &error)) << error;
+  const std::optional<AccountView> view = loaded.View("acme", kT0 + 100 * kDay);
+  ASSERT_TRUE(view.has_value());
+  ASSERT_EQ(view->days.size(), 2u);
+  EXPECT_EQ(view->days[0].day, 19'675);
+  EXPECT_EQ(view->days[0].events, 70);
+  EXPECT_EQ(view->days[0].logins, 3);
+  EXPECT_EQ(view->days[1].day, 19'775);
+  EXPECT_EQ(view->days[1].events, 1);
+  EXPECT_EQ(view->days[1].logins, 0);
+}
+
 TEST(SnapshotCodecTest, EmptyAggregatorRoundTrips) {
   Aggregator loaded = MakeAggregator();
   SnapshotInfo info;
