@@ -228,6 +228,7 @@ void Append(std::vector<Alert>& to, std::vector<Alert> from) {
 }  // namespace
 
 void AccountShard::Init(const std::vector<Rule>& rules) {
+  SettleSnapshot();  // interning the rules' event names grows the name table
   rule_event_ids_.clear();
   for (const Rule& rule : rules) {
     std::vector<uint32_t> ids;
@@ -258,6 +259,7 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
 
 AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog& catalog,
                                               size_t account_hash) {
+  SettleSnapshot();
   std::string_view account_id = event.account_id;
   if (account_id.empty()) {
     account_id = kUnattributedAccount;
@@ -273,6 +275,27 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   facts.login = catalog.IsLogin(event.name);
   it->second.Add(event, facts);
   return *it;
+}
+
+void AccountShard::MarkSnapshotOwed() {
+  snapshot_owed_ = true;
+  early_section_.reset();
+}
+
+SnapshotSection AccountShard::TakeSnapshotSection() {
+  snapshot_owed_ = false;
+  if (!early_section_) return SnapshotCodec::EncodeSection(*this);
+
+  SnapshotSection section = std::move(*early_section_);
+  early_section_.reset();
+  return section;
+}
+
+void AccountShard::SettleSnapshot() {
+  if (!snapshot_owed_) return;
+  snapshot_owed_ = false;
+  early_section_ = SnapshotCodec::EncodeSection(*this);
+  early_section_->encoded_early = true;
 }
 
 std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& scope) {

@@ -24,6 +24,7 @@
 #include "metrics/name_table.h"
 #include "metrics/routing.h"
 #include "metrics/rule.h"
+#include "metrics/snapshot_codec.h"
 #include "proto/event.h"
 
 namespace uptake {
@@ -103,6 +104,20 @@ class AccountShard {
 
   size_t size() const { return accounts_.size(); }
 
+  // Marks the shard as owed to a snapshot of its state as of now. Until
+  // TakeSnapshotSection, the first change to what a snapshot encodes (the
+  // accounts' aggregates and the name table, changed only by AddEvent, Init
+  // and snapshot loading) encodes the section first and keeps it.
+  // Evaluation changes only open alerts and deadlines, which snapshots do
+  // not contain, so it encodes nothing. Drops a section kept for a snapshot
+  // that was never taken.
+  void MarkSnapshotOwed();
+
+  // Returns the section owed since MarkSnapshotOwed: the one kept by a
+  // change, else one encoded now. Clears the mark. Without a mark, encodes
+  // the current state.
+  SnapshotSection TakeSnapshotSection();
+
   // Accounts evaluated by Evaluate, and deadline heap entries popped by
   // EvaluateDue, since the shard was created. See EvaluationStats.
   uint64_t evaluations() const { return evaluations_; }
@@ -112,6 +127,10 @@ class AccountShard {
 
  private:
   friend class SnapshotCodec;
+
+  // Encodes and keeps the owed section, if any, before a change to what
+  // snapshots encode.
+  void SettleSnapshot();
 
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
@@ -129,6 +148,11 @@ class AccountShard {
   std::vector<std::vector<uint32_t>> rule_event_ids_;
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;
+  // Set by MarkSnapshotOwed until SettleSnapshot or TakeSnapshotSection
+  // encodes the section. A section encoded by SettleSnapshot waits in
+  // early_section_ for TakeSnapshotSection.
+  bool snapshot_owed_ = false;
+  std::optional<SnapshotSection> early_section_;
 };
 
 }  // namespace uptake

@@ -200,7 +200,12 @@ bool SnapshotReader::GetString(size_t max_size, std::string* text) {
 
 bool SnapshotReader::AtEnd() { return !Fill(); }
 
-size_t SnapshotCodec::EncodeShard(const AccountShard& shard, SnapshotWriter& out) {
+SnapshotSection SnapshotCodec::EncodeSection(const AccountShard& shard) {
+  SnapshotSection section;
+  const SnapshotSink sink = [&section](std::string_view chunk) {
+    section.chunks.emplace_back(chunk);
+  };
+  SnapshotWriter out(sink);
   out.PutVarint(shard.names_.size());
   for (uint32_t id = 0; id < shard.names_.size(); ++id) out.PutString(shard.names_.Name(id));
 
@@ -209,7 +214,9 @@ size_t SnapshotCodec::EncodeShard(const AccountShard& shard, SnapshotWriter& out
     EncodeAccount(id, state, out);
     out.MaybeFlush();
   }
-  return shard.accounts_.size();
+  out.Flush();
+  section.accounts = shard.accounts_.size();
+  return section;
 }
 
 void SnapshotCodec::EncodeAccount(const std::string& id, const AccountState& state,
@@ -454,6 +461,7 @@ bool SnapshotCodec::DecodeSection(SnapshotReader& in, const Catalog& catalog,
     std::vector<uint32_t>& mapping = name_ids[&shard];
     if (mapping.empty()) mapping.assign(name_count, kUnmapped);
     std::lock_guard lock(shard.mu);
+    shard.SettleSnapshot();
     for (NameCount& entry : state.counts_) {
       uint32_t& mapped = mapping[entry.name_id];
       if (mapped == kUnmapped) mapped = shard.names_.Intern(names[entry.name_id]);

@@ -81,6 +81,16 @@ class SnapshotWriter {
   std::string buffer_;
 };
 
+// One shard's section of a snapshot, encoded on its own so that shards can
+// be encoded at different times and assembled in shard order afterwards.
+struct SnapshotSection {
+  std::vector<std::string> chunks;  // the section's bytes, in order
+  size_t accounts = 0;
+  // True when a change to the shard encoded the section before it applied,
+  // false when the snapshot's own pass did.
+  bool encoded_early = false;
+};
+
 // Reads bytes from a source that delivers them in chunks of any size.
 // Every read fails, returning false, once the source runs out.
 class SnapshotReader {
@@ -108,9 +118,8 @@ class SnapshotReader {
 // AccountState and MergedTraits, so their fields stay private elsewhere.
 class SnapshotCodec {
  public:
-  // Writes the section of `shard`. The caller holds shard.mu. Returns the
-  // number of accounts written.
-  static size_t EncodeShard(const AccountShard& shard, SnapshotWriter& out);
+  // Encodes the section of `shard`. The caller holds shard.mu.
+  static SnapshotSection EncodeSection(const AccountShard& shard);
 
   // Reads one section, adding each account to the shard `shard_for`
   // returns for its id. The caller holds no shard lock: this locks each
