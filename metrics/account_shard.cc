@@ -228,7 +228,6 @@ void Append(std::vector<Alert>& to, std::vector<Alert> from) {
 }  // namespace
 
 void AccountShard::Init(const std::vector<Rule>& rules) {
-  SettleSnapshot();  // interning the rules' event names grows the name table
   rule_event_ids_.clear();
   for (const Rule& rule : rules) {
     std::vector<uint32_t> ids;
@@ -259,7 +258,6 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
 
 AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog& catalog,
                                               size_t account_hash) {
-  SettleSnapshot();
   std::string_view account_id = event.account_id;
   if (account_id.empty()) {
     account_id = kUnattributedAccount;
@@ -267,6 +265,9 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   auto it = accounts_.find(HashedKey{account_id, account_hash});
   if (it == accounts_.end()) {
     it = accounts_.emplace(std::string(account_id), AccountState{}).first;
+    if (owed_) owed_->created.insert(&*it);
+  } else if (owed_) {
+    SaveBeforeChange(*it);
   }
 
   EventFacts facts;
@@ -278,24 +279,21 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
 }
 
 void AccountShard::MarkSnapshotOwed() {
-  snapshot_owed_ = true;
-  early_section_.reset();
+  owed_.emplace();
+  owed_->names = names_.size();
+  owed_->accounts = accounts_.size();
 }
 
 SnapshotSection AccountShard::TakeSnapshotSection() {
-  snapshot_owed_ = false;
-  if (!early_section_) return SnapshotCodec::EncodeSection(*this);
-
-  SnapshotSection section = std::move(*early_section_);
-  early_section_.reset();
+  if (!owed_) MarkSnapshotOwed();
+  SnapshotSection section = SnapshotCodec::EncodeSection(*this);
+  owed_.reset();
   return section;
 }
 
-void AccountShard::SettleSnapshot() {
-  if (!snapshot_owed_) return;
-  snapshot_owed_ = false;
-  early_section_ = SnapshotCodec::EncodeSection(*this);
-  early_section_->encoded_early = true;
+void AccountShard::SaveBeforeChange(const Account& account) {
+  if (owed_->created.contains(&account) || !owed_->saved.insert(&account).second) return;
+  SnapshotCodec::AppendAccount(account, owed_->saved_bytes);
 }
 
 std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& scope) {

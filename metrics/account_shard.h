@@ -104,18 +104,17 @@ class AccountShard {
 
   size_t size() const { return accounts_.size(); }
 
-  // Marks the shard as owed to a snapshot of its state as of now. Until
-  // TakeSnapshotSection, the first change to what a snapshot encodes (the
-  // accounts' aggregates and the name table, changed only by AddEvent, Init
-  // and snapshot loading) encodes the section first and keeps it.
-  // Evaluation changes only open alerts and deadlines, which snapshots do
-  // not contain, so it encodes nothing. Drops a section kept for a snapshot
-  // that was never taken.
+  // Marks the shard as owed to a snapshot of its state as of now: the
+  // accounts and the name table size it has. Until TakeSnapshotSection,
+  // AddEvent encodes an account that existed at the mark before its first
+  // change, and notes accounts created after it. Nothing else changes what
+  // a snapshot encodes: names are only appended, so ids at the mark stay
+  // valid, and evaluation changes only open alerts and deadlines, which
+  // snapshots do not contain. Drops what an unfinished snapshot kept.
   void MarkSnapshotOwed();
 
-  // Returns the section owed since MarkSnapshotOwed: the one kept by a
-  // change, else one encoded now. Clears the mark. Without a mark, encodes
-  // the current state.
+  // Encodes the section owed since MarkSnapshotOwed, or the current state
+  // without a mark, and clears the mark.
   SnapshotSection TakeSnapshotSection();
 
   // Accounts evaluated by Evaluate, and deadline heap entries popped by
@@ -128,9 +127,21 @@ class AccountShard {
  private:
   friend class SnapshotCodec;
 
-  // Encodes and keeps the owed section, if any, before a change to what
-  // snapshots encode.
-  void SettleSnapshot();
+  // The pending snapshot's record of this shard, from MarkSnapshotOwed to
+  // TakeSnapshotSection.
+  struct OwedSnapshot {
+    size_t names = 0;     // name table size at the mark
+    size_t accounts = 0;  // account count at the mark
+    // Encodings of the accounts changed since the mark, taken before their
+    // first change, one after another.
+    std::string saved_bytes;
+    std::unordered_set<const Account*> saved;
+    std::unordered_set<const Account*> created;  // accounts added since the mark
+  };
+
+  // Saves the encoding of `account` for the owed snapshot before its first
+  // change since the mark.
+  void SaveBeforeChange(const Account& account);
 
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
@@ -148,11 +159,7 @@ class AccountShard {
   std::vector<std::vector<uint32_t>> rule_event_ids_;
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;
-  // Set by MarkSnapshotOwed until SettleSnapshot or TakeSnapshotSection
-  // encodes the section. A section encoded by SettleSnapshot waits in
-  // early_section_ for TakeSnapshotSection.
-  bool snapshot_owed_ = false;
-  std::optional<SnapshotSection> early_section_;
+  std::optional<OwedSnapshot> owed_;
 };
 
 }  // namespace uptake

@@ -84,7 +84,13 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_
     hashes[i] = AccountHash(AccountKey(events[i]));
     order.emplace_back(ShardIndexOfHash(hashes[i]), i);
   }
-  std::sort(order.begin(), order.end());
+  // Shards are visited from the last to the first, against FinishSnapshot's
+  // order, so a call crosses the shard being encoded once and waits for at
+  // most that shard's encoding. In the same order it could wait behind the
+  // snapshot at every shard. Within a shard the events keep their order.
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
 
   const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
@@ -249,10 +255,9 @@ SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending,
   out.PutVarint(kShardCount);
   out.Flush();
 
-  // Each section goes to the sink as soon as it is taken, so at most one
-  // section besides those kept by changes is held here.
+  // Each section goes to the sink as soon as it is encoded, so only one is
+  // held here at a time.
   SnapshotSummary summary;
-  summary.sections = kShardCount;
   for (size_t i = 0; i < kShardCount; ++i) {
     SnapshotSection section;
     {
@@ -261,7 +266,7 @@ SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending,
     }
     for (const std::string& chunk : section.chunks) sink(chunk);
     summary.accounts += section.accounts;
-    if (section.encoded_early) ++summary.sections_encoded_early;
+    summary.accounts_saved_early += section.saved_before_change;
   }
 
   out.PutVarint(summary.accounts);

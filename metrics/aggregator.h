@@ -43,10 +43,9 @@ struct PendingSnapshot {
 // Counts from one Aggregator::FinishSnapshot call.
 struct SnapshotSummary {
   size_t accounts = 0;
-  size_t sections = 0;
-  // Sections that a change (Apply, Replay or ReplaceRules) encoded before
-  // it touched their shard, so that thread paid for their encoding.
-  size_t sections_encoded_early = 0;
+  // Accounts that Apply or Replay encoded before changing them, because
+  // the snapshot had not reached their shard yet.
+  size_t accounts_saved_early = 0;
 };
 
 // Owns the aggregates of every account and the open alert of each
@@ -135,17 +134,18 @@ class Aggregator {
   // Starts a snapshot of every account's aggregates (not open alerts or
   // deadlines) as they are now, to be recorded with `log_position`. Holds
   // every shard lock only to mark each shard as owed, which costs no
-  // encoding. Afterwards the first Apply, Replay or ReplaceRules to change
-  // a shard still owed encodes that shard first, under its lock, so the
-  // snapshot shows each shard as it was here. The caller keeps Apply and
+  // encoding. Afterwards Apply and Replay encode an account of a shard
+  // still owed before its first change, under the shard's lock, so the
+  // snapshot shows each account as it was here. The caller keeps Apply and
   // Replay from running during this call when a batch must not be split
   // (the server's snapshot gate does), and passes the result to
   // FinishSnapshot before beginning another snapshot.
   [[nodiscard]] PendingSnapshot BeginSnapshot(uint64_t log_position) const;
 
-  // Encodes the shards no change has encoded yet, each under its own lock,
-  // and writes the whole snapshot to `sink` in shard order: the state at
-  // BeginSnapshot, in the format LoadSnapshot reads. Returns what it wrote.
+  // Encodes the shards one at a time, each under its own lock and with the
+  // accounts saved by changes since BeginSnapshot, and writes the whole
+  // snapshot to `sink` in shard order: the state at BeginSnapshot, in the
+  // format LoadSnapshot reads. Returns what it wrote.
   SnapshotSummary FinishSnapshot(const PendingSnapshot& pending, const SnapshotSink& sink) const;
 
   // Begins and finishes a snapshot in one call, and returns the number of

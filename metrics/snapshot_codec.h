@@ -22,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "metrics/catalog.h"
@@ -86,9 +87,8 @@ class SnapshotWriter {
 struct SnapshotSection {
   std::vector<std::string> chunks;  // the section's bytes, in order
   size_t accounts = 0;
-  // True when a change to the shard encoded the section before it applied,
-  // false when the snapshot's own pass did.
-  bool encoded_early = false;
+  // Accounts whose encoding a change saved before it changed them.
+  size_t saved_before_change = 0;
 };
 
 // Reads bytes from a source that delivers them in chunks of any size.
@@ -118,8 +118,15 @@ class SnapshotReader {
 // AccountState and MergedTraits, so their fields stay private elsewhere.
 class SnapshotCodec {
  public:
-  // Encodes the section of `shard`. The caller holds shard.mu.
+  // Encodes the section of `shard` as it was at its MarkSnapshotOwed: the
+  // names and accounts it had then, each account as saved before its
+  // first change or, unchanged, as it is now. The caller locks shard.mu
+  // and marks the shard first.
   static SnapshotSection EncodeSection(const AccountShard& shard);
+
+  // Appends the encoding of `account` to `bytes`.
+  static void AppendAccount(const std::pair<const std::string, AccountState>& account,
+                            std::string& bytes);
 
   // Reads one section, adding each account to the shard `shard_for`
   // returns for its id. The caller holds no shard lock: this locks each

@@ -97,11 +97,11 @@ TEST(AggregatorSnapshotTest, ChangesAfterBeginStayOut) {
   const SnapshotSummary summary =
       live.FinishSnapshot(pending, [&bytes](std::string_view chunk) { bytes.append(chunk); });
   EXPECT_EQ(summary.accounts, static_cast<size_t>(kAccounts));
-  EXPECT_EQ(summary.sections, 64u);
-  // The reload touched every shard before the snapshot's own pass did.
-  EXPECT_EQ(summary.sections_encoded_early, summary.sections);
-  // Same events in the same order, so the same shard layouts and bytes.
-  EXPECT_EQ(bytes, Encode(reference, 42));
+  // Each account that existed was saved once, before its first change.
+  EXPECT_EQ(summary.accounts_saved_early, static_cast<size_t>(kAccounts));
+  // The same accounts and names, so the same size, though saved accounts
+  // come first in their sections.
+  EXPECT_EQ(bytes.size(), Encode(reference, 42).size());
 
   Aggregator loaded = MakeAggregator();
   SnapshotInfo info;
@@ -111,7 +111,7 @@ TEST(AggregatorSnapshotTest, ChangesAfterBeginStayOut) {
   ExpectSameAccounts(reference, loaded, kAccounts + 50, kT0 + 3 * kDay);
 }
 
-TEST(AggregatorSnapshotTest, UntouchedShardsAreEncodedAtFinish) {
+TEST(AggregatorSnapshotTest, NewAccountsAndNamesStayOut) {
   Aggregator live = MakeAggregator();
   Aggregator reference = MakeAggregator();
   const std::vector<Event> before = Round(0, kAccounts);
@@ -119,14 +119,17 @@ TEST(AggregatorSnapshotTest, UntouchedShardsAreEncodedAtFinish) {
   reference.Apply(before, kT0 + kDay);
 
   const PendingSnapshot pending = live.BeginSnapshot(7);
-  live.Apply(Round(1, 1), kT0 + 2 * kDay);  // one account, so one shard
+  live.Apply(std::vector<Event>{Track("newcomer", "Brand New Name", kT0 + 2 * kDay)},
+             kT0 + 2 * kDay);
+  live.ReplaceRules(SecondRules(), kT0 + 2 * kDay);
   std::string bytes;
   const SnapshotSummary summary =
       live.FinishSnapshot(pending, [&bytes](std::string_view chunk) { bytes.append(chunk); });
 
-  EXPECT_EQ(summary.sections_encoded_early, 1u);
+  EXPECT_EQ(summary.accounts_saved_early, 0u);
+  // No account changed, so the sections keep their order and every byte.
   EXPECT_EQ(bytes, Encode(reference, 7));
-  // The mark is cleared, so the next snapshot shows the later event.
+  // The mark is cleared, so the next snapshot shows the new account.
   EXPECT_NE(Encode(live, 7), Encode(reference, 7));
 }
 
@@ -270,7 +273,7 @@ TEST_F(ConcurrentSnapshotTest, EachSnapshotMatchesItsLogPrefix) {
   for (const TakenSnapshot& taken : snapshots) {
     SCOPED_TRACE("snapshot at log position " + std::to_string(taken.position));
     // Writers applied batches while every shard was still owed.
-    EXPECT_GT(taken.summary.sections_encoded_early, 0u);
+    EXPECT_GT(taken.summary.accounts_saved_early, 0u);
 
     Aggregator replayed = MakeAggregator();
     for (size_t i = 0; i < taken.position; ++i) replayed.Replay(log_[i]);
