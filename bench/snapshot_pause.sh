@@ -21,19 +21,10 @@ seconds=${3:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 uptake=${UPTAKE:-$root/build/uptake}
 datagen=$root/build/uptake-restart-datagen
-for binary in "$uptake" "$datagen"; do
-  [[ -x $binary ]] || { echo "missing $binary: build the project first" >&2; exit 1; }
-done
+source "$root/bench/server_run.sh"
+require_binaries "$uptake" "$datagen"
+make_work_dir uptake-snapshot-pause
 
-work=$(mktemp -d /tmp/uptake-snapshot-pause.XXXXXX)
-server_pid=
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$((20000 + RANDOM % 20000))
 cat >"$work/config.yaml" <<YAML
 clock: event
 write_keys: [bench]
@@ -55,14 +46,7 @@ else
   "$datagen" "$work/data" "$accounts" "$events"
 fi
 
-"$uptake" serve --config "$work/config.yaml" --data-dir "$work/data" >"$work/server.log" 2>&1 &
-server_pid=$!
-deadline=$((SECONDS + 900))
-until curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  ((SECONDS < deadline)) || { echo "not ready after 900 s" >&2; exit 1; }
-  sleep 0.05
-done
+start_server "$work/server.log"
 
 # Sets `body` to a batch of 20 events on random accounts, so it touches up
 # to 20 of the aggregator's 64 shards. The events carry no timestamp, so
@@ -94,9 +78,7 @@ while ((SECONDS < stop_at)); do
   sent=$((sent + 1))
 done
 
-kill -TERM "$server_pid"
-wait "$server_pid" || true
-server_pid=
+stop_server
 
 grep -h '\[snapshot\]' "$work/server.log" | sed 's/^/  /'
 sort -n "$work/times.txt" | awk -v sent="$sent" '
