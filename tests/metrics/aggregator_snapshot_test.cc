@@ -78,13 +78,21 @@ void ExpectSameAccounts(const Aggregator& expected, const Aggregator& actual, in
   }
 }
 
-TEST(AggregatorSnapshotTest, ChangesAfterBeginStayOut) {
+// A live aggregator that later changes while a snapshot is pending, and a
+// reference that keeps the state the snapshot must show.
+class AggregatorSnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::vector<Event> before = Round(0, kAccounts);
+    live.Apply(before, kT0 + kDay);
+    reference.Apply(before, kT0 + kDay);
+  }
+
   Aggregator live = MakeAggregator();
   Aggregator reference = MakeAggregator();
-  const std::vector<Event> before = Round(0, kAccounts);
-  live.Apply(before, kT0 + kDay);
-  reference.Apply(before, kT0 + kDay);
+};
 
+TEST_F(AggregatorSnapshotTest, ChangesAfterBeginStayOut) {
   const PendingSnapshot pending = live.BeginSnapshot(42);
   // New events on old and new accounts, a rule reload that interns a new
   // name in every shard, and evaluations that open and close alerts.
@@ -111,13 +119,7 @@ TEST(AggregatorSnapshotTest, ChangesAfterBeginStayOut) {
   ExpectSameAccounts(reference, loaded, kAccounts + 50, kT0 + 3 * kDay);
 }
 
-TEST(AggregatorSnapshotTest, NewAccountsAndNamesStayOut) {
-  Aggregator live = MakeAggregator();
-  Aggregator reference = MakeAggregator();
-  const std::vector<Event> before = Round(0, kAccounts);
-  live.Apply(before, kT0 + kDay);
-  reference.Apply(before, kT0 + kDay);
-
+TEST_F(AggregatorSnapshotTest, NewAccountsAndNamesStayOut) {
   const PendingSnapshot pending = live.BeginSnapshot(7);
   live.Apply(std::vector<Event>{Track("newcomer", "Brand New Name", kT0 + 2 * kDay)},
              kT0 + 2 * kDay);
@@ -133,15 +135,10 @@ TEST(AggregatorSnapshotTest, NewAccountsAndNamesStayOut) {
   EXPECT_NE(Encode(live, 7), Encode(reference, 7));
 }
 
-TEST(AggregatorSnapshotTest, UnfinishedSnapshotIsDroppedByTheNext) {
-  Aggregator live = MakeAggregator();
-  live.Apply(Round(0, kAccounts), kT0 + kDay);
+TEST_F(AggregatorSnapshotTest, UnfinishedSnapshotIsDroppedByTheNext) {
   // Begun and never finished, as when encoding throws.
   static_cast<void>(live.BeginSnapshot(1));
   live.Apply(Round(1, kAccounts), kT0 + 2 * kDay);
-
-  Aggregator reference = MakeAggregator();
-  reference.Apply(Round(0, kAccounts), kT0 + kDay);
   reference.Apply(Round(1, kAccounts), kT0 + 2 * kDay);
   EXPECT_EQ(Encode(live, 2), Encode(reference, 2));
 }
