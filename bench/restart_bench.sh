@@ -15,19 +15,10 @@ events=${2:-10000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 uptake=$root/build/uptake
 datagen=$root/build/uptake-restart-datagen
-for binary in "$uptake" "$datagen"; do
-  [[ -x $binary ]] || { echo "missing $binary: build the project first" >&2; exit 1; }
-done
+source "$root/bench/server_run.sh"
+require_binaries "$uptake" "$datagen"
+make_work_dir uptake-restart-bench
 
-work=$(mktemp -d /tmp/uptake-restart-bench.XXXXXX)
-server_pid=
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$((20000 + RANDOM % 20000))
 cat >"$work/config.yaml" <<YAML
 clock: event
 write_keys: [bench]
@@ -51,32 +42,13 @@ YAML
 echo "generating $accounts accounts, $events events"
 "$datagen" "$work/data" "$accounts" "$events"
 
-# Starts the server, waits for /readyz (at most 15 minutes), sets `elapsed`
-# to the seconds taken, and leaves the server running. Not called in a
-# subshell, so server_pid stays set for stop_server.
+# Runs start_server and sets `elapsed` to the seconds it took. Not called
+# in a subshell, so server_pid stays set for stop_server.
 start_and_time() {
-  local log=$1
   local started
   started=$(date +%s.%N)
-  "$uptake" serve --config "$work/config.yaml" --data-dir "$work/data" >"$log" 2>&1 &
-  server_pid=$!
-  local deadline=$((SECONDS + 900))
-  until curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "server exited; log:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    ((SECONDS < deadline)) || { echo "not ready after 900 s" >&2; exit 1; }
-    sleep 0.05
-  done
+  start_server "$1"
   elapsed=$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { print now - then }')
-}
-
-stop_server() {
-  kill -TERM "$server_pid"
-  wait "$server_pid" || true
-  server_pid=
 }
 
 # The first start replays the whole log and records the alerts it finds,

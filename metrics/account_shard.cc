@@ -265,6 +265,9 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   auto it = accounts_.find(HashedKey{account_id, account_hash});
   if (it == accounts_.end()) {
     it = accounts_.emplace(std::string(account_id), AccountState{}).first;
+    if (owed_) owed_->created.insert(&*it);
+  } else if (owed_) {
+    SaveBeforeChange(*it);
   }
 
   EventFacts facts;
@@ -273,6 +276,24 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   facts.login = catalog.IsLogin(event.name);
   it->second.Add(event, facts);
   return *it;
+}
+
+void AccountShard::MarkSnapshotOwed() {
+  owed_.emplace();
+  owed_->names = names_.size();
+  owed_->accounts = accounts_.size();
+}
+
+SnapshotSection AccountShard::TakeSnapshotSection() {
+  if (!owed_) MarkSnapshotOwed();
+  SnapshotSection section = SnapshotCodec::EncodeSection(*this);
+  owed_.reset();
+  return section;
+}
+
+void AccountShard::SaveBeforeChange(const Account& account) {
+  if (owed_->created.contains(&account) || !owed_->saved.insert(&account).second) return;
+  SnapshotCodec::AppendAccount(account, owed_->saved_bytes);
 }
 
 std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& scope) {

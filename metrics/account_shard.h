@@ -24,6 +24,7 @@
 #include "metrics/name_table.h"
 #include "metrics/routing.h"
 #include "metrics/rule.h"
+#include "metrics/snapshot_codec.h"
 #include "proto/event.h"
 
 namespace uptake {
@@ -103,6 +104,19 @@ class AccountShard {
 
   size_t size() const { return accounts_.size(); }
 
+  // Marks the shard as owed to a snapshot of its state as of now: the
+  // accounts and the name table size it has. Until TakeSnapshotSection,
+  // AddEvent encodes an account that existed at the mark before its first
+  // change, and notes accounts created after it. Nothing else changes what
+  // a snapshot encodes: names are only appended, so ids at the mark stay
+  // valid, and evaluation changes only open alerts and deadlines, which
+  // snapshots do not contain. Drops what an unfinished snapshot kept.
+  void MarkSnapshotOwed();
+
+  // Encodes the section owed since MarkSnapshotOwed, or the current state
+  // without a mark, and clears the mark.
+  SnapshotSection TakeSnapshotSection();
+
   // Accounts evaluated by Evaluate, and deadline heap entries popped by
   // EvaluateDue, since the shard was created. See EvaluationStats.
   uint64_t evaluations() const { return evaluations_; }
@@ -112,6 +126,22 @@ class AccountShard {
 
  private:
   friend class SnapshotCodec;
+
+  // The pending snapshot's record of this shard, from MarkSnapshotOwed to
+  // TakeSnapshotSection.
+  struct OwedSnapshot {
+    size_t names = 0;     // name table size at the mark
+    size_t accounts = 0;  // account count at the mark
+    // Encodings of the accounts changed since the mark, taken before their
+    // first change, one after another.
+    std::string saved_bytes;
+    std::unordered_set<const Account*> saved;
+    std::unordered_set<const Account*> created;  // accounts added since the mark
+  };
+
+  // Saves the encoding of `account` for the owed snapshot before its first
+  // change since the mark.
+  void SaveBeforeChange(const Account& account);
 
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
@@ -129,6 +159,7 @@ class AccountShard {
   std::vector<std::vector<uint32_t>> rule_event_ids_;
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;
+  std::optional<OwedSnapshot> owed_;
 };
 
 }  // namespace uptake

@@ -84,7 +84,13 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_
     hashes[i] = AccountHash(AccountKey(events[i]));
     order.emplace_back(ShardIndexOfHash(hashes[i]), i);
   }
-  std::sort(order.begin(), order.end());
+  // Shards are visited from the last to the first, against FinishSnapshot's
+  // order, so a call crosses the shard being encoded once and waits for at
+  // most that shard's encoding. In the same order it could wait behind the
+  // snapshot at every shard. Within a shard the events keep their order.
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
 
   const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
@@ -229,23 +235,48 @@ size_t Aggregator::account_count() const {
   return count;
 }
 
-size_t Aggregator::WriteSnapshot(uint64_t log_position, const SnapshotSink& sink) const {
+PendingSnapshot Aggregator::BeginSnapshot(uint64_t log_position) const {
+  // Every lock at once, so each shard step of a concurrent ReplaceRules or
+  // Apply falls wholly before or after the marks.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(kShardCount);
+  for (size_t i = 0; i < kShardCount; ++i) locks.emplace_back(shards_[i].mu);
+  for (size_t i = 0; i < kShardCount; ++i) shards_[i].MarkSnapshotOwed();
+  return PendingSnapshot{log_position};
+}
+
+SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending,
+                                           const SnapshotSink& sink) const {
   SnapshotWriter out(sink);
   out.PutBytes(kSnapshotMagic);
   out.PutByte(kSnapshotFormatVersion);
   out.PutFixed64(AggregateFingerprint(catalog_));
-  out.PutVarint(log_position);
+  out.PutVarint(pending.log_position);
   out.PutVarint(kShardCount);
+  out.Flush();
 
-  size_t accounts = 0;
+  // Each section goes to the sink as soon as it is encoded, so only one is
+  // held here at a time.
+  SnapshotSummary summary;
   for (size_t i = 0; i < kShardCount; ++i) {
-    std::lock_guard lock(shards_[i].mu);
-    accounts += SnapshotCodec::EncodeShard(shards_[i], out);
+    SnapshotSection section;
+    {
+      std::lock_guard lock(shards_[i].mu);
+      section = shards_[i].TakeSnapshotSection();
+    }
+    for (const std::string& chunk : section.chunks) sink(chunk);
+    summary.accounts += section.accounts;
+    summary.accounts_saved_early += section.saved_before_change;
   }
-  out.PutVarint(accounts);
+
+  out.PutVarint(summary.accounts);
   out.PutBytes(kSnapshotEndMarker);
   out.Flush();
-  return accounts;
+  return summary;
+}
+
+size_t Aggregator::WriteSnapshot(uint64_t log_position, const SnapshotSink& sink) const {
+  return FinishSnapshot(BeginSnapshot(log_position), sink).accounts;
 }
 
 bool Aggregator::LoadSnapshot(const SnapshotSource& source, SnapshotInfo* info,

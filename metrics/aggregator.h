@@ -35,6 +35,19 @@ struct EvaluationStats {
   uint64_t deadline_pops = 0;
 };
 
+// A snapshot begun by Aggregator::BeginSnapshot and not yet finished.
+struct PendingSnapshot {
+  uint64_t log_position = 0;
+};
+
+// Counts from one Aggregator::FinishSnapshot call.
+struct SnapshotSummary {
+  size_t accounts = 0;
+  // Accounts that Apply or Replay encoded before changing them, because
+  // the snapshot had not reached their shard yet.
+  size_t accounts_saved_early = 0;
+};
+
 // Owns the aggregates of every account and the open alert of each
 // (account, rule) pair. Accounts are split over shards, each with its own
 // mutex, so concurrent callers touching different accounts do not contend.
@@ -118,11 +131,25 @@ class Aggregator {
 
   size_t account_count() const;
 
-  // Encodes every account's aggregates (not open alerts or deadlines) to
-  // `sink`, with `log_position` stored for the caller, and returns the
-  // number of accounts written. Locks one shard at a time, so the result is
-  // one consistent state only while no other thread adds events; the
-  // server's snapshot gate ensures that.
+  // Starts a snapshot of every account's aggregates (not open alerts or
+  // deadlines) as they are now, to be recorded with `log_position`. Holds
+  // every shard lock only to mark each shard as owed, which costs no
+  // encoding. Afterwards Apply and Replay encode an account of a shard
+  // still owed before its first change, under the shard's lock, so the
+  // snapshot shows each account as it was here. The caller keeps Apply and
+  // Replay from running during this call when a batch must not be split
+  // (the server's snapshot gate does), and passes the result to
+  // FinishSnapshot before beginning another snapshot.
+  [[nodiscard]] PendingSnapshot BeginSnapshot(uint64_t log_position) const;
+
+  // Encodes the shards one at a time, each under its own lock and with the
+  // accounts saved by changes since BeginSnapshot, and writes the whole
+  // snapshot to `sink` in shard order: the state at BeginSnapshot, in the
+  // format LoadSnapshot reads. Returns what it wrote.
+  SnapshotSummary FinishSnapshot(const PendingSnapshot& pending, const SnapshotSink& sink) const;
+
+  // Begins and finishes a snapshot in one call, and returns the number of
+  // accounts written.
   size_t WriteSnapshot(uint64_t log_position, const SnapshotSink& sink) const;
 
   // Adds the accounts of a snapshot written by WriteSnapshot. Requires an

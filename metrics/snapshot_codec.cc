@@ -202,16 +202,40 @@ bool SnapshotReader::GetString(size_t max_size, std::string* text) {
 
 bool SnapshotReader::AtEnd() { return !Fill(); }
 
-size_t SnapshotCodec::EncodeShard(const AccountShard& shard, SnapshotWriter& out) {
-  out.PutVarint(shard.names_.size());
-  for (uint32_t id = 0; id < shard.names_.size(); ++id) out.PutString(shard.names_.Name(id));
+SnapshotSection SnapshotCodec::EncodeSection(const AccountShard& shard) {
+  const AccountShard::OwedSnapshot& owed = *shard.owed_;
+  SnapshotSection section;
+  const SnapshotSink sink = [&section](std::string_view chunk) {
+    section.chunks.emplace_back(chunk);
+  };
+  SnapshotWriter out(sink);
+  // Names added after the mark come last, so the first `owed.names` ids
+  // are those the accounts used then.
+  out.PutVarint(owed.names);
+  for (uint32_t id = 0; id < owed.names; ++id) out.PutString(shard.names_.Name(id));
 
-  out.PutVarint(shard.accounts_.size());
-  for (const auto& [id, state] : shard.accounts_) {
-    EncodeAccount(id, state, out);
+  // Accounts are placed by id on loading, so their order is free: the
+  // saved ones first, then those unchanged since the mark.
+  out.PutVarint(owed.accounts);
+  out.PutBytes(owed.saved_bytes);
+  out.MaybeFlush();
+  for (const AccountShard::Account& account : shard.accounts_) {
+    if (owed.saved.contains(&account) || owed.created.contains(&account)) continue;
+    EncodeAccount(account.first, account.second, out);
     out.MaybeFlush();
   }
-  return shard.accounts_.size();
+  out.Flush();
+  section.accounts = owed.accounts;
+  section.saved_before_change = owed.saved.size();
+  return section;
+}
+
+void SnapshotCodec::AppendAccount(const std::pair<const std::string, AccountState>& account,
+                                  std::string& bytes) {
+  const SnapshotSink sink = [&bytes](std::string_view chunk) { bytes.append(chunk); };
+  SnapshotWriter out(sink);
+  EncodeAccount(account.first, account.second, out);
+  out.Flush();
 }
 
 void SnapshotCodec::EncodeAccount(const std::string& id, const AccountState& state,
@@ -463,9 +487,9 @@ bool SnapshotCodec::DecodeSection(SnapshotReader& in, const Catalog& catalog,
     }
     info->newest_event_ms = std::max(info->newest_event_ms, state.last_seen_ms_);
     // try_emplace leaves `id` intact when the account already exists.
-    if (!shard.accounts_.try_emplace(std::move(id), std::move(state)).second) {
-      return Fail(error, "account '" + id + "' listed twice");
-    }
+    auto [it, added] = shard.accounts_.try_emplace(std::move(id), std::move(state));
+    if (!added) return Fail(error, "account '" + id + "' listed twice");
+    if (shard.owed_) shard.owed_->created.insert(&*it);
     ++info->accounts;
   }
   return true;

@@ -22,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "metrics/catalog.h"
@@ -81,6 +82,15 @@ class SnapshotWriter {
   std::string buffer_;
 };
 
+// One shard's section of a snapshot, encoded on its own so that shards can
+// be encoded at different times and assembled in shard order afterwards.
+struct SnapshotSection {
+  std::vector<std::string> chunks;  // the section's bytes, in order
+  size_t accounts = 0;
+  // Accounts whose encoding a change saved before it changed them.
+  size_t saved_before_change = 0;
+};
+
 // Reads bytes from a source that delivers them in chunks of any size.
 // Every read fails, returning false, once the source runs out.
 class SnapshotReader {
@@ -108,9 +118,15 @@ class SnapshotReader {
 // AccountState and MergedTraits, so their fields stay private elsewhere.
 class SnapshotCodec {
  public:
-  // Writes the section of `shard`. The caller holds shard.mu. Returns the
-  // number of accounts written.
-  static size_t EncodeShard(const AccountShard& shard, SnapshotWriter& out);
+  // Encodes the section of `shard` as it was at its MarkSnapshotOwed: the
+  // names and accounts it had then, each account as saved before its
+  // first change or, unchanged, as it is now. The caller locks shard.mu
+  // and marks the shard first.
+  static SnapshotSection EncodeSection(const AccountShard& shard);
+
+  // Appends the encoding of `account` to `bytes`.
+  static void AppendAccount(const std::pair<const std::string, AccountState>& account,
+                            std::string& bytes);
 
   // Reads one section, adding each account to the shard `shard_for`
   // returns for its id. The caller holds no shard lock: this locks each

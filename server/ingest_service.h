@@ -73,7 +73,7 @@ class IngestService {
   using Poster = std::function<void(std::function<void()>)>;
 
   // Each request holds `snapshot_gate`, when given, shared from its commit
-  // until its events are in the aggregator, so a snapshot taken under the
+  // until its events are in the aggregator, so a snapshot begun under the
   // exclusive lock matches the log exactly. `metrics`, when not null,
   // counts the events of each request; both must outlive the service.
   IngestService(const Config& config, Store& store, Aggregator& aggregator, ServerClock& clock,

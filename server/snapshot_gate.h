@@ -29,7 +29,8 @@ class SnapshotGate {
     std::shared_lock<std::shared_mutex> lock_;
   };
 
-  // Held by the snapshot while it reads the log position and encodes.
+  // Held by the snapshot while it reads the log position and marks the
+  // aggregator's shards as owed to it (Aggregator::BeginSnapshot).
   class WriterLock {
    public:
     explicit WriterLock(SnapshotGate& gate) : turnstile_(gate.turnstile_), lock_(gate.lock_) {}

@@ -9,6 +9,7 @@
 
 #include "metrics/aggregator.h"
 #include "metrics/snapshot_codec.h"
+#include "tests/metrics/expect_same_view.h"
 #include "tests/metrics/test_events.h"
 
 namespace uptake::testing {
@@ -78,30 +79,7 @@ void ExpectSameViews(const Aggregator& expected, const Aggregator& actual, int64
     std::optional<AccountView> got = actual.View(id, now_ms);
     ASSERT_TRUE(want.has_value()) << id;
     ASSERT_TRUE(got.has_value()) << id;
-    EXPECT_EQ(got->first_seen_ms, want->first_seen_ms) << id;
-    EXPECT_EQ(got->last_seen_ms, want->last_seen_ms) << id;
-    EXPECT_EQ(got->created_at_ms, want->created_at_ms) << id;
-    EXPECT_EQ(got->start_ms, want->start_ms) << id;
-    EXPECT_EQ(got->event_count, want->event_count) << id;
-    EXPECT_EQ(got->user_count, want->user_count) << id;
-    EXPECT_EQ(got->plan, want->plan) << id;
-    EXPECT_EQ(got->arr, want->arr) << id;
-    EXPECT_EQ(got->owner, want->owner) << id;
-    EXPECT_EQ(got->active_users_1d, want->active_users_1d) << id;
-    EXPECT_EQ(got->active_users_7d, want->active_users_7d) << id;
-    EXPECT_EQ(got->active_users_30d, want->active_users_30d) << id;
-    EXPECT_EQ(got->logins_7d, want->logins_7d) << id;
-    EXPECT_EQ(got->logins_30d, want->logins_30d) << id;
-    EXPECT_EQ(got->last_login_ms, want->last_login_ms) << id;
-    EXPECT_EQ(got->features_used, want->features_used) << id;
-    EXPECT_EQ(got->features_in_window, want->features_in_window) << id;
-    EXPECT_EQ(got->counts, want->counts) << id;
-    ASSERT_EQ(got->days.size(), want->days.size()) << id;
-    for (size_t i = 0; i < want->days.size(); ++i) {
-      EXPECT_EQ(got->days[i].day, want->days[i].day) << id;
-      EXPECT_EQ(got->days[i].events, want->days[i].events) << id;
-      EXPECT_EQ(got->days[i].logins, want->days[i].logins) << id;
-    }
+    ExpectSameView(*want, *got, id);
   }
 }
 
