@@ -8,8 +8,10 @@
 #
 # --single sends one event per POST /v1/track, against one event per
 # commit for the storage ceiling. --fsync runs uptake with `durability:
-# fsync` and the storage ceiling with a synced WAL, both with 32 threads so
-# that concurrent commits share one sync.
+# fsync` and 4 threads, and the storage ceiling with a synced WAL and 32
+# writers, the most its group commit gains from. uptake coalesces the
+# requests that arrive during a sync into its next commit, so a few threads
+# keep a sync in flight.
 #
 # Needs a Release build in build/ (or $BUILD_DIR) with the targets uptake,
 # uptake-bench and rocksdb-ceiling, nginx (scripts/install-deps.sh --bench),
@@ -30,6 +32,7 @@ event_bytes=400
 fsync=""
 single=""
 server_threads=""
+storage_threads=""
 build_dir="${BUILD_DIR:-build}"
 
 usage() {
@@ -43,10 +46,12 @@ usage: scripts/ceilings.sh [options]
   --event-bytes N  approximate size of each event (default 400)
   --single         one event per request (POST /v1/track) and per commit
   --fsync          durability fsync for uptake and a synced WAL for the
-                   storage ceiling, 32 threads each so that syncs are shared
+                   storage ceiling, so that syncs are shared
   --server-threads N
-                   uptake's threads and the storage ceiling's writers
-                   (default 1, or 32 with --fsync)
+                   uptake's threads (default 1, or 4 with --fsync)
+  --storage-threads N
+                   the storage ceiling's writers (default: as many as
+                   uptake's threads, or 32 with --fsync)
 TEXT
 }
 
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
     --fsync) fsync="--fsync"; shift ;;
     --single) single="--single"; shift ;;
     --server-threads) require_value "$@"; server_threads="$2"; shift 2 ;;
+    --storage-threads) require_value "$@"; storage_threads="$2"; shift 2 ;;
     --help) usage; exit 0 ;;
     *) echo "ceilings.sh: unknown argument $1; see --help" >&2; exit 2 ;;
   esac
@@ -74,12 +80,14 @@ require_range --event-bytes "$event_bytes" 16 32768
 
 if [ -z "$server_threads" ]; then
   server_threads=1
-  if [ -n "$fsync" ]; then server_threads=32; fi
+  if [ -n "$fsync" ]; then server_threads=4; fi
 fi
-if ! [[ "$server_threads" =~ ^[0-9]+$ ]] || [ "$server_threads" -lt 1 ] || [ "$server_threads" -gt 256 ]; then
-  echo "ceilings.sh: --server-threads must be 1 to 256" >&2
-  exit 2
+if [ -z "$storage_threads" ]; then
+  storage_threads="$server_threads"
+  if [ -n "$fsync" ]; then storage_threads=32; fi
 fi
+require_range --server-threads "$server_threads" 1 256
+require_range --storage-threads "$storage_threads" 1 256
 if [ -n "$single" ]; then batch=1; fi
 durability=wal
 if [ -n "$fsync" ]; then durability=fsync; fi
@@ -188,14 +196,14 @@ run_rocksdb() {
   local run="$1" report
   report="$(taskset -c 0 "$build_dir/rocksdb-ceiling" --db "$work/rocksdb-$run" \
     --batch "$batch" --event-bytes "$event_bytes" --warmup "$warmup" --duration "$duration" \
-    --threads "$server_threads" $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
+    --threads "$storage_threads" $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
   rm -rf "$work/rocksdb-$run"
   figure="$(json_number events_per_second "$report")"
 }
 
 echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
   "batch $batch${single:+ (/v1/track)}, ~$event_bytes bytes per event," \
-  "durability $durability, $server_threads server threads"
+  "durability $durability, $server_threads server threads, $storage_threads storage writers"
 # The three targets take turns within each round, so that a drift of the
 # machine during the whole run touches all of them alike.
 declare -A figures medians

@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libyaml-cpp-dev libgtest-dev zlib1g-dev
-  libssl-dev libxxhash-dev
+  libssl-dev libxxhash-dev libjemalloc-dev
   # The system CA store that https webhooks verify receivers against.
   ca-certificates
 )
