@@ -278,11 +278,7 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   return *it;
 }
 
-void AccountShard::MarkSnapshotOwed() {
-  owed_.emplace();
-  owed_->names = names_.size();
-  owed_->accounts = accounts_.size();
-}
+void AccountShard::MarkSnapshotOwed() { owed_.emplace(names_.size(), accounts_.size()); }
 
 SnapshotSection AccountShard::TakeSnapshotSection() {
   if (!owed_) MarkSnapshotOwed();

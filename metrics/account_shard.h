@@ -130,8 +130,14 @@ class AccountShard {
   // The pending snapshot's record of this shard, from MarkSnapshotOwed to
   // TakeSnapshotSection.
   struct OwedSnapshot {
-    size_t names = 0;     // name table size at the mark
-    size_t accounts = 0;  // account count at the mark
+    // A constructor instead of member defaults, because clang 14 does not
+    // see a nested struct with member defaults as default-constructible
+    // inside its own enclosing class, and std::optional::emplace needs it.
+    OwedSnapshot(size_t name_count, size_t account_count)
+        : names(name_count), accounts(account_count) {}
+
+    size_t names;     // name table size at the mark
+    size_t accounts;  // account count at the mark
     // Encodings of the accounts changed since the mark, taken before their
     // first change, one after another.
     std::string saved_bytes;
