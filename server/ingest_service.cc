@@ -257,7 +257,8 @@ void IngestService::HandleAsync(IngestRequest request, AnswerCallback done) {
     first = queue_.empty();
     queue_.push_back(std::move(queued));
   }
-  // One flush is on its way whenever the queue is not empty.
+  // Only the request that finds the queue empty posts a flush, and that
+  // flush takes every request queued by the time it runs.
   if (first) post_([this] { Flush(); });
 }
 

@@ -62,10 +62,10 @@ class Router {
   // request's credentials first; /healthz and /readyz are always open.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 
-  // Like Handle, but calls `done` with the response, which for a POST to an
-  // ingest route may be later and on another thread, once its commit
-  // (coalesced with others, see IngestService::HandleAsync) is done.
-  // `request` is read before this returns.
+  // Handles `request` like Handle and passes the response to `done`. For a
+  // POST to an ingest route that happens after its shared commit (see
+  // IngestService::HandleAsync), possibly on another thread. `request` is
+  // read before this returns.
   void HandleAsync(HttpRequest& request, int64_t received_ms, std::function<void(HttpAnswer)> done);
 
  private:

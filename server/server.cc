@@ -326,8 +326,8 @@ int RunServer(const Config& config) {
   });
   LogRateLimiter client_errors(kClientErrorLinesPerMinute, 60 * 1000, kClientErrorKeys);
 
-  // Declared before everything that may hold a connection's handler, such
-  // as the ingest queue, so those go first at exit.
+  // Declared before the ingest queue and anything else that may keep a
+  // connection's handler, so that those are destroyed first at exit.
   int threads =
       config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(threads);
