@@ -239,13 +239,11 @@ void AccountShard::Init(const std::vector<Rule>& rules) {
 }
 
 AccountShard::Account* AccountShard::Find(std::string_view account_id) {
-  auto it = accounts_.find(account_id);
-  return it == accounts_.end() ? nullptr : &*it;
+  return accounts_.Find(account_id, StringHash{}(account_id));
 }
 
 const AccountShard::Account* AccountShard::Find(std::string_view account_id) const {
-  auto it = accounts_.find(account_id);
-  return it == accounts_.end() ? nullptr : &*it;
+  return accounts_.Find(account_id, StringHash{}(account_id));
 }
 
 AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog& catalog) {
@@ -262,20 +260,22 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   if (account_id.empty()) {
     account_id = kUnattributedAccount;
   }
-  auto it = accounts_.find(HashedKey{account_id, account_hash});
-  if (it == accounts_.end()) {
-    it = accounts_.emplace(std::string(account_id), AccountState{}).first;
-    if (owed_) owed_->created.insert(&*it);
+  Account* account = accounts_.Find(account_id, account_hash);
+  if (account == nullptr) {
+    std::string id(account_id);
+    AccountState state;
+    account = accounts_.TryEmplace(id, account_hash, state).first;
+    if (owed_) owed_->created.insert(account);
   } else if (owed_) {
-    SaveBeforeChange(*it);
+    SaveBeforeChange(*account);
   }
 
   EventFacts facts;
   facts.name_id = names_.Intern(event.name);
   facts.feature = FeatureIndex(event, catalog);
   facts.login = catalog.IsLogin(event.name);
-  it->second.Add(event, facts);
-  return *it;
+  account->second.Add(event, facts);
+  return *account;
 }
 
 void AccountShard::MarkSnapshotOwed() { owed_.emplace(names_.size(), accounts_.size()); }

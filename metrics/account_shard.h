@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "metrics/account_state.h"
+#include "metrics/account_table.h"
 #include "metrics/account_view.h"
 #include "metrics/alert.h"
 #include "metrics/at_risk.h"
@@ -48,7 +49,7 @@ struct ViewInput {
 // Every method except Init requires `mu` held by the caller.
 class AccountShard {
  public:
-  using Account = std::pair<const std::string, AccountState>;
+  using Account = AccountTable::Account;
 
   // Interns the rules' event names first, in rule order, so they get the
   // same ids in every shard.
@@ -155,7 +156,7 @@ class AccountShard {
   // removes it otherwise.
   void UpdateAtRisk(Account& account);
 
-  std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
+  AccountTable accounts_;
   NameTable names_;
   DeadlineQueue<Account> deadlines_;
   // Accounts with a firing alert, so the at-risk list does not scan every

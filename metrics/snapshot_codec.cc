@@ -486,10 +486,10 @@ bool SnapshotCodec::DecodeSection(SnapshotReader& in, const Catalog& catalog,
       entry.name_id = mapped;
     }
     info->newest_event_ms = std::max(info->newest_event_ms, state.last_seen_ms_);
-    // try_emplace leaves `id` intact when the account already exists.
-    auto [it, added] = shard.accounts_.try_emplace(std::move(id), std::move(state));
+    // TryEmplace leaves `id` intact when the account already exists.
+    auto [account, added] = shard.accounts_.TryEmplace(id, StringHash{}(id), state);
     if (!added) return Fail(error, "account '" + id + "' listed twice");
-    if (shard.owed_) shard.owed_->created.insert(&*it);
+    if (shard.owed_) shard.owed_->created.insert(account);
     ++info->accounts;
   }
   return true;
