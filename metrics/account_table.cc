@@ -12,6 +12,15 @@ AccountTable::Account* AccountTable::Find(std::string_view id, size_t hash) cons
   }
 }
 
+void AccountTable::PrefetchAccount(size_t hash) const {
+  if (slots_.empty()) return;
+  const Slot& slot = slots_[Home(hash)];
+  if (slot.account == nullptr || slot.hash != hash) return;
+  const char* bytes = reinterpret_cast<const char*>(slot.account);
+  for (size_t offset = 0; offset < sizeof(Account); offset += 64)
+    __builtin_prefetch(bytes + offset);
+}
+
 std::pair<AccountTable::Account*, bool> AccountTable::TryEmplace(std::string& id, size_t hash,
                                                                  AccountState& state) {
   if (Account* found = Find(id, hash); found != nullptr) return {found, false};

@@ -81,6 +81,9 @@ class Aggregator {
   //    before `for` elapsed, with fired_at_ms 0, which was never notified.
   // A breach after a resolve starts a new alert with a new id.
   std::vector<Alert> Apply(std::span<const Event> events, int64_t now_ms);
+  // As above, for events gathered from several lists, such as the requests
+  // of one shared commit.
+  std::vector<Alert> Apply(std::span<const Event* const> events, int64_t now_ms);
 
   // Adds one stored event without evaluating rules. Used while rebuilding
   // from the event log at startup.

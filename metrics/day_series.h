@@ -79,6 +79,10 @@ class DaySeries {
     for (size_t i = count; i > 0; --i) visit(days[i - 1]);
   }
 
+  // Asks the CPU to start loading the block, for a caller about to add
+  // events to several series in turn.
+  void Prefetch() const { __builtin_prefetch(block_.get()); }
+
  private:
   struct FreeBlock {
     void operator()(uint8_t* block) const { std::free(block); }

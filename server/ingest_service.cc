@@ -320,11 +320,28 @@ void IngestService::CommitAttributed(std::span<CommitItem> items) {
       CommitGroup(members);
     }
 
-    for (CommitItem& item : items) {
-      if (!item.ok) continue;
-      std::vector<Alert> more = Aggregate(item.parsed->events, item.outcomes);
-      alerts.insert(alerts.end(), std::make_move_iterator(more.begin()),
-                    std::make_move_iterator(more.end()));
+    if (clock_.mode() == ClockMode::kWall) {
+      // One Apply for the whole flush, so the events of different requests
+      // that fall in one shard share its lock and its prefetch passes.
+      std::vector<const Event*> stored;
+      for (const CommitItem& item : items) {
+        if (!item.ok) continue;
+        for (size_t i = 0; i < item.outcomes.size(); ++i) {
+          if (item.outcomes[i] == CommitOutcome::kStored) {
+            stored.push_back(&item.parsed->events[i]);
+          }
+        }
+      }
+      if (!stored.empty()) {
+        alerts = aggregator_.Apply(std::span<const Event* const>(stored), clock_.Now());
+      }
+    } else {
+      for (CommitItem& item : items) {
+        if (!item.ok) continue;
+        std::vector<Alert> more = Aggregate(item.parsed->events, item.outcomes);
+        alerts.insert(alerts.end(), std::make_move_iterator(more.begin()),
+                      std::make_move_iterator(more.end()));
+      }
     }
   }
   if (!alerts.empty()) recorder_.Record(alerts);
