@@ -182,6 +182,9 @@ size_t BodySizeHint(const Event& event) {
          event.properties.size();
 }
 
+// The most CommitRecordBuilder reserves up front for a record.
+constexpr size_t kMaxReservedRecordBytes = size_t{4} << 20;
+
 }  // namespace
 
 std::string EncodeEvent(std::string_view write_key, const Event& event) {
@@ -203,6 +206,13 @@ CommitRecordBuilder::CommitRecordBuilder(std::string_view write_key, size_t coun
 void CommitRecordBuilder::Add(const Event& event) {
   body_.clear();
   AppendEventBody(&body_, event);
+  if (added_ == 0) {
+    // Events of one commit are usually alike in size, so the first one sizes
+    // the record and the rest seldom copy it again to grow. The cap keeps
+    // one large first event from reserving for thousands like it.
+    const size_t estimate = expected_ * (body_.size() + body_.size() / 8 + 2);
+    record_.reserve(record_.size() + std::min(estimate, kMaxReservedRecordBytes));
+  }
   PutVarint64(&record_, body_.size());
   record_.append(body_);
   ++added_;
