@@ -72,6 +72,24 @@ std::string TrackMessage(const std::string& request_id, const std::string& messa
          R"(","timestamp":"2015-02-22T21:00:00Z","context":{"groupId":"acme"}})";
 }
 
+// Track messages r0..r{count-1} with message ids m0..m{count-1}.
+std::vector<std::string> TrackMessages(int count) {
+  std::vector<std::string> messages;
+  for (int i = 0; i < count; ++i) {
+    messages.push_back(
+        TrackMessage(std::string("r") + std::to_string(i), std::string("m") + std::to_string(i)));
+  }
+  return messages;
+}
+
+// Checks the requestId and status of one response.
+void ExpectResponse(const std::string& answer, const std::string& request_id, int64_t status) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element json = parser.parse(answer).value();
+  EXPECT_EQ(std::string_view(json["requestId"]), request_id) << answer;
+  EXPECT_EQ(int64_t(json["status"]), status) << answer;
+}
+
 // Returns uptake_store_commits_total from /metrics, or -1 when it is missing.
 int64_t StoreCommits(HttpClient& client) {
   HttpReply reply = client.Get("/metrics");
@@ -192,20 +210,13 @@ TEST_F(IngestStreamTest, MessagesSentTogetherShareCommits) {
   // Eight messages of about 150 bytes with their frame headers fit in one
   // read of the server's WebSocket buffer (1536 bytes in Beast 1.81).
   constexpr int kMessages = 8;
-  std::vector<std::string> messages;
-  for (int i = 0; i < kMessages; ++i) {
-    messages.push_back(TrackMessage("r" + std::to_string(i), "m" + std::to_string(i)));
-  }
   IngestStreamClient stream(server->port(), BasicAuth("demo"));
-  stream.SendTogether(messages);
+  stream.SendTogether(TrackMessages(kMessages));
 
-  simdjson::dom::parser parser;
   for (int i = 0; i < kMessages; ++i) {
     std::string answer = stream.Read();
-    simdjson::dom::element json = parser.parse(answer).value();
-    EXPECT_EQ(std::string_view(json["requestId"]), "r" + std::to_string(i)) << answer;
-    EXPECT_EQ(int64_t(json["status"]), 200) << answer;
-    EXPECT_EQ(int64_t(json["accepted"]), 1) << answer;
+    ExpectResponse(answer, std::string("r") + std::to_string(i), 200);
+    EXPECT_NE(answer.find("\"accepted\":1,"), std::string::npos) << answer;
   }
   const int64_t commits = StoreCommits(client) - commits_before;
   EXPECT_GE(commits, 1);
@@ -217,24 +228,14 @@ TEST_F(IngestStreamTest, BadMessageKeepsOrder) {
   std::unique_ptr<ServerProcess> server = StartServer("order");
   ASSERT_NE(server->port(), 0);
   IngestStreamClient stream(server->port(), BasicAuth("demo"));
-  // The bad message is answered at once, while the first one still waits
-  // for its commit.
+  // The bad message gets its error response at once, while the first one
+  // still waits for its commit.
   stream.SendTogether(
       {TrackMessage("first", "m1"), R"({"requestId":"bad","batch":[)", TrackMessage("last", "m2")});
 
-  simdjson::dom::parser parser;
-  std::string first = stream.Read();
-  std::string bad = stream.Read();
-  std::string last = stream.Read();
-  simdjson::dom::element json = parser.parse(first).value();
-  EXPECT_EQ(std::string_view(json["requestId"]), "first") << first;
-  EXPECT_EQ(int64_t(json["status"]), 200) << first;
-  json = parser.parse(bad).value();
-  EXPECT_EQ(std::string_view(json["requestId"]), "bad") << bad;
-  EXPECT_EQ(int64_t(json["status"]), 400) << bad;
-  json = parser.parse(last).value();
-  EXPECT_EQ(std::string_view(json["requestId"]), "last") << last;
-  EXPECT_EQ(int64_t(json["status"]), 200) << last;
+  ExpectResponse(stream.Read(), "first", 200);
+  ExpectResponse(stream.Read(), "bad", 400);
+  ExpectResponse(stream.Read(), "last", 200);
 }
 
 TEST_F(IngestStreamTest, InFlightBoundCountsWaitingCommits) {
@@ -244,17 +245,12 @@ TEST_F(IngestStreamTest, InFlightBoundCountsWaitingCommits) {
   IngestStreamClient stream(server->port(), BasicAuth("demo"));
   // The server reads all four before the first two are committed, so those
   // two are in flight when the last two arrive.
-  stream.SendTogether({TrackMessage("r0", "m0"), TrackMessage("r1", "m1"), TrackMessage("r2", "m2"),
-                       TrackMessage("r3", "m3")});
+  stream.SendTogether(TrackMessages(4));
 
-  simdjson::dom::parser parser;
-  const int64_t expected[] = {200, 200, 429, 429};
-  for (int i = 0; i < 4; ++i) {
-    std::string answer = stream.Read();
-    simdjson::dom::element json = parser.parse(answer).value();
-    EXPECT_EQ(std::string_view(json["requestId"]), "r" + std::to_string(i)) << answer;
-    EXPECT_EQ(int64_t(json["status"]), expected[i]) << answer;
-  }
+  ExpectResponse(stream.Read(), "r0", 200);
+  ExpectResponse(stream.Read(), "r1", 200);
+  ExpectResponse(stream.Read(), "r2", 429);
+  ExpectResponse(stream.Read(), "r3", 429);
   HttpClient client(server->port());
   EXPECT_EQ(EventCount(client, "acme"), 2);
 }
@@ -282,17 +278,11 @@ TEST_F(IngestStreamTest, ShutdownAnswersMessagesRead) {
   ASSERT_NE(server->port(), 0);
   IngestStreamClient stream(server->port(), BasicAuth("demo"));
   constexpr int kMessages = 8;
-  std::vector<std::string> messages;
-  for (int i = 0; i < kMessages; ++i) {
-    messages.push_back(TrackMessage("r" + std::to_string(i), "m" + std::to_string(i)));
-  }
-  stream.SendTogether(messages);
+  stream.SendTogether(TrackMessages(kMessages));
   server->Signal(SIGTERM);
 
-  // Whichever messages the server read before the signal are answered, in
-  // order, before the close frame; the others are neither stored nor
-  // answered.
-  simdjson::dom::parser parser;
+  // The messages the server read before the signal get their responses in
+  // order before the close frame. The others get none and are not stored.
   int answered = 0;
   while (answered < kMessages) {
     std::string answer;
@@ -301,9 +291,7 @@ TEST_F(IngestStreamTest, ShutdownAnswersMessagesRead) {
     } catch (const beast::system_error&) {
       break;  // the close frame came first
     }
-    simdjson::dom::element json = parser.parse(answer).value();
-    EXPECT_EQ(std::string_view(json["requestId"]), "r" + std::to_string(answered)) << answer;
-    EXPECT_EQ(int64_t(json["status"]), 200) << answer;
+    ExpectResponse(answer, std::string("r") + std::to_string(answered), 200);
     ++answered;
   }
   EXPECT_EQ(stream.ReadCloseCode(), 1001);
