@@ -250,7 +250,42 @@ void IngestService::HandleAsync(IngestRequest request, AnswerCallback done) {
   if (std::optional<HttpAnswer> answer = Prepare(request, &queued.prepared)) {
     return done(std::move(*answer));
   }
-  queued.done = std::move(done);
+  queued.complete = [this, done = std::move(done)](const PreparedCommit& prepared,
+                                                   CommitItem& item) {
+    done(Answer(prepared, item));
+  };
+  Enqueue(std::move(queued));
+}
+
+void IngestService::CommitParsedAsync(std::string write_key, ParsedRequest parsed,
+                                      CommitCallback done, IngestFamily family) {
+  auto result_of = [](CommitItem& item) {
+    if (!item.ok) return CommitResult{StorageUnavailable(), {}};
+    return CommitResult{std::nullopt, std::move(item.outcome)};
+  };
+
+  if (!post_) {
+    if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
+      spdlog::error("[ingest] account lookup failed: {}", status.message());
+      return done(CommitResult{StorageUnavailable(), {}});
+    }
+    CommitItem item(write_key, parsed, family);
+    CommitAttributed(std::span<CommitItem>(&item, 1));
+    return done(result_of(item));
+  }
+
+  QueuedCommit queued;
+  queued.prepared.write_key = std::move(write_key);
+  queued.prepared.family = family;
+  queued.prepared.parsed = std::move(parsed);
+  queued.attribute_at_flush = true;
+  queued.complete = [result_of, done = std::move(done)](const PreparedCommit&, CommitItem& item) {
+    done(result_of(item));
+  };
+  Enqueue(std::move(queued));
+}
+
+void IngestService::Enqueue(QueuedCommit queued) {
   bool first = false;
   {
     std::lock_guard lock(queue_mutex_);
@@ -268,32 +303,38 @@ void IngestService::Flush() {
     std::lock_guard lock(queue_mutex_);
     queued.swap(queue_);
   }
+
+  // Events queued by CommitParsedAsync are attributed here, in queue order
+  // and with the links of the ones before them, because a stream's earlier
+  // messages are not in the store yet. One whose lookup fails is left out
+  // of the commit and gets 503.
+  AccountLinks links;
+  std::vector<bool> attributed(queued.size(), true);
   std::vector<CommitItem> items;
   items.reserve(queued.size());
-  for (QueuedCommit& entry : queued) {
-    items.emplace_back(entry.prepared.write_key, entry.prepared.parsed, entry.prepared.family);
-  }
-  CommitAttributed(items);
   for (size_t i = 0; i < queued.size(); ++i) {
-    queued[i].done(Answer(queued[i].prepared, items[i]));
+    PreparedCommit& prepared = queued[i].prepared;
+    if (queued[i].attribute_at_flush) {
+      if (StorageStatus status = Attribute(prepared.parsed.events, links); !status.ok()) {
+        spdlog::error("[ingest] account lookup failed: {}", status.message());
+        attributed[i] = false;
+        continue;
+      }
+    }
+    items.emplace_back(prepared.write_key, prepared.parsed, prepared.family);
   }
-}
 
-bool IngestService::CommitParsed(const std::string& write_key, ParsedRequest& parsed,
-                                 IngestOutcome* outcome, RequestError* error, IngestFamily family) {
-  if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
-    spdlog::error("[ingest] account lookup failed: {}", status.message());
-    *error = StorageUnavailable();
-    return false;
+  CommitAttributed(items);
+  size_t next = 0;
+  for (size_t i = 0; i < queued.size(); ++i) {
+    PreparedCommit& prepared = queued[i].prepared;
+    if (!attributed[i]) {
+      CommitItem failed(prepared.write_key, prepared.parsed, prepared.family);
+      queued[i].complete(prepared, failed);
+      continue;
+    }
+    queued[i].complete(prepared, items[next++]);
   }
-  CommitItem item(write_key, parsed, family);
-  CommitAttributed(std::span<CommitItem>(&item, 1));
-  if (!item.ok) {
-    *error = StorageUnavailable();
-    return false;
-  }
-  *outcome = std::move(item.outcome);
-  return true;
 }
 
 void IngestService::CommitAttributed(std::span<CommitItem> items) {
@@ -398,12 +439,14 @@ void IngestService::CommitGroup(std::span<CommitItem* const> members) {
 }
 
 StorageStatus IngestService::Attribute(std::vector<Event>& events) {
-  const Catalog& catalog = aggregator_.catalog();
-
   // Group calls earlier in the same request link their user before the
   // store contains the link, so later events of the request see it.
-  std::unordered_map<std::string_view, std::string_view> request_links;
+  AccountLinks request_links;
+  return Attribute(events, request_links);
+}
 
+StorageStatus IngestService::Attribute(std::vector<Event>& events, AccountLinks& request_links) {
+  const Catalog& catalog = aggregator_.catalog();
   for (Event& event : events) {
     event.feature = catalog.FeatureOf(event.name);
     if (event.type == EventType::kAlias && !event.previous_id.empty()) {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -58,6 +59,13 @@ struct IngestOutcome {
   std::vector<EventRejection> rejected;
 };
 
+// The result of committing already parsed events: `error` is set when
+// storage failed, and then none of the events was stored.
+struct CommitResult {
+  std::optional<RequestError> error;
+  IngestOutcome outcome;  // meaningful only without `error`
+};
+
 struct HeaderCredentials {
   std::string key;  // empty when the header carries no usable credentials
   bool bearer = false;
@@ -70,6 +78,7 @@ struct HeaderCredentials {
 class IngestService {
  public:
   using AnswerCallback = std::function<void(HttpAnswer)>;
+  using CommitCallback = std::function<void(CommitResult)>;
   using Poster = std::function<void(std::function<void()>)>;
 
   // Each request holds `snapshot_gate`, when given, shared from its commit
@@ -105,11 +114,17 @@ class IngestService {
   void CoalesceCommits(Poster post) { post_ = std::move(post); }
 
   // Commits already parsed Segment events under an authenticated write key,
-  // for transports that did their own framing. Returns false with `error`
-  // set when storage fails (nothing was accepted).
+  // for transports that did their own framing and checks (WebSocket
+  // ingest), and passes the result to `done`, possibly later and on another
+  // thread. After CoalesceCommits the events join the queue of HandleAsync
+  // and share its commits. Their accounts are chosen at the flush, in queue
+  // order, so a group call links its user for the events queued after it,
+  // as if each had been committed alone. Storage failures give
+  // 503 storage_unavailable, and then nothing of `parsed` was stored.
+  // Without CoalesceCommits, `done` runs before this returns.
   // `family` labels the events in the metrics.
-  bool CommitParsed(const std::string& write_key, ParsedRequest& parsed, IngestOutcome* outcome,
-                    RequestError* error, IngestFamily family = IngestFamily::kSegment);
+  void CommitParsedAsync(std::string write_key, ParsedRequest parsed, CommitCallback done,
+                         IngestFamily family = IngestFamily::kSegment);
 
   // Compares in constant time; see SecretSet.
   bool IsWriteKey(std::string_view key) const;
@@ -148,10 +163,20 @@ class IngestService {
     std::vector<CommitOutcome> outcomes;  // one per event of `parsed`
   };
 
+  // Receives a queued request's result on the thread of its flush.
+  using Completion = std::function<void(const PreparedCommit&, CommitItem&)>;
+
   struct QueuedCommit {
     PreparedCommit prepared;
-    AnswerCallback done;
+    // True for events whose accounts are chosen at the flush, not at
+    // Prepare; see CommitParsedAsync.
+    bool attribute_at_flush = false;
+    Completion complete;
   };
+
+  // Group and alias links seen so far, from user id to account id. The
+  // views point into the events being attributed.
+  using AccountLinks = std::unordered_map<std::string_view, std::string_view>;
 
   // Authenticates, decodes, parses, attributes and rate-limits `request`.
   // Returns the response of a request that ends there, else nullopt with
@@ -160,6 +185,8 @@ class IngestService {
   // The response to a prepared request after its commit.
   HttpAnswer Answer(const PreparedCommit& prepared, const CommitItem& item) const;
 
+  // Adds `queued` to the queue and posts a flush if none is pending.
+  void Enqueue(QueuedCommit queued);
   // Commits the queued requests together and passes each its response.
   void Flush();
   // Commits the attributed events of every item under one shared hold of
@@ -173,6 +200,9 @@ class IngestService {
 
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
+  // Like Attribute, but starts from `links` and adds the links of `events`
+  // to it, so later calls see them before the store contains them.
+  StorageStatus Attribute(std::vector<Event>& events, AccountLinks& links);
   // Adds the stored events to the aggregator and returns the alert changes
   // for the caller to record.
   std::vector<Alert> Aggregate(std::vector<Event>& events,

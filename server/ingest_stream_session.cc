@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <utility>
@@ -19,6 +20,7 @@ IngestStreamSession<Stream>::IngestStreamSession(Stream&& stream, IngestService&
                                                  std::string write_key, size_t max_in_flight,
                                                  ConnectionSlot slot, uint64_t connection_id)
     : ws_(std::move(stream)),
+      executor_(ws_.get_executor()),
       ingest_(ingest),
       write_key_(std::move(write_key)),
       max_in_flight_(max_in_flight),
@@ -56,11 +58,11 @@ void IngestStreamSession<Stream>::OnAccept(beast::error_code ec) {
 
 template <class Stream>
 void IngestStreamSession<Stream>::BeginShutdown() {
-  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+  boost::asio::post(executor_, [self = this->shared_from_this()] {
     if (self->shutting_down_) return;
     self->shutting_down_ = true;
-    // Before the handshake, OnAccept closes; with responses queued, OnWrite
-    // closes once they are written.
+    // Before the handshake, OnAccept closes; with messages in flight,
+    // OnWrite closes once their responses are written.
     if (self->accepted_ && !self->closed_ && self->answers_.empty()) self->CloseForShutdown();
   });
 }
@@ -112,69 +114,120 @@ void IngestStreamSession<Stream>::OnRead(beast::error_code ec, size_t) {
 
   std::string message = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
-  Enqueue(HandleMessage(std::move(message)));
+  HandleMessage(std::move(message));
 
   // Past twice the bound the client is not reading its responses, so stop
   // reading too, so TCP flow control holds it back.
   if (answers_.size() < 2 * max_in_flight_) DoRead();
+  read_since_release_ = true;
+  if (!held_.empty()) ScheduleRelease();
 }
 
 template <class Stream>
-std::string IngestStreamSession<Stream>::HandleMessage(std::string message) {
+void IngestStreamSession<Stream>::HandleMessage(std::string message) {
   StreamEnvelope envelope = ReadStreamEnvelope(message);
-  if (answers_.size() >= max_in_flight_) {
-    return EncodeStreamError(
-        envelope.request_id,
-        {429, "too_many_in_flight",
-         "More than " + std::to_string(max_in_flight_) +
-             " responses are waiting to be read; this message was not stored. Read the responses, "
-             "then resend it."});
+  const bool over_bound = answers_.size() >= max_in_flight_;
+  const uint64_t sequence = front_sequence_ + answers_.size();
+  answers_.emplace_back();
+  if (over_bound) {
+    return SetAnswer(
+        sequence,
+        EncodeStreamError(envelope.request_id,
+                          {429, "too_many_in_flight",
+                           "More than " + std::to_string(max_in_flight_) +
+                               " responses are waiting to be read; this message was not stored. "
+                               "Read the responses, then resend it."}));
   }
 
   ParsedRequest parsed =
       ParseSegment(envelope.call, message, ServerClock::WallMs(), ingest_.limits());
-  if (parsed.error) return EncodeStreamError(envelope.request_id, *parsed.error);
+  if (parsed.error) {
+    return SetAnswer(sequence, EncodeStreamError(envelope.request_id, *parsed.error));
+  }
   if (auto error = SingleEventError(envelope.call, parsed)) {
-    return EncodeStreamError(envelope.request_id, *error);
+    return SetAnswer(sequence, EncodeStreamError(envelope.request_id, *error));
   }
 
   int64_t retry_after = 0;
   if (auto limited = ingest_.CheckRateLimit(write_key_, parsed, &retry_after)) {
-    return EncodeStreamError(envelope.request_id, *limited);
+    return SetAnswer(sequence, EncodeStreamError(envelope.request_id, *limited));
   }
 
-  IngestOutcome outcome;
-  RequestError error;
-  if (!ingest_.CommitParsed(write_key_, parsed, &outcome, &error)) {
-    return EncodeStreamError(envelope.request_id, error);
-  }
-  return EncodeStreamAccepted(envelope.request_id, outcome.accepted, outcome.duplicates,
-                              outcome.rejected);
+  held_.push_back(HeldMessage{sequence, std::move(envelope.request_id), std::move(parsed)});
 }
 
 template <class Stream>
-void IngestStreamSession<Stream>::Enqueue(std::string answer) {
-  answers_.push_back(std::move(answer));
-  if (answers_.size() == 1) DoWrite();
+void IngestStreamSession<Stream>::ScheduleRelease() {
+  if (release_posted_) return;
+  release_posted_ = true;
+  read_since_release_ = false;
+  boost::asio::post(executor_, [self = this->shared_from_this()] { self->OnReleaseDue(); });
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::OnReleaseDue() {
+  release_posted_ = false;
+  // Beast (1.81) posts the completion of a read whose frame is already
+  // buffered, so it runs before a handler posted after it. A read completed
+  // since the last post means the client may have sent more at once, and
+  // waiting one more turn lets those messages share a commit. The wait ends
+  // after a turn without a new message, and held_ never exceeds the
+  // in-flight bound.
+  if (reading_ && read_since_release_) return ScheduleRelease();
+
+  std::vector<HeldMessage> released;
+  released.swap(held_);
+  for (HeldMessage& message : released) {
+    ingest_.CommitParsedAsync(
+        write_key_, std::move(message.parsed),
+        [self = this->shared_from_this(), sequence = message.sequence,
+         request_id = std::move(message.request_id)](CommitResult result) {
+          std::string answer =
+              result.error
+                  ? EncodeStreamError(request_id, *result.error)
+                  : EncodeStreamAccepted(request_id, result.outcome.accepted,
+                                         result.outcome.duplicates, result.outcome.rejected);
+          // The commit may have run on another thread, shared with other
+          // connections' requests.
+          boost::asio::dispatch(self->executor_,
+                                [self, sequence, answer = std::move(answer)]() mutable {
+                                  self->SetAnswer(sequence, std::move(answer));
+                                });
+        });
+  }
+}
+
+template <class Stream>
+void IngestStreamSession<Stream>::SetAnswer(uint64_t sequence, std::string answer) {
+  PendingAnswer& pending = answers_[sequence - front_sequence_];
+  pending.ready = true;
+  pending.text = std::move(answer);
+  // After the connection closed, the response has no reader, and a message
+  // stored by then is a duplicate when the client resends it.
+  if (!writing_ && !closed_ && answers_.front().ready) DoWrite();
 }
 
 template <class Stream>
 void IngestStreamSession<Stream>::DoWrite() {
+  writing_ = true;
   ws_.async_write(
-      boost::asio::buffer(answers_.front()),
+      boost::asio::buffer(answers_.front().text),
       [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
 }
 
 template <class Stream>
 void IngestStreamSession<Stream>::OnWrite(beast::error_code ec) {
+  writing_ = false;
   if (ec) {
     closed_ = true;
     spdlog::debug("[conn {}] ingest stream write failed: {}", connection_id_, ec.message());
     return;
   }
   answers_.pop_front();
+  ++front_sequence_;
   if (!answers_.empty()) {
-    DoWrite();
+    // A response still waiting for its commit is written by SetAnswer.
+    if (answers_.front().ready) DoWrite();
   } else if (shutting_down_ && !closed_) {
     return CloseForShutdown();
   }

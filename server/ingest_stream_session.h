@@ -7,9 +7,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/connection_registry.h"
 #include "server/connection_slot.h"
@@ -19,12 +21,16 @@
 namespace uptake {
 
 // One ingest connection, authenticated once by the upgrade request. All
-// handlers run on the stream's strand. Messages are handled in arrival
-// order, and each gets one response tagged with its requestId.
+// handlers run on the stream's strand. Each message gets one response
+// tagged with its requestId, in arrival order. A message that passes its
+// checks is held until the messages that arrived with it are read too, then
+// they join the ingest service's commit queue together and share a store
+// commit. A response waits for its message's commit, and so do the
+// responses of the messages after it.
 //
-// Backpressure: responses wait in a queue until the client reads them. With
-// `max_in_flight` responses queued, further messages get 429
-// too_many_in_flight and not stored; with twice that many queued the server
+// Backpressure: a message counts as in flight from its arrival until its
+// response is written. With `max_in_flight` in flight, further messages get
+// 429 too_many_in_flight and not stored; with twice that many the server
 // stops reading until the client catches up.
 // Runs over PlainStream or TlsStream.
 //
@@ -48,13 +54,24 @@ class IngestStreamSession : public DrainableConnection,
   void OnAccept(boost::beast::error_code ec);
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
-  std::string HandleMessage(std::string message);
-  void Enqueue(std::string answer);
+  // Checks `message`, then either sets its error response at once or holds
+  // it for the commit queue.
+  void HandleMessage(std::string message);
+  // Posts OnReleaseDue unless it is posted already.
+  void ScheduleRelease();
+  // Hands the held messages to the commit queue once no more are read at
+  // once.
+  void OnReleaseDue();
+  // Sets the response of message `sequence` and writes what is ready.
+  void SetAnswer(uint64_t sequence, std::string answer);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec);
   void CloseForShutdown();
 
   boost::beast::websocket::stream<Stream> ws_;
+  // The connection's strand, saved so that a commit's completion on another
+  // thread need not touch ws_.
+  const boost::asio::any_io_executor executor_;
   boost::beast::flat_buffer buffer_;
   IngestService& ingest_;
   const std::string write_key_;
@@ -62,9 +79,27 @@ class IngestStreamSession : public DrainableConnection,
   const ConnectionSlot slot_;
   const uint64_t connection_id_;
 
+  // A message in flight: its response, once known.
+  struct PendingAnswer {
+    bool ready = false;
+    std::string text;
+  };
+
+  // A message that passed its checks, not yet in the commit queue.
+  struct HeldMessage {
+    uint64_t sequence = 0;
+    std::string request_id;
+    ParsedRequest parsed;
+  };
+
   // Owned by the strand.
-  std::deque<std::string> answers_;
+  std::vector<HeldMessage> held_;  // in arrival order
+  bool release_posted_ = false;
+  bool read_since_release_ = false;    // a message was read since OnReleaseDue was posted
+  std::deque<PendingAnswer> answers_;  // in arrival order
+  uint64_t front_sequence_ = 0;        // the sequence number of answers_.front()
   bool reading_ = false;
+  bool writing_ = false;
   bool closed_ = false;
   bool accepted_ = false;
   bool shutting_down_ = false;

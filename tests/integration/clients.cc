@@ -1,6 +1,9 @@
 #include "tests/integration/clients.h"
 
+#include <boost/asio/write.hpp>
 #include <stdexcept>
+
+#include "tests/integration/websocket_frame.h"
 
 namespace uptake::testing {
 namespace asio = boost::asio;
@@ -191,6 +194,12 @@ void IngestStreamClient::Send(const std::string& message) {
 void IngestStreamClient::SendBinary(const std::string& bytes) {
   ws_.binary(true);
   ws_.write(asio::buffer(bytes));
+}
+
+void IngestStreamClient::SendTogether(const std::vector<std::string>& messages) {
+  std::string frames;
+  for (const std::string& message : messages) frames += Frame(kText, message);
+  asio::write(ws_.next_layer(), asio::buffer(frames));
 }
 
 std::string IngestStreamClient::Read() {

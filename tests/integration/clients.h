@@ -100,6 +100,9 @@ class IngestStreamClient {
 
   void Send(const std::string& message);
   void SendBinary(const std::string& bytes);
+  // Sends `messages` as text frames in one TCP write, so the server reads
+  // them all at once.
+  void SendTogether(const std::vector<std::string>& messages);
 
   // Blocks for the next response message, up to 30 s.
   std::string Read();

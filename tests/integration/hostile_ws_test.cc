@@ -14,6 +14,7 @@
 #include "tests/integration/clients.h"
 #include "tests/integration/raw_connection.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/websocket_frame.h"
 
 namespace uptake::testing {
 namespace {
@@ -23,14 +24,7 @@ write_keys: [k1]
 limits: {max_request_bytes: 4096, max_event_bytes: 2048}
 )";
 
-// Opcodes and close codes from RFC 6455, sections 5.2 and 7.4.1.
-constexpr uint8_t kContinuation = 0x0;
-constexpr uint8_t kText = 0x1;
-constexpr uint8_t kBinary = 0x2;
-constexpr uint8_t kClose = 0x8;
-constexpr uint8_t kPing = 0x9;
-constexpr uint8_t kPong = 0xA;
-
+// Close codes from RFC 6455, section 7.4.1.
 constexpr int kProtocolError = 1002;
 constexpr int kUnsupportedData = 1003;
 constexpr int kInvalidPayload = 1007;
@@ -51,33 +45,6 @@ std::vector<Route> Routes() {
       // Alert subscribers send nothing meaningful; their cap is fixed.
       {"alert stream", "/v1/alerts/stream", "", 64 * 1024},
   };
-}
-
-// A client frame. Clients must mask (RFC 6455 section 5.3); `masked` false
-// builds the invalid unmasked form.
-std::string Frame(uint8_t opcode, std::string_view payload, bool fin = true, bool masked = true) {
-  std::string frame;
-  frame.push_back(static_cast<char>((fin ? 0x80 : 0x00) | opcode));
-  const uint8_t mask_bit = masked ? 0x80 : 0x00;
-  const size_t size = payload.size();
-  if (size < 126) {
-    frame.push_back(static_cast<char>(mask_bit | size));
-  } else if (size <= 0xFFFF) {
-    frame.push_back(static_cast<char>(mask_bit | 126));
-    frame.push_back(static_cast<char>(size >> 8));
-    frame.push_back(static_cast<char>(size & 0xFF));
-  } else {
-    frame.push_back(static_cast<char>(mask_bit | 127));
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      frame.push_back(static_cast<char>((size >> shift) & 0xFF));
-    }
-  }
-  if (!masked) return frame.append(payload);
-
-  const char key[4] = {0x1B, 0x2C, 0x3D, 0x4E};
-  frame.append(key, 4);
-  for (size_t i = 0; i < size; ++i) frame.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
-  return frame;
 }
 
 struct ServerFrame {

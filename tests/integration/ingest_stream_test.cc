@@ -1,7 +1,9 @@
 // WebSocket ingest: one real GH Archive hour streamed over one connection,
-// compared with the same hour posted over HTTP by uptake-replay.
+// compared with the same hour posted over HTTP by uptake-replay; messages
+// sent at once sharing commits, with their responses in order.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <simdjson.h>
 
 #include <boost/beast/websocket.hpp>
@@ -63,11 +65,55 @@ std::vector<std::string> BuildMessages(size_t batch_size, std::set<std::string>*
   return messages;
 }
 
+// A single Segment track event for account acme as one message.
+std::string TrackMessage(const std::string& request_id, const std::string& message_id) {
+  return R"({"requestId":")" + request_id +
+         R"(","type":"track","userId":"u","event":"E","messageId":")" + message_id +
+         R"(","timestamp":"2015-02-22T21:00:00Z","context":{"groupId":"acme"}})";
+}
+
+// Track messages r0..r{count-1} with message ids m0..m{count-1}.
+std::vector<std::string> TrackMessages(int count) {
+  std::vector<std::string> messages;
+  for (int i = 0; i < count; ++i) {
+    messages.push_back(
+        TrackMessage(std::string("r") + std::to_string(i), std::string("m") + std::to_string(i)));
+  }
+  return messages;
+}
+
+// Checks the requestId and status of one response.
+void ExpectResponse(const std::string& answer, const std::string& request_id, int64_t status) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element json = parser.parse(answer).value();
+  EXPECT_EQ(std::string_view(json["requestId"]), request_id) << answer;
+  EXPECT_EQ(int64_t(json["status"]), status) << answer;
+}
+
+// Returns uptake_store_commits_total from /metrics, or -1 when it is missing.
+int64_t StoreCommits(HttpClient& client) {
+  HttpReply reply = client.Get("/metrics");
+  constexpr std::string_view kName = "uptake_store_commits_total ";
+  size_t at = reply.body.find("\n" + std::string(kName));
+  if (at == std::string::npos) return -1;
+  return std::stoll(reply.body.substr(at + 1 + kName.size()));
+}
+
+// Returns the event_count of an account, or 0 when it has no stored event.
+int64_t EventCount(HttpClient& client, const std::string& account) {
+  HttpReply reply = client.Get("/v1/accounts/" + account);
+  if (reply.status != 200) return 0;
+  simdjson::dom::parser parser;
+  return int64_t(parser.parse(reply.body).value()["event_count"]);
+}
+
 class IngestStreamTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ServerProcess> StartServer(const std::string& name) {
+  // Starts a server with kConfig followed by `extra_config`.
+  std::unique_ptr<ServerProcess> StartServer(const std::string& name,
+                                             const std::string& extra_config = "") {
     std::string config = dir_.path() + "/" + name + ".yaml";
-    WriteFile(config, kConfig);
+    WriteFile(config, kConfig + extra_config);
     return std::make_unique<ServerProcess>(config, dir_.path() + "/" + name,
                                            dir_.path() + "/" + name + ".log");
   }
@@ -152,6 +198,109 @@ TEST_F(IngestStreamTest, InvalidMessageAnswered) {
   EXPECT_EQ(std::string_view(json["requestId"]), "bad");
   EXPECT_EQ(int64_t(json["status"]), 400);
   EXPECT_EQ(std::string_view(json["error"]), "malformed_json");
+}
+
+TEST_F(IngestStreamTest, MessagesSentTogetherShareCommits) {
+  std::unique_ptr<ServerProcess> server = StartServer("together");
+  ASSERT_NE(server->port(), 0);
+  HttpClient client(server->port());
+  const int64_t commits_before = StoreCommits(client);
+  ASSERT_GE(commits_before, 0);
+
+  // Eight messages of about 150 bytes with their frame headers fit in one
+  // read of the server's WebSocket buffer (1536 bytes in Beast 1.81).
+  constexpr int kMessages = 8;
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  stream.SendTogether(TrackMessages(kMessages));
+
+  for (int i = 0; i < kMessages; ++i) {
+    std::string answer = stream.Read();
+    ExpectResponse(answer, std::string("r") + std::to_string(i), 200);
+    EXPECT_NE(answer.find("\"accepted\":1,"), std::string::npos) << answer;
+  }
+  const int64_t commits = StoreCommits(client) - commits_before;
+  EXPECT_GE(commits, 1);
+  EXPECT_LT(commits, kMessages);
+  EXPECT_EQ(EventCount(client, "acme"), kMessages);
+}
+
+TEST_F(IngestStreamTest, BadMessageKeepsOrder) {
+  std::unique_ptr<ServerProcess> server = StartServer("order");
+  ASSERT_NE(server->port(), 0);
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  // The bad message gets its error response at once, while the first one
+  // still waits for its commit.
+  stream.SendTogether(
+      {TrackMessage("first", "m1"), R"({"requestId":"bad","batch":[)", TrackMessage("last", "m2")});
+
+  ExpectResponse(stream.Read(), "first", 200);
+  ExpectResponse(stream.Read(), "bad", 400);
+  ExpectResponse(stream.Read(), "last", 200);
+}
+
+TEST_F(IngestStreamTest, InFlightBoundCountsWaitingCommits) {
+  std::unique_ptr<ServerProcess> server =
+      StartServer("bound", "ingest: {max_unacknowledged_messages: 2}\n");
+  ASSERT_NE(server->port(), 0);
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  // The server reads all four before the first two are committed, so those
+  // two are in flight when the last two arrive.
+  stream.SendTogether(TrackMessages(4));
+
+  ExpectResponse(stream.Read(), "r0", 200);
+  ExpectResponse(stream.Read(), "r1", 200);
+  ExpectResponse(stream.Read(), "r2", 429);
+  ExpectResponse(stream.Read(), "r3", 429);
+  HttpClient client(server->port());
+  EXPECT_EQ(EventCount(client, "acme"), 2);
+}
+
+TEST_F(IngestStreamTest, GroupLinksLaterMessage) {
+  std::unique_ptr<ServerProcess> server = StartServer("link");
+  ASSERT_NE(server->port(), 0);
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  // Both messages share a commit, yet the track event without a groupId is
+  // attributed through the group call before it, as if sent alone.
+  stream.SendTogether({R"({"requestId":"g","type":"group","userId":"linked-user",)"
+                       R"("groupId":"globex","messageId":"g1",)"
+                       R"("timestamp":"2015-02-22T21:00:00Z"})",
+                       R"({"requestId":"t","type":"track","userId":"linked-user","event":"E",)"
+                       R"("messageId":"t1","timestamp":"2015-02-22T21:00:01Z"})"});
+  EXPECT_NE(stream.Read().find("\"status\":200"), std::string::npos);
+  EXPECT_NE(stream.Read().find("\"status\":200"), std::string::npos);
+
+  HttpClient client(server->port());
+  EXPECT_EQ(EventCount(client, "globex"), 2);
+}
+
+TEST_F(IngestStreamTest, ShutdownAnswersMessagesRead) {
+  std::unique_ptr<ServerProcess> server = StartServer("shutdown");
+  ASSERT_NE(server->port(), 0);
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  constexpr int kMessages = 8;
+  stream.SendTogether(TrackMessages(kMessages));
+  server->Signal(SIGTERM);
+
+  // The messages the server read before the signal get their responses in
+  // order before the close frame. The others get none and are not stored.
+  int answered = 0;
+  while (answered < kMessages) {
+    std::string answer;
+    try {
+      answer = stream.Read();
+    } catch (const beast::system_error&) {
+      break;  // the close frame came first
+    }
+    ExpectResponse(answer, std::string("r") + std::to_string(answered), 200);
+    ++answered;
+  }
+  EXPECT_EQ(stream.ReadCloseCode(), 1001);
+  EXPECT_EQ(server->Stop(), 0);
+
+  std::unique_ptr<ServerProcess> restarted = StartServer("shutdown");
+  ASSERT_NE(restarted->port(), 0);
+  HttpClient client(restarted->port());
+  EXPECT_EQ(EventCount(client, "acme"), answered);
 }
 
 TEST_F(IngestStreamTest, BinaryFrameClosed1003) {

@@ -1,6 +1,6 @@
 // IngestService with a real RocksDB store in a temporary folder: write-key
 // handling, the order in which an event's account is chosen, and requests
-// that share one coalesced commit.
+// and parsed messages that share one coalesced commit.
 
 #include "server/ingest_service.h"
 
@@ -78,6 +78,16 @@ class IngestServiceTest : public ::testing::Test {
     std::vector<std::function<void()>> due;
     due.swap(flushes_);
     for (auto& flush : due) flush();
+  }
+
+  // Parses `body` as a Segment call and passes it to CommitParsedAsync
+  // under key-a. The result is stored in `result` once known.
+  void CommitParsed(SegmentCall call, const std::string& body,
+                    std::optional<CommitResult>* result) {
+    ParsedRequest parsed = ParseSegment(call, body, kReceivedMs, service_->limits());
+    ASSERT_FALSE(parsed.error.has_value()) << body;
+    service_->CommitParsedAsync("key-a", std::move(parsed),
+                                [result](CommitResult outcome) { *result = std::move(outcome); });
   }
 
   uint64_t Commits() const { return store_->WriteStats().commits; }
@@ -295,6 +305,71 @@ TEST_F(IngestServiceTest, RequestAfterFlushStartsNewFlush) {
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(Commits(), 2u);
+}
+
+TEST_F(IngestServiceTest, ParsedEventsJoinQueue) {
+  CoalesceCommits();
+  std::optional<HttpAnswer> http;
+  std::optional<CommitResult> first, second;
+  Queue(SegmentCall::kTrack,
+        R"({"userId":"u1","event":"Report Viewed","messageId":"h1","context":{"groupId":"acme"}})",
+        &http);
+  CommitParsed(SegmentCall::kTrack,
+               R"({"userId":"u2","event":"Report Viewed","messageId":"p1",)"
+               R"("context":{"groupId":"acme"}})",
+               &first);
+  // The same message id again: a duplicate within the shared commit.
+  CommitParsed(SegmentCall::kTrack,
+               R"({"userId":"u2","event":"Report Viewed","messageId":"p1",)"
+               R"("context":{"groupId":"acme"}})",
+               &second);
+  EXPECT_FALSE(first.has_value());
+  EXPECT_EQ(Commits(), 0u);
+  ASSERT_EQ(flushes_.size(), 1u) << "one flush for the whole queue";
+
+  RunFlushes();
+  ASSERT_TRUE(http.has_value());
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(http->status, 200) << http->body;
+  EXPECT_FALSE(first->error.has_value());
+  EXPECT_EQ(first->outcome.accepted, 1u);
+  EXPECT_EQ(first->outcome.duplicates, 0u);
+  EXPECT_FALSE(second->error.has_value());
+  EXPECT_EQ(second->outcome.accepted, 1u);
+  EXPECT_EQ(second->outcome.duplicates, 1u);
+  EXPECT_EQ(Commits(), 1u);
+  EXPECT_EQ(EventCount("acme"), 2);
+}
+
+TEST_F(IngestServiceTest, ParsedGroupLinksLaterParsed) {
+  CoalesceCommits();
+  std::optional<CommitResult> group, track;
+  CommitParsed(SegmentCall::kGroup, R"({"userId":"u1","groupId":"globex","messageId":"g1"})",
+               &group);
+  CommitParsed(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"t1"})",
+               &track);
+  RunFlushes();
+  ASSERT_TRUE(group.has_value());
+  ASSERT_TRUE(track.has_value());
+  EXPECT_FALSE(group->error.has_value());
+  EXPECT_FALSE(track->error.has_value());
+  // The track event was attributed at the flush, after the group call.
+  EXPECT_EQ(EventCount("globex"), 2);
+  EXPECT_EQ(EventCount(kUnattributedAccount), 0);
+}
+
+TEST_F(IngestServiceTest, ParsedWithoutQueueCommitsAtOnce) {
+  std::optional<CommitResult> result;
+  CommitParsed(SegmentCall::kTrack,
+               R"({"userId":"u1","event":"Report Viewed","messageId":"s1",)"
+               R"("context":{"groupId":"acme"}})",
+               &result);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->error.has_value());
+  EXPECT_EQ(result->outcome.accepted, 1u);
+  EXPECT_EQ(Commits(), 1u);
+  EXPECT_EQ(EventCount("acme"), 1);
 }
 
 }  // namespace
