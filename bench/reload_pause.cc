@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/command_line.h"
+#include "bench/scale_options.h"
 #include "metrics/aggregator.h"
 
 namespace uptake {
@@ -28,48 +28,14 @@ constexpr int64_t kStartMs = 1'767'225'600'000;
 constexpr size_t kBatch = 10'000;
 
 constexpr const char* kUsage =
-    R"(usage: uptake-reload [--accounts N] [--days D] [--json]
-Builds N accounts (default 1000000) with one user each, active for D days
-(default 10), in uptake's aggregates, in memory only. Then it opens their
-alerts and reloads the rules once: one rule changes its threshold, one stays,
-one is removed and one is added. Reports the reload's time and the longest
-and median time of a single shard step, in milliseconds.
+    R"(usage: uptake-reload [--accounts N] [--users U] [--days D] [--json]
+Builds N accounts (default 1000000) with U users each (default 1), active for
+part of D days (default 10), in uptake's aggregates, in memory only. Then it
+opens their alerts and reloads the rules once: one rule changes its
+threshold, one stays, one is removed and one is added. Reports the reload's
+time and the longest and median time of a single shard step, in
+milliseconds.
 )";
-
-struct Options {
-  int64_t accounts = 1'000'000;
-  int64_t days = 10;
-  bool json = false;
-  bool help = false;
-};
-
-Result<Options> ParseOptions(int argc, char** argv) {
-  using Parsed = Result<Options>;
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
-  if (!line.ok()) return Parsed::Error(line.error());
-  if (!line.value().positional.empty()) {
-    return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");
-  }
-  Options options;
-  for (const auto& [name, value] : line.value().flags) {
-    Result<int64_t> number = Result<int64_t>::Ok(0);
-    if (name == "json") {
-      options.json = true;
-    } else if (name == "help") {
-      options.help = true;
-    } else if (name == "accounts") {
-      number = ParseIntFlag(name, value, 1, 10'000'000);
-      if (number.ok()) options.accounts = number.value();
-    } else if (name == "days") {
-      number = ParseIntFlag(name, value, 1, 120);
-      if (number.ok()) options.days = number.value();
-    } else {
-      return Parsed::Error("unknown flag --" + name + "; see --help");
-    }
-    if (!number.ok()) return Parsed::Error(number.error());
-  }
-  return Parsed::Ok(options);
-}
 
 Rule MakeRule(const std::string& name, RuleKind kind, int days) {
   Rule rule;
@@ -99,8 +65,9 @@ std::vector<Rule> SecondRules() {
   return rules;
 }
 
-// Adds one event per account per day, day by day, as they would arrive live.
-void AddAccounts(Aggregator& aggregator, const Catalog& catalog, const Options& options) {
+// Adds one event per user per active day, day by day, as they would arrive
+// live.
+void AddAccounts(Aggregator& aggregator, const Catalog& catalog, const ScaleOptions& options) {
   const std::vector<std::string> names = {"Logged In", "Report Created", "Dashboard Viewed",
                                           "Export Run", "Alert Set"};
   std::vector<Event> batch;
@@ -111,18 +78,21 @@ void AddAccounts(Aggregator& aggregator, const Catalog& catalog, const Options& 
       // Accounts go quiet after a varied number of days, so the threshold
       // change resolves some inactivity alerts and leaves others firing.
       if (day > a % options.days) continue;
-      Event event;
-      event.type = EventType::kTrack;
-      event.account_id = "acct-" + std::to_string(a);
-      event.user_id = event.account_id + "-user";
-      event.name = names[static_cast<size_t>((day + a) % names.size())];
-      event.feature = catalog.FeatureOf(event.name);
-      event.timestamp_ms = day_ms + (a % 1000) * 1000;
-      event.received_ms = event.timestamp_ms;
-      batch.push_back(std::move(event));
-      if (batch.size() == kBatch) {
-        aggregator.Apply(batch, day_ms);
-        batch.clear();
+      const std::string account = "acct-" + std::to_string(a);
+      for (int64_t u = 0; u < options.users; ++u) {
+        Event event;
+        event.type = EventType::kTrack;
+        event.account_id = account;
+        event.user_id = account + "-user-" + std::to_string(u);
+        event.name = names[static_cast<size_t>((day + a + u) % names.size())];
+        event.feature = catalog.FeatureOf(event.name);
+        event.timestamp_ms = day_ms + (a % 1000) * 1000;
+        event.received_ms = event.timestamp_ms;
+        batch.push_back(std::move(event));
+        if (batch.size() == kBatch) {
+          aggregator.Apply(batch, day_ms);
+          batch.clear();
+        }
       }
     }
     aggregator.Apply(batch, day_ms);
@@ -135,12 +105,12 @@ double MillisecondsBetween(Clock::time_point from, Clock::time_point to) {
 }
 
 int Main(int argc, char** argv) {
-  Result<Options> parsed = ParseOptions(argc, argv);
+  Result<ScaleOptions> parsed = ParseScaleOptions(argc, argv);
   if (!parsed.ok()) {
     std::cerr << "uptake-reload: " << parsed.error() << "\n";
     return kExitUsage;
   }
-  const Options& options = parsed.value();
+  const ScaleOptions& options = parsed.value();
   if (options.help) {
     std::fputs(kUsage, stdout);
     return 0;
