@@ -10,10 +10,13 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "metrics/aggregator.h"
+#include "metrics/snapshot_codec.h"
+#include "tests/metrics/expect_same_view.h"
 #include "tests/metrics/test_events.h"
 
 namespace uptake::testing {
@@ -303,6 +306,47 @@ TEST_F(AggregatorReloadTest, ConcurrentReloadsRunOneAfterTheOther) {
   ASSERT_EQ(firing.size(), static_cast<size_t>(kQuietAccounts));
   for (const auto& [account, rules] : firing) {
     EXPECT_EQ(rules, (std::vector<std::string>{"inactive", "reports"})) << account;
+  }
+}
+
+TEST_F(AggregatorReloadTest, SnapshotBegunInsideReloadLoadsBack) {
+  // A twin without the reload keeps the aggregates the snapshot must show.
+  Aggregator reference(TestCatalog(), FirstRules());
+  FireFirstRules(reference);
+
+  // Begun from inside the first step, so it marks the shards between two
+  // steps or after the last, when some or all shards have interned the new
+  // rules' event name.
+  PendingSnapshot pending;
+  std::thread snapshot;
+  aggregator_.ReplaceRules(SecondRules(), kNow, [&](std::span<const Alert>) {
+    if (snapshot.joinable()) return;
+    snapshot = std::thread([&] { pending = aggregator_.BeginSnapshot(9); });
+  });
+  snapshot.join();
+
+  std::string bytes;
+  aggregator_.FinishSnapshot(pending, [&bytes](std::string_view chunk) { bytes.append(chunk); });
+  Aggregator loaded(TestCatalog(), FirstRules());
+  std::string_view unread = bytes;
+  const SnapshotSource source = [&unread] {
+    const std::string_view chunk = unread;
+    unread = {};
+    return chunk;
+  };
+  SnapshotInfo info;
+  std::string error;
+  ASSERT_TRUE(loaded.LoadSnapshot(source, &info, &error)) << error;
+  EXPECT_EQ(info.log_position, 9u);
+
+  ASSERT_EQ(loaded.account_count(), static_cast<size_t>(kQuietAccounts));
+  for (int a = 0; a < kQuietAccounts; ++a) {
+    const std::string id = QuietId(a);
+    const std::optional<AccountView> want = reference.View(id, kNow);
+    const std::optional<AccountView> got = loaded.View(id, kNow);
+    ASSERT_TRUE(want.has_value()) << id;
+    ASSERT_TRUE(got.has_value()) << id;
+    ExpectSameView(*want, *got, id);
   }
 }
 
