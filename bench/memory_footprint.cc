@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/command_line.h"
+#include "bench/scale_options.h"
 #include "metrics/aggregator.h"
 
 namespace uptake {
@@ -32,14 +32,6 @@ the resident memory they take per account. Each user sends one event per day:
 a login on the first day and catalog features afterwards.
 )";
 
-struct Options {
-  int64_t accounts = 1'000'000;
-  int64_t users = 1;
-  int64_t days = 10;
-  bool json = false;
-  bool help = false;
-};
-
 // Resident set size of this process in bytes, from /proc/self/status.
 int64_t ResidentBytes() {
   std::ifstream status("/proc/self/status");
@@ -51,44 +43,13 @@ int64_t ResidentBytes() {
   return 0;
 }
 
-Result<Options> ParseOptions(int argc, char** argv) {
-  using Parsed = Result<Options>;
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
-  if (!line.ok()) return Parsed::Error(line.error());
-  if (!line.value().positional.empty()) {
-    return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");
-  }
-  Options options;
-  for (const auto& [name, value] : line.value().flags) {
-    Result<int64_t> number = Result<int64_t>::Ok(0);
-    if (name == "json") {
-      options.json = true;
-    } else if (name == "help") {
-      options.help = true;
-    } else if (name == "accounts") {
-      number = ParseIntFlag(name, value, 1, 10'000'000);
-      if (number.ok()) options.accounts = number.value();
-    } else if (name == "users") {
-      number = ParseIntFlag(name, value, 1, 1000);
-      if (number.ok()) options.users = number.value();
-    } else if (name == "days") {
-      number = ParseIntFlag(name, value, 1, 120);
-      if (number.ok()) options.days = number.value();
-    } else {
-      return Parsed::Error("unknown flag --" + name + "; see --help");
-    }
-    if (!number.ok()) return Parsed::Error(number.error());
-  }
-  return Parsed::Ok(options);
-}
-
 int Main(int argc, char** argv) {
-  Result<Options> parsed = ParseOptions(argc, argv);
+  Result<ScaleOptions> parsed = ParseScaleOptions(argc, argv);
   if (!parsed.ok()) {
     std::cerr << "uptake-memory: " << parsed.error() << "\n";
     return kExitUsage;
   }
-  const Options& options = parsed.value();
+  const ScaleOptions& options = parsed.value();
   if (options.help) {
     std::fputs(kUsage, stdout);
     return 0;

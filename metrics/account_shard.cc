@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <utility>
 
 #include "metrics/alert_template.h"
 #include "metrics/priority.h"
@@ -227,9 +228,10 @@ void Append(std::vector<Alert>& to, std::vector<Alert> from) {
 
 }  // namespace
 
-void AccountShard::Init(const std::vector<Rule>& rules) {
+void AccountShard::Init(RuleSet rules) {
+  rules_ = std::move(rules);
   rule_event_ids_.clear();
-  for (const Rule& rule : rules) {
+  for (const Rule& rule : *rules_) {
     std::vector<uint32_t> ids;
     for (const std::string& name : rule.events) {
       ids.push_back(names_.Intern(name));
@@ -299,8 +301,9 @@ std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& sco
   }
 
   ++evaluations_;
-  for (uint32_t i = 0; i < scope.rules.size(); ++i) {
-    if (account.second.event_count() < scope.rules[i].min_account_events) {
+  const std::vector<Rule>& rules = *rules_;
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (account.second.event_count() < rules[i].min_account_events) {
       continue;
     }
     std::optional<Alert> change = Transition(account, i, scope);
@@ -379,7 +382,7 @@ void AccountShard::RestoreOpenAlert(Account& account, uint32_t rule_index, const
 
 std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_index,
                                               const EvalScope& scope) {
-  const Rule& rule = scope.rules[rule_index];
+  const Rule& rule = (*rules_)[rule_index];
   AccountState& state = account.second;
   // The segment is chosen again at each evaluation, so a trait change in the
   // middle of an episode applies the new thresholds to the same alert.
@@ -411,7 +414,8 @@ std::optional<Alert> AccountShard::Transition(Account& account, uint32_t rule_in
 void AccountShard::Schedule(Account& account, const EvalScope& scope) {
   AccountState& state = account.second;
   state.next_due_ms = kNoDeadline;
-  for (const Rule& rule : scope.rules) {
+  const std::vector<Rule>& rules = *rules_;
+  for (const Rule& rule : rules) {
     if (state.event_count() >= rule.min_account_events) {
       const Segment* segment = MatchSegment(rule, state.traits());
       state.next_due_ms =
@@ -419,7 +423,7 @@ void AccountShard::Schedule(Account& account, const EvalScope& scope) {
     }
   }
   for (const OpenAlert& open : state.open_alerts()) {
-    const Rule& rule = scope.rules[open.rule_index];
+    const Rule& rule = rules[open.rule_index];
     state.next_due_ms =
         std::min(state.next_due_ms, OpenAlertDueMs(rule, scope.tiers, open, scope.now_ms));
   }
@@ -444,10 +448,10 @@ void AccountShard::UpdateAtRisk(Account& account) {
 }
 
 std::vector<AtRiskAccount> AccountShard::ListAtRisk(
-    const std::vector<Rule>& rules, const std::optional<AtRiskCursor>& after) const {
+    const std::optional<AtRiskCursor>& after) const {
   std::vector<AtRiskAccount> accounts;
   for (Account* account : at_risk_) {
-    AtRiskAccount entry = DescribeAtRisk(*account, rules);
+    AtRiskAccount entry = DescribeAtRisk(*account, *rules_);
     if (after &&
         !RanksBefore(after->priority, after->account_id, entry.priority, entry.account_id)) {
       continue;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,10 +31,14 @@
 
 namespace uptake {
 
-// The aggregator-wide inputs of one evaluation pass.
+// A rule set shared by the shards that use it. Never changed once built, so
+// a shard reads its rules under its own lock without copying them.
+using RuleSet = std::shared_ptr<const std::vector<Rule>>;
+
+// The aggregator-wide inputs of one evaluation pass. The rules are the
+// shard's own.
 struct EvalScope {
   const Catalog& catalog;
-  const std::vector<Rule>& rules;
   const std::vector<RoutingTier>& tiers;
   std::atomic<uint64_t>& next_alert_id;
   int64_t now_ms;
@@ -42,7 +47,6 @@ struct EvalScope {
 // The aggregator-wide inputs of one account view.
 struct ViewInput {
   const Catalog& catalog;
-  const std::vector<Rule>& rules;
   int64_t now_ms;
 };
 
@@ -51,9 +55,13 @@ class AccountShard {
  public:
   using Account = AccountTable::Account;
 
-  // Interns the rules' event names first, in rule order, so they get the
-  // same ids in every shard.
-  void Init(const std::vector<Rule>& rules);
+  // Sets the shard's rules and interns their event names first, in rule
+  // order, so they get the same ids in every shard.
+  void Init(RuleSet rules);
+
+  // The rules every evaluation, view and at-risk entry of this shard uses.
+  // ReplaceRules swaps them under `mu`, so one call uses one set throughout.
+  const std::vector<Rule>& rules() const { return *rules_; }
 
   // Returns the account, or nullptr when it has no events.
   Account* Find(std::string_view account_id);
@@ -100,20 +108,18 @@ class AccountShard {
   void RestoreOpenAlert(Account& account, uint32_t rule_index, const Rule& rule,
                         const std::vector<RoutingTier>& tiers, const Alert& alert);
 
-  // Switches the shard from `old_rules` to `new_rules`. Open alerts follow
+  // Switches the shard from its rules to `new_set`. Open alerts follow
   // their rule by name when a rule of that name and kind remains; the others
   // are closed and returned as resolved. The caller then evaluates every
   // account, which also reschedules the deadlines for the new rules.
-  std::vector<Alert> RemapRules(const std::vector<Rule>& old_rules,
-                                const std::vector<Rule>& new_rules, int64_t now_ms);
+  std::vector<Alert> RemapRules(RuleSet new_set, int64_t now_ms);
 
   // Copies one account's aggregates as of `now_ms`.
   AccountView View(const Account& account, const ViewInput& input) const;
 
   // Describes this shard's accounts with at least one firing alert that
   // rank after `after`, or all of them without a cursor, in no order.
-  std::vector<AtRiskAccount> ListAtRisk(const std::vector<Rule>& rules,
-                                        const std::optional<AtRiskCursor>& after) const;
+  std::vector<AtRiskAccount> ListAtRisk(const std::optional<AtRiskCursor>& after) const;
 
   size_t size() const { return accounts_.size(); }
 
@@ -174,7 +180,8 @@ class AccountShard {
   // Accounts with a firing alert, so the at-risk list does not scan every
   // account. Accounts are never erased, so the pointers stay valid.
   std::unordered_set<Account*> at_risk_;
-  // Name ids of each rule's `events`, indexed like the rules.
+  RuleSet rules_;
+  // Name ids of each rule's `events`, indexed like rules_.
   std::vector<std::vector<uint32_t>> rule_event_ids_;
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;

@@ -1,6 +1,7 @@
 // Rule reload for one shard: open alerts follow their rule by name.
 
 #include <unordered_map>
+#include <utility>
 
 #include "metrics/account_shard.h"
 
@@ -29,9 +30,13 @@ Alert ClosedByRemoval(const AccountShard::Account& account, const Rule& rule, co
 
 }  // namespace
 
-std::vector<Alert> AccountShard::RemapRules(const std::vector<Rule>& old_rules,
-                                            const std::vector<Rule>& new_rules, int64_t now_ms) {
-  Init(new_rules);
+std::vector<Alert> AccountShard::RemapRules(RuleSet new_set, int64_t now_ms) {
+  // Held until the open alerts are remapped, because once every shard has
+  // switched this may be the last reference to the old set.
+  const RuleSet old_set = rules_;
+  Init(std::move(new_set));
+  const std::vector<Rule>& old_rules = *old_set;
+  const std::vector<Rule>& new_rules = *rules_;
 
   // A rule keeps its alerts when a rule of the same name and kind remains.
   // Its thresholds may change, so the next evaluation judges them anew.

@@ -61,7 +61,7 @@ AccountView AccountShard::View(const Account& account, const ViewInput& input) c
   view.days_since_last_activity = std::max<int64_t>(0, (now - state.last_seen_ms()) / kDayMs);
 
   view.features_used = SortedFeatureIds(state.FeaturesUsedBefore(kNoDeadline), input.catalog);
-  view.adoption_window_days = AdoptionWindowDays(input.rules);
+  view.adoption_window_days = AdoptionWindowDays(*rules_);
   const int64_t window_end = state.StartMs() + view.adoption_window_days * kDayMs;
   view.features_in_window = SortedFeatureIds(state.FeaturesUsedBefore(window_end), input.catalog);
 

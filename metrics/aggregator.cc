@@ -65,10 +65,10 @@ struct Aggregator::Shard : AccountShard {};
 Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers)
     : catalog_(std::move(catalog)),
       tiers_(std::move(tiers)),
-      rules_(std::move(rules)),
       shards_(std::make_unique<Shard[]>(kShardCount)) {
+  const RuleSet shared = std::make_shared<const std::vector<Rule>>(std::move(rules));
   for (size_t i = 0; i < kShardCount; ++i) {
-    shards_[i].Init(rules_);
+    shards_[i].Init(shared);
   }
 }
 
@@ -103,7 +103,7 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event* const> events, int64
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
 
-  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   std::vector<AccountShard::Account*> touched;
   for (size_t begin = 0; begin < order.size();) {
@@ -153,25 +153,26 @@ void Aggregator::RestoreAlert(const Alert& alert) {
   if (alert.state == AlertState::kResolved) {
     return;
   }
-  auto rule = std::find_if(rules_.begin(), rules_.end(),
-                           [&](const Rule& r) { return r.name == alert.rule; });
-  if (rule == rules_.end()) {
-    return;  // the rule was removed from the configuration
-  }
 
-  // An alert for an account with no events is dropped, because no rule can
-  // be evaluated on it. Should events arrive later, a breach fires a new id.
   Shard& shard = ShardFor(alert.account_id);
   std::lock_guard lock(shard.mu);
+  const std::vector<Rule>& rules = shard.rules();
+  auto rule =
+      std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.name == alert.rule; });
+  if (rule == rules.end()) {
+    return;  // the rule was removed from the configuration
+  }
+  // An alert for an account with no events is dropped, because no rule can
+  // be evaluated on it. Should events arrive later, a breach fires a new id.
   AccountShard::Account* account = shard.Find(alert.account_id);
   if (account != nullptr) {
-    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules_.begin()), *rule, tiers_,
+    shard.RestoreOpenAlert(*account, static_cast<uint32_t>(rule - rules.begin()), *rule, tiers_,
                            alert);
   }
 }
 
 std::vector<Alert> Aggregator::EvaluateAll(int64_t now_ms) {
-  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   for (size_t i = 0; i < kShardCount; ++i) {
     std::lock_guard lock(shards_[i].mu);
@@ -181,27 +182,39 @@ std::vector<Alert> Aggregator::EvaluateAll(int64_t now_ms) {
   return alerts;
 }
 
-std::vector<Alert> Aggregator::ReplaceRules(std::vector<Rule> rules, int64_t now_ms) {
-  std::vector<std::unique_lock<std::mutex>> locks;
-  locks.reserve(kShardCount);
-  for (size_t i = 0; i < kShardCount; ++i) locks.emplace_back(shards_[i].mu);
+std::vector<Alert> Aggregator::ReplaceRules(std::vector<Rule> rules, int64_t now_ms,
+                                            const ReloadStepSink& on_step) {
+  // Without this lock a second reload could overtake the first between two
+  // shards and leave the shards on different rules.
+  std::lock_guard reload_lock(reload_mu_);
+  const RuleSet shared = std::make_shared<const std::vector<Rule>>(std::move(rules));
+  const EvalScope scope{catalog_, tiers_, next_alert_id_, now_ms};
+
+  // Each shard's changes stay in their own vector until the end, so no shard
+  // step waits while one growing result moves every change before it.
+  std::vector<std::vector<Alert>> steps(kShardCount);
+  size_t total = 0;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    std::vector<Alert>& changes = steps[i];
+    changes = shards_[i].RemapRules(shared, now_ms);
+    Append(changes, shards_[i].EvaluateEvery(scope));
+    SortById(changes);
+    // Under the lock, so no ingest on this shard computes a newer change of
+    // these alerts before the caller has seen them.
+    if (on_step) on_step(changes);
+    total += changes.size();
+  }
 
   std::vector<Alert> alerts;
-  for (size_t i = 0; i < kShardCount; ++i) {
-    Append(alerts, shards_[i].RemapRules(rules_, rules, now_ms));
-  }
-  rules_ = std::move(rules);
-
-  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
-  for (size_t i = 0; i < kShardCount; ++i) {
-    Append(alerts, shards_[i].EvaluateEvery(scope));
-  }
+  alerts.reserve(total);
+  for (std::vector<Alert>& changes : steps) Append(alerts, std::move(changes));
   SortById(alerts);
   return alerts;
 }
 
 std::vector<Alert> Aggregator::Tick(int64_t now_ms) {
-  const EvalScope scope{catalog_, rules_, tiers_, next_alert_id_, now_ms};
+  const EvalScope scope{catalog_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;
   for (size_t i = 0; i < kShardCount; ++i) {
     std::lock_guard lock(shards_[i].mu);
@@ -218,14 +231,14 @@ std::optional<AccountView> Aggregator::View(std::string_view account_id, int64_t
   if (account == nullptr) {
     return std::nullopt;
   }
-  return shard.View(*account, ViewInput{catalog_, rules_, now_ms});
+  return shard.View(*account, ViewInput{catalog_, now_ms});
 }
 
 AtRiskPage Aggregator::ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const {
   std::vector<AtRiskAccount> accounts;
   for (size_t i = 0; i < kShardCount; ++i) {
     std::lock_guard lock(shards_[i].mu);
-    std::vector<AtRiskAccount> more = shards_[i].ListAtRisk(rules_, after);
+    std::vector<AtRiskAccount> more = shards_[i].ListAtRisk(after);
     accounts.insert(accounts.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
   }

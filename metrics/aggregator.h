@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -39,6 +41,10 @@ struct EvaluationStats {
 struct PendingSnapshot {
   uint64_t log_position = 0;
 };
+
+// Receives the alert changes of one shard step of Aggregator::ReplaceRules,
+// in id order and possibly none, while that shard's lock is held.
+using ReloadStepSink = std::function<void(std::span<const Alert> changes)>;
 
 // Counts from one Aggregator::FinishSnapshot call.
 struct SnapshotSummary {
@@ -116,9 +122,21 @@ class Aggregator {
   // Replaces the rules while the server runs. Open alerts of a rule that
   // keeps its name and kind stay open with their ids; those of removed
   // rules are returned resolved. Every account is then evaluated under the
-  // new rules at `now_ms`, and the resulting changes are returned too. Holds
-  // every shard lock for the swap, so no evaluation runs on a mix of rules.
-  std::vector<Alert> ReplaceRules(std::vector<Rule> rules, int64_t now_ms);
+  // new rules at `now_ms`, and the resulting changes are returned too, in
+  // id order.
+  //
+  // Works through the shards one at a time, each under its own lock only.
+  // In each step the shard switches to the new rules, remaps its open
+  // alerts and evaluates its accounts. Then the step passes its changes to
+  // `on_step` (when set) and releases the lock. Calls on other shards run
+  // meanwhile, so until the reload returns some shards evaluate under the
+  // old rules and some under the new, though each call into one shard uses
+  // one set. A caller that records the changes in `on_step` records them
+  // before any later change of the same alerts can be computed. `on_step`
+  // must not wait for a call into the shard whose lock it runs under.
+  // Concurrent reloads run one after the other.
+  std::vector<Alert> ReplaceRules(std::vector<Rule> rules, int64_t now_ms,
+                                  const ReloadStepSink& on_step = {});
 
   // Returns a copy of one account's aggregates as of `now_ms`, or nullopt
   // for an account with no events.
@@ -130,6 +148,8 @@ class Aggregator {
   // accounts follow. Priorities come from the current traits, so an ARR
   // change between two pages can move an account across the cursor. Cost
   // is proportional to the number of such accounts, not of all accounts.
+  // During a reload, accounts of shards already reloaded are described
+  // under the new rules and the others under the old.
   AtRiskPage ListAtRisk(const std::optional<AtRiskCursor>& after, size_t limit) const;
 
   size_t account_count() const;
@@ -176,9 +196,10 @@ class Aggregator {
 
   const Catalog catalog_;
   const std::vector<RoutingTier> tiers_;
-  // Written only by ReplaceRules with every shard lock held; read under any
-  // one shard lock.
-  std::vector<Rule> rules_;
+  // Held by ReplaceRules for its whole run, and taken before any shard
+  // lock, so one reload never overtakes another between two shards. The
+  // rules themselves belong to each shard (AccountShard::rules).
+  std::mutex reload_mu_;
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> next_alert_id_{1};
 };

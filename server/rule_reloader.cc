@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -48,8 +49,18 @@ ReloadResult RuleReloader::Reload() {
     return result;
   }
 
-  std::vector<Alert> changes = aggregator_.ReplaceRules(loaded.rules, clock_.Now());
-  if (!changes.empty()) recorder_.Record(changes);
+  // Each shard's changes are recorded before the shard takes ingest again,
+  // so a change that ingest computes later on the same alert is recorded
+  // after them. Neither the recorder nor the stream sessions and webhook
+  // dispatcher it publishes to call the aggregator, so holding a shard lock
+  // here cannot deadlock.
+  // NOTE: ingest on the shard also waits for these store writes, one per
+  // change, which for a reload that changes many alerts can exceed the
+  // shard's evaluation time.
+  const std::vector<Alert> changes =
+      aggregator_.ReplaceRules(loaded.rules, clock_.Now(), [this](std::span<const Alert> step) {
+        if (!step.empty()) recorder_.Record(step);
+      });
   running_.rules = loaded.rules;
 
   result.ok = true;

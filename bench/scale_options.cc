@@ -1,0 +1,40 @@
+#include "bench/scale_options.h"
+
+#include <string>
+
+#include "bench/command_line.h"
+
+namespace uptake {
+
+Result<ScaleOptions> ParseScaleOptions(int argc, char** argv) {
+  using Parsed = Result<ScaleOptions>;
+  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
+  if (!line.ok()) return Parsed::Error(line.error());
+  if (!line.value().positional.empty()) {
+    return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");
+  }
+  ScaleOptions options;
+  for (const auto& [name, value] : line.value().flags) {
+    Result<int64_t> number = Result<int64_t>::Ok(0);
+    if (name == "json") {
+      options.json = true;
+    } else if (name == "help") {
+      options.help = true;
+    } else if (name == "accounts") {
+      number = ParseIntFlag(name, value, 1, 10'000'000);
+      if (number.ok()) options.accounts = number.value();
+    } else if (name == "users") {
+      number = ParseIntFlag(name, value, 1, 1000);
+      if (number.ok()) options.users = number.value();
+    } else if (name == "days") {
+      number = ParseIntFlag(name, value, 1, 120);
+      if (number.ok()) options.days = number.value();
+    } else {
+      return Parsed::Error("unknown flag --" + name + "; see --help");
+    }
+    if (!number.ok()) return Parsed::Error(number.error());
+  }
+  return Parsed::Ok(options);
+}
+
+}  // namespace uptake
