@@ -134,7 +134,7 @@ std::string IngestStreamSession<Stream>::HandleMessage(std::string message) {
   ParsedRequest parsed =
       ParseSegment(envelope.call, message, ServerClock::WallMs(), ingest_.limits());
   if (parsed.error) return EncodeStreamError(envelope.request_id, *parsed.error);
-  if (auto error = SingleEventError(envelope.call, parsed)) {
+  if (auto error = SingleEventError(parsed)) {
     return EncodeStreamError(envelope.request_id, *error);
   }
 
