@@ -419,8 +419,14 @@ int RunServer(const Config& config) {
   std::function<void()> await_reload = [&] {
     reload_signal.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      spdlog::info("[reload] SIGHUP received; reloading rules");
-      reloader.Reload();
+      if (config.source_path.empty()) {
+        spdlog::warn(
+            "[reload] SIGHUP received, but the server runs on built-in defaults (no --config), "
+            "so there is no file to reload");
+      } else {
+        spdlog::info("[reload] SIGHUP received; reloading rules from {}", config.source_path);
+        reloader.Reload();
+      }
       await_reload();
     });
   };
