@@ -11,6 +11,7 @@ namespace ondemand = simdjson::ondemand;
 
 struct AlertFields {
   std::string state;
+  std::string change;  // set on stream messages: fired, escalated, acknowledged, resolved
   std::string severity;
   std::string rule;
   std::string account_id;
@@ -24,6 +25,7 @@ simdjson::error_code ReadAlertFields(ondemand::object object, AlertFields* field
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return error;
     std::string* target = key == "state"        ? &fields->state
+                          : key == "change"     ? &fields->change
                           : key == "severity"   ? &fields->severity
                           : key == "rule"       ? &fields->rule
                           : key == "account_id" ? &fields->account_id
@@ -63,10 +65,40 @@ Result<std::string> FormatAlertLine(std::string_view message) {
         "not an alert: missing \"state\", \"rule\" or \"account_id\"");
   }
 
+  // An acknowledgement or escalation leaves the alert firing, so its state
+  // alone would print a second FIRING line for it.
+  const bool firing_change = fields.change == "acknowledged" || fields.change == "escalated";
+  const std::string label = ToUpper(firing_change ? fields.change : fields.state);
   const std::string separator = "  ";
-  return Result<std::string>::Ok(ToUpper(fields.state) + separator + fields.severity + separator +
-                                 fields.rule + separator + fields.account_id + separator +
-                                 fields.summary);
+  return Result<std::string>::Ok(label + separator + fields.severity + separator + fields.rule +
+                                 separator + fields.account_id + separator + fields.summary);
+}
+
+Result<std::vector<std::string>> FormatResyncLines(std::string_view message) {
+  using Lines = Result<std::vector<std::string>>;
+  simdjson::dom::parser parser;
+  simdjson::dom::object resync;
+  std::string_view type;
+  if (parser.parse(message.data(), message.size()).get(resync) || resync["type"].get(type) ||
+      type != "resync") {
+    return Lines::Error("not a resync message");
+  }
+  uint64_t seq = 0;
+  std::string_view reason;
+  simdjson::dom::array open_alerts;
+  if (resync["seq"].get(seq) || resync["reason"].get(reason) ||
+      resync["open_alerts"].get(open_alerts)) {
+    return Lines::Error("invalid resync message: missing \"seq\", \"reason\" or \"open_alerts\"");
+  }
+
+  std::vector<std::string> lines;
+  lines.push_back("RESYNC  after seq " + std::to_string(seq) + "  " + std::string(reason));
+  for (simdjson::dom::element alert : open_alerts) {
+    Result<std::string> line = FormatAlertLine(simdjson::minify(alert));
+    if (!line.ok()) return Lines::Error(line.error());
+    lines.push_back(line.value());
+  }
+  return Lines::Ok(std::move(lines));
 }
 
 }  // namespace uptake

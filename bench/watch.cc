@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -39,9 +40,14 @@ constexpr int64_t kMaxSeconds = 7 * 24 * 3600;
 constexpr const char* kUsage = R"(usage: uptake-watch [options]
 
 Prints the alerts an uptake server pushes on its WebSocket stream, one line
-each: STATE  severity  rule  account  summary.
+each: STATE  severity  rule  account  summary. STATE is FIRING or RESOLVED,
+or ACKNOWLEDGED or ESCALATED for those changes of a firing alert.
 
   --url URL            stream URL, loopback only (default ws://127.0.0.1:8080/v1/alerts/stream)
+  --after SEQ          first replay the stored changes after change number SEQ (0: all
+                       that are kept), then follow live; without it, live changes only.
+                       A SEQ the server cannot resume from prints a RESYNC line and
+                       the open alerts.
   --count N            exit after N alerts (default: run until the timeout)
   --timeout-seconds S  exit after S seconds (default 600)
   --json               print each message as the raw JSON received
@@ -54,6 +60,7 @@ N alerts; 2 on invalid arguments.
 
 struct WatchOptions {
   std::string url = "ws://127.0.0.1:8080/v1/alerts/stream";
+  int64_t after = -1;  // -1 for live changes only
   int64_t count = -1;  // -1 for no limit
   int64_t timeout_seconds = 600;
   bool json = false;
@@ -68,6 +75,9 @@ Result<bool> ApplyFlag(const std::string& name, const std::string& value, WatchO
     options->json = true;
   } else if (name == "help") {
     options->help = true;
+  } else if (name == "after") {
+    integer = ParseIntFlag(name, value, 0, INT64_MAX);
+    if (integer.ok()) options->after = integer.value();
   } else if (name == "count") {
     integer = ParseIntFlag(name, value, 1, INT64_MAX);
     if (integer.ok()) options->count = integer.value();
@@ -95,6 +105,21 @@ Result<WatchOptions> ParseWatchOptions(int argc, char** argv) {
     if (!applied.ok()) return Result<WatchOptions>::Error(applied.error());
   }
   return Result<WatchOptions>::Ok(std::move(options));
+}
+
+// Appends `after` to the URL's query as the stream's resume point. Returns
+// an error when the URL already has an after parameter.
+Result<LoopbackUrl> AddResumePoint(LoopbackUrl url, int64_t after) {
+  const size_t query = url.target.find('?');
+  if (query != std::string::npos) {
+    const std::string parameters = "&" + url.target.substr(query + 1);
+    if (parameters.find("&after=") != std::string::npos) {
+      return Result<LoopbackUrl>::Error(
+          "--after and the after parameter of --url both set the resume point; remove one");
+    }
+  }
+  url.target += (query == std::string::npos ? "?after=" : "&after=") + std::to_string(after);
+  return Result<LoopbackUrl>::Ok(std::move(url));
 }
 
 // Reads the stream on one coroutine. Not thread-safe.
@@ -161,6 +186,14 @@ class Watcher {
   }
 
   void PrintMessage(const std::string& message) {
+    if (Result<std::vector<std::string>> resync = FormatResyncLines(message); resync.ok()) {
+      if (options_.json) std::cout << message << std::endl;
+      for (size_t i = 0; i < resync.value().size(); ++i) {
+        if (!options_.json) std::cout << resync.value()[i] << std::endl;
+        if (i > 0) ++alerts_;  // the first line is the RESYNC line itself
+      }
+      return;
+    }
     Result<std::string> line = FormatAlertLine(message);
     if (line.ok()) ++alerts_;
     if (options_.json) {
@@ -196,6 +229,9 @@ int Main(int argc, char** argv) {
   }
 
   Result<LoopbackUrl> url = ParseLoopbackUrl(options.value().url, "ws");
+  if (url.ok() && options.value().after >= 0) {
+    url = AddResumePoint(url.value(), options.value().after);
+  }
   asio::io_context io;
   Result<tcp::resolver::results_type> endpoints =
       url.ok() ? ResolveLoopback(io, url.value())

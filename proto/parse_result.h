@@ -42,6 +42,11 @@ struct ParsedRequest {
 
   // The invalid events, in batch order.
   std::vector<EventRejection> rejected;
+
+  // Set when the request carried one event rather than a batch: a Segment
+  // call other than batch and import, or a PostHog body that is one event
+  // object. Its one rejection is then the request's error.
+  bool single_event = false;
 };
 
 }  // namespace uptake

@@ -189,6 +189,7 @@ class PostHogParser : public detail::RequestParser {
   std::string_view token_;    // top-level token
   std::string_view first_event_key_;
   bool batch_seen_ = false;
+  bool single_event_ = false;  // the root object is the one event
   std::vector<Draft>& drafts_ = detail::ThreadDrafts();
   detail::BatchSentAt batch_sent_at_;
 };
@@ -203,6 +204,7 @@ ParsedRequest PostHogParser::Parse() {
     if (key.empty()) key = first_event_key_;
     out.body_write_key = key;
     FinishDrafts(drafts_, batch_sent_at_, kDraftMessages, out);
+    out.single_event = single_event_;
   }
   return Finish(std::move(out));
 }
@@ -251,6 +253,7 @@ void PostHogParser::ParseRootObject(ondemand::value root_value) {
     return;
   }
   if (root.field_count == 0) return;  // no events: empty_batch
+  single_event_ = true;
   NoteEventKey(root);
   drafts_.push_back(CompleteItem(root, 0, RawTextSince(start_token).size()));
 }

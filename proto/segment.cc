@@ -580,7 +580,9 @@ ParsedRequest ParseSegment(SegmentCall call, const std::string& body, int64_t re
     return detail::RequestTooLarge(body.size(), limits.max_request_bytes, 400, "");
   }
 
-  return SegmentParser(call, received_ms, limits, detail::PadJson(body)).Parse();
+  ParsedRequest parsed = SegmentParser(call, received_ms, limits, detail::PadJson(body)).Parse();
+  parsed.single_event = call != SegmentCall::kBatch;
+  return parsed;
 }
 
 }  // namespace uptake

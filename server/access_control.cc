@@ -78,6 +78,7 @@ std::optional<HttpAnswer> AccessPolicy::Check(Access needed, std::string_view au
   std::string_view token = header.key;
   if (token.empty() && query_token) token = *query_token;
   const std::string_view role = needed == Access::kRead ? "read" : "admin";
+  const std::string_view role_with_article = needed == Access::kRead ? "a read" : "an admin";
   if (token.empty()) {
     if (needed == Access::kRead && read_tokens_.empty()) {
       return Unauthorized("unauthorized",
@@ -92,9 +93,10 @@ std::optional<HttpAnswer> AccessPolicy::Check(Access needed, std::string_view au
                           "address and no admin token is configured (auth.admin_token).",
                           /*token_given=*/false);
     }
-    return Unauthorized("unauthorized",
-                        "Send a " + std::string(role) + " token as Authorization: Bearer TOKEN.",
-                        /*token_given=*/false);
+    return Unauthorized(
+        "unauthorized",
+        "Send " + std::string(role_with_article) + " token as Authorization: Bearer TOKEN.",
+        /*token_given=*/false);
   }
 
   // Each set is searched in full, whatever an earlier one found.
@@ -107,7 +109,8 @@ std::optional<HttpAnswer> AccessPolicy::Check(Access needed, std::string_view au
     return Forbidden("A read token does not grant admin routes; send the admin token.");
   }
   if (is_writer) {
-    return Forbidden("A write key grants ingest only; send a " + std::string(role) + " token.");
+    return Forbidden("A write key grants ingest only; send " + std::string(role_with_article) +
+                     " token.");
   }
   return Unauthorized("invalid_token",
                       "The token is not a configured " + std::string(role) + " token.",

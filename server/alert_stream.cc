@@ -198,7 +198,11 @@ void AlertStream::ReplayPage() {
     spdlog::error("[conn {}] reading the alert change log failed: {}", connection_id_,
                   status.message());
   } else if (oldest > 0 && last_seq_ + 1 < oldest) {
-    return SendResync(newest);
+    return SendResync(newest, "The cursor is older than the retained alert changes.");
+  } else if (last_seq_ > newest) {
+    // Replaying from here would skip every change up to the cursor, so the
+    // subscriber would miss them without knowing.
+    return SendResync(newest, "The cursor is newer than the newest alert change.");
   }
 
   // Pages are read until one leaves something queued; the next is read once
@@ -228,11 +232,12 @@ void AlertStream::ReplayPage() {
   }
 }
 
-void AlertStream::SendResync(uint64_t newest_seq) {
+void AlertStream::SendResync(uint64_t newest_seq, std::string_view reason) {
   std::string open_alerts = "[";
   StorageStatus status = store_.ForEachAlert([&](uint64_t, std::string_view json) {
     std::optional<Alert> alert = DecodeAlert(json);
     if (!alert || alert->state != AlertState::kFiring) return;
+    if (!options_.filter.Matches(MakeAlertChange(newest_seq, std::string(json), *alert))) return;
     if (open_alerts.size() > 1) open_alerts += ",";
     open_alerts.append(json);
   });
@@ -242,7 +247,11 @@ void AlertStream::SendResync(uint64_t newest_seq) {
                   status.message());
   }
   last_seq_ = newest_seq;
-  Enqueue(EncodeResync(open_alerts));
+  const std::string seq = std::to_string(newest_seq);
+  std::string body = R"({"type":"resync","seq":)" + seq + R"(,"reason":")" + std::string(reason) +
+                     " These are the open alerts; the stream continues after seq " + seq +
+                     R"(.","open_alerts":)" + open_alerts + "}";
+  Enqueue(EncodeResync(newest_seq, std::move(body)));
   // Changes published after the bounds were read are still in the log.
   if (newest_live_seq_ <= last_seq_) replaying_ = false;
 }
@@ -316,10 +325,8 @@ std::string WebSocketAlertStream<Stream>::EncodeChange(const AlertChange& change
 }
 
 template <class Stream>
-std::string WebSocketAlertStream<Stream>::EncodeResync(const std::string& open_alerts_json) {
-  return R"({"type":"resync","reason":"the cursor is older than the retained alert changes; )"
-         R"(these are the open alerts","open_alerts":)" +
-         open_alerts_json + "}";
+std::string WebSocketAlertStream<Stream>::EncodeResync(uint64_t, std::string body) {
+  return body;
 }
 
 template <class Stream>
@@ -420,11 +427,10 @@ std::string SseAlertStream<Stream>::EncodeChange(const AlertChange& change) {
   return "id: " + std::to_string(change.seq) + "\nevent: alert\ndata: " + change.json + "\n\n";
 }
 
+// The id makes a browser's EventSource resume after the resync.
 template <class Stream>
-std::string SseAlertStream<Stream>::EncodeResync(const std::string& open_alerts_json) {
-  return "event: resync\ndata: {\"reason\":\"the cursor is older than the retained alert "
-         "changes; these are the open alerts\",\"open_alerts\":" +
-         open_alerts_json + "}\n\n";
+std::string SseAlertStream<Stream>::EncodeResync(uint64_t seq, std::string body) {
+  return "id: " + std::to_string(seq) + "\nevent: resync\ndata: " + body + "\n\n";
 }
 
 template <class Stream>

@@ -60,8 +60,10 @@ bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event
 // published, so a live change that arrives during the replay needs no
 // buffering: the replay reads on until it has passed that change's seq.
 // Seqs already sent are skipped, so there is no gap and no duplicate. A
-// cursor older than the retained log gets one resync message listing the
-// open alerts instead.
+// cursor older than the retained log, or newer than the newest stored change
+// (the data folder was replaced, or the cursor came from another server),
+// gets one resync message instead: the open alerts and the seq the stream
+// continues from.
 //
 // A live subscriber whose queue passes kCatchUpThreshold drops back to
 // reading the change log, so a burst of changes costs bounded memory and
@@ -100,7 +102,8 @@ class AlertStream : public AlertSubscriber,
   virtual boost::asio::any_io_executor Executor() = 0;
   virtual void StartTransport() = 0;
   virtual std::string EncodeChange(const AlertChange& change) = 0;
-  virtual std::string EncodeResync(const std::string& open_alerts_json) = 0;
+  // Wraps a resync message, `body` (a JSON object whose "seq" is `seq`).
+  virtual std::string EncodeResync(uint64_t seq, std::string body) = 0;
   // Writes `frame`, which stays valid until OnFrameWritten, then calls
   // OnFrameWritten (or End on failure).
   virtual void WriteFrame(const std::string& frame) = 0;
@@ -118,7 +121,7 @@ class AlertStream : public AlertSubscriber,
  private:
   void OnLiveChange(const AlertChangePtr& change);
   void ReplayPage();
-  void SendResync(uint64_t newest_seq);
+  void SendResync(uint64_t newest_seq, std::string_view reason);
   void StartWrite();
   void OnWriteStalled();
   void ShutdownOnStrand();
@@ -157,7 +160,7 @@ class WebSocketAlertStream : public AlertStream {
   boost::asio::any_io_executor Executor() override;
   void StartTransport() override;
   std::string EncodeChange(const AlertChange& change) override;
-  std::string EncodeResync(const std::string& open_alerts_json) override;
+  std::string EncodeResync(uint64_t seq, std::string body) override;
   void WriteFrame(const std::string& frame) override;
   void Abort() override;
   void CloseForShutdown() override;
@@ -182,7 +185,7 @@ class SseAlertStream : public AlertStream {
   boost::asio::any_io_executor Executor() override;
   void StartTransport() override;
   std::string EncodeChange(const AlertChange& change) override;
-  std::string EncodeResync(const std::string& open_alerts_json) override;
+  std::string EncodeResync(uint64_t seq, std::string body) override;
   void WriteFrame(const std::string& frame) override;
   void Abort() override;
   void CloseForShutdown() override;

@@ -270,11 +270,8 @@ class HttpSession : public DrainableConnection,
   // must reject is not read whole first. Returns false after rejecting a
   // Content-Length over that limit.
   bool ApplyRouteBodyLimit() {
-    body_limit_ = limits_.max_body_bytes;
-    route_family_ = IngestFamilyFor(SplitTarget(parser_->get().target()).first);
+    SetRouteBodyLimit();
     if (!route_family_) return true;
-    std::optional<size_t> route_limit = MaxRawBodyBytes(*route_family_, services_.ingest.limits());
-    if (route_limit) body_limit_ = std::min(body_limit_, *route_limit);
 
     boost::optional<uint64_t> length = parser_->content_length();
     if (length && *length > body_limit_) {
@@ -288,6 +285,16 @@ class HttpSession : public DrainableConnection,
     // needs no decoding is parsed where it was read, not copied first.
     if (length) parser_->get().body().reserve(*length + kBodyPaddingBytes);
     return true;
+  }
+
+  // Sets route_family_ from the request target, and body_limit_ to the
+  // smaller of the server-wide limit and the ingest route's own.
+  void SetRouteBodyLimit() {
+    body_limit_ = limits_.max_body_bytes;
+    route_family_ = IngestFamilyFor(SplitTarget(parser_->get().target()).first);
+    if (!route_family_) return;
+    std::optional<size_t> route_limit = MaxRawBodyBytes(*route_family_, services_.ingest.limits());
+    if (route_limit) body_limit_ = std::min(body_limit_, *route_limit);
   }
 
   void DoReadBody() {
@@ -416,11 +423,8 @@ class HttpSession : public DrainableConnection,
     }
     if (ec == http::error::body_limit) {
       // A Content-Length over the server-wide limit fails the head read,
-      // before the route is known, so the route is found here.
-      if (stage == ReadStage::kHeader) {
-        route_family_ = IngestFamilyFor(SplitTarget(parser_->get().target()).first);
-        body_limit_ = limits_.max_body_bytes;
-      }
+      // before the route is known, so the route and its limit are found here.
+      if (stage == ReadStage::kHeader) SetRouteBodyLimit();
       if (route_family_) {
         return Send(RawBodyTooLargeAnswer(*route_family_, body_limit_), 11,
                     /*keep_alive=*/false);

@@ -110,8 +110,8 @@ HeaderCredentials CredentialsFromAuthorization(std::string_view authorization) {
   return {};
 }
 
-std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedRequest& parsed) {
-  if (call == SegmentCall::kBatch || !parsed.events.empty() || parsed.rejected.size() != 1) {
+std::optional<RequestError> SingleEventError(const ParsedRequest& parsed) {
+  if (!parsed.single_event || !parsed.events.empty() || parsed.rejected.size() != 1) {
     return std::nullopt;
   }
   const EventRejection& rejection = parsed.rejected.front();
@@ -201,11 +201,9 @@ std::optional<HttpAnswer> IngestService::Prepare(IngestRequest& request, Prepare
   if (!basic_key && !IsWriteKey(write_key)) {
     return FamilyErrorAnswer(decoded.family, UnknownKey("The write key is not configured."));
   }
-  if (decoded.family == IngestFamily::kSegment) {
-    if (auto error = SingleEventError(request.segment_call, decoded.parsed)) {
-      if (metrics_ != nullptr) metrics_->RecordEvents(EventFamily::kSegment, 0, 0, 1);
-      return FamilyErrorAnswer(decoded.family, *error);
-    }
+  if (auto error = SingleEventError(decoded.parsed)) {
+    if (metrics_ != nullptr) metrics_->RecordEvents(EventFamilyOf(decoded.family), 0, 0, 1);
+    return FamilyErrorAnswer(decoded.family, *error);
   }
 
   int64_t retry_after = 0;

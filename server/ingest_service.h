@@ -230,11 +230,12 @@ class IngestService {
 // resolves, counts as PostHog.
 EventFamily EventFamilyOf(IngestFamily family);
 
-// Returns the request error for a single-event Segment call (track,
-// identify, ...) whose one event was rejected: nothing was stored, so it gets
-// a 400 like a malformed body, not 200 with one rejection listed.
-// Returns nullopt for batches and for calls that stored their event.
-std::optional<RequestError> SingleEventError(SegmentCall call, const ParsedRequest& parsed);
+// Returns the request error for a single-event request (a Segment track,
+// identify, ..., or a PostHog body that is one event object) whose one event
+// was rejected. Nothing was stored, so the request gets a 400 like a
+// malformed body, not 200 with one rejection listed. Returns nullopt for
+// batches and for requests that stored their event.
+std::optional<RequestError> SingleEventError(const ParsedRequest& parsed);
 
 // Extracts the write key from an Authorization header: the user name of
 // Basic credentials (the colon may be missing) or a Bearer token.

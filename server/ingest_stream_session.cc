@@ -144,7 +144,7 @@ void IngestStreamSession<Stream>::HandleMessage(std::string message) {
   if (parsed.error) {
     return SetAnswer(sequence, EncodeStreamError(envelope.request_id, *parsed.error));
   }
-  if (auto error = SingleEventError(envelope.call, parsed)) {
+  if (auto error = SingleEventError(parsed)) {
     return SetAnswer(sequence, EncodeStreamError(envelope.request_id, *error));
   }
 

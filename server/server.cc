@@ -155,22 +155,39 @@ bool LoadAggregates(Store& store, const SnapshotFiles& snapshots,
   return true;
 }
 
-// After a failed write, retries writes every kStorageRecoverySeconds until
-// one goes through, so the server takes writes again, and /readyz turns
-// ready, once space returns or the I/O error clears.
-void ScheduleStorageRecovery(asio::steady_timer& timer, Store& store) {
+// Logs why storage rejects writes. The line names the disk reserve setting,
+// because low free space is the usual cause.
+void WarnNotReady(const StorageStatus& health, int64_t min_free_disk_mb) {
+  spdlog::warn(
+      "[storage] not ready: {}. Ingest and /readyz answer 503 until this clears; the disk "
+      "reserve is storage.min_free_disk_mb ({} MiB, 0 turns the check off)",
+      health.message(), min_free_disk_mb);
+}
+
+// While writes fail, or free disk space is below the reserve, retries
+// writes every kStorageRecoverySeconds, so the server takes writes again,
+// and /readyz turns ready, once space returns or the I/O error clears.
+// Logs each change between ready and not ready; `ready` is the state last
+// logged.
+void ScheduleStorageRecovery(asio::steady_timer& timer, Store& store, int64_t min_free_disk_mb,
+                             bool ready) {
   timer.expires_after(std::chrono::seconds(kStorageRecoverySeconds));
-  timer.async_wait([&timer, &store](boost::system::error_code ec) {
+  timer.async_wait([&timer, &store, min_free_disk_mb, ready](boost::system::error_code ec) {
     if (ec) return;
-    const bool was_failing = !store.WriteHealth().ok();
-    if (was_failing) {
-      if (StorageStatus recovered = store.RecoverWrites(); recovered.ok()) {
-        spdlog::info("[storage] writes succeed again; ready");
-      } else {
+    StorageStatus health = store.WriteHealth();
+    if (!health.ok()) {
+      if (StorageStatus recovered = store.RecoverWrites(); !recovered.ok()) {
         spdlog::debug("[storage] {}", recovered.message());
       }
+      health = store.WriteHealth();
     }
-    ScheduleStorageRecovery(timer, store);
+
+    if (health.ok() && !ready) {
+      spdlog::info("[storage] writes succeed again; ready");
+    } else if (!health.ok() && ready) {
+      WarnNotReady(health, min_free_disk_mb);
+    }
+    ScheduleStorageRecovery(timer, store, min_free_disk_mb, health.ok());
   });
 }
 
@@ -389,8 +406,10 @@ int RunServer(const Config& config) {
 
   asio::steady_timer ticker(io);
   ScheduleTick(ticker, aggregator, clock, recorder, client_errors);
+  const StorageStatus health = store->WriteHealth();
+  if (!health.ok()) WarnNotReady(health, config.min_free_disk_mb);
   asio::steady_timer storage_recovery(io);
-  ScheduleStorageRecovery(storage_recovery, *store);
+  ScheduleStorageRecovery(storage_recovery, *store, config.min_free_disk_mb, health.ok());
 
   auto webhooks = std::make_shared<WebhookDispatcher>(io, *store, config.webhooks);
   hub.Subscribe(webhooks);
@@ -400,8 +419,14 @@ int RunServer(const Config& config) {
   std::function<void()> await_reload = [&] {
     reload_signal.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      spdlog::info("[reload] SIGHUP received; reloading rules");
-      reloader.Reload();
+      if (config.source_path.empty()) {
+        spdlog::warn(
+            "[reload] SIGHUP received, but the server runs on built-in defaults (no --config), "
+            "so there is no file to reload");
+      } else {
+        spdlog::info("[reload] SIGHUP received; reloading rules from {}", config.source_path);
+        reloader.Reload();
+      }
       await_reload();
     });
   };

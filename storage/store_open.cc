@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -23,6 +25,20 @@ namespace {
 // Bloom filter density for the point-lookup families. RocksDB 7.8's
 // filter_policy.h gives about a 1% false-positive rate for 9.9 bits per key.
 constexpr double kBloomBitsPerKey = 9.9;
+
+// Returns the id of the process that holds a write lock on `lock_path`, or
+// 0 when none does or the file cannot be checked. RocksDB locks its LOCK
+// file with fcntl, which F_GETLK reports along with the holder's id.
+pid_t LockHolder(const std::string& lock_path) {
+  const int fd = open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct flock lock = {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  const bool checked = fcntl(fd, F_GETLK, &lock) == 0;
+  close(fd);
+  return checked && lock.l_type != F_UNLCK ? lock.l_pid : 0;
+}
 
 // Threads for flushes and compactions. Equal to RocksDB 7.8's default, but
 // pinned so a newer librocksdb cannot take more cores from the server.
@@ -202,7 +218,16 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
       db_options, dir,
       ColumnFamilies(attachments.dedup_filter.get(), attachments.retention_filter.get()), &families,
       &db);
-  if (!status.ok()) return FromRocksDbStatus("open database " + dir, status);
+  if (!status.ok()) {
+    // RocksDB's own message names only the LOCK file and errno.
+    if (const pid_t holder = LockHolder(dir + "/LOCK"); holder > 0) {
+      return StorageStatus::Unavailable(
+          "another process (pid " + std::to_string(holder) +
+          "), probably another uptake server, holds the lock on the data folder " + dir +
+          "; stop it, or give this server another data folder");
+    }
+    return FromRocksDbStatus("open database " + dir, status);
+  }
   LowerBackgroundPriority();
 
   std::unique_ptr<Impl> opened(new Impl(dir, options, std::move(attachments),

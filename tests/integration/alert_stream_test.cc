@@ -146,7 +146,62 @@ TEST_F(AlertStreamTest, OldCursorGetsResync) {
   ASSERT_TRUE(message.has_value());
   simdjson::dom::element resync = parser.parse(*message).value();
   EXPECT_EQ(std::string_view(resync["type"]), "resync");
+  EXPECT_EQ(int64_t(resync["seq"]), 3);
   EXPECT_EQ(simdjson::dom::array(resync["open_alerts"]).size(), 3u);
+}
+
+// A cursor past the newest change, as after the data folder was replaced,
+// gets a resync that names the newest seq. The live changes follow it.
+TEST_F(AlertStreamTest, WebSocketFutureCursorGetsResync) {
+  QuietAccounts({"a1", "a2"}, 0);
+  simdjson::dom::parser parser;
+  AlertStreamClient ahead(server_->port(), "/v1/alerts/stream?after=1000");
+  std::optional<std::string> message = ahead.Next(milliseconds(5000));
+  ASSERT_TRUE(message.has_value());
+  simdjson::dom::element resync = parser.parse(*message).value();
+  EXPECT_EQ(std::string_view(resync["type"]), "resync");
+  EXPECT_EQ(int64_t(resync["seq"]), 2);
+  EXPECT_EQ(simdjson::dom::array(resync["open_alerts"]).size(), 2u);
+
+  QuietAccounts({"b1"}, 10);
+  std::optional<std::string> live = ahead.Next(milliseconds(5000));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(Seq(parser, *live), 3);
+}
+
+TEST_F(AlertStreamTest, SseFutureCursorGetsResync) {
+  QuietAccounts({"a1", "a2"}, 0);
+  simdjson::dom::parser parser;
+  SseClient ahead(server_->port(), "/v1/alerts/stream", "1000");
+  std::vector<SseEvent> resync = ahead.Read(1, milliseconds(5000));
+  ASSERT_EQ(resync.size(), 1u);
+  EXPECT_EQ(resync[0].event, "resync");
+  EXPECT_EQ(resync[0].id, "2");
+  EXPECT_EQ(Seq(parser, resync[0].data), 2);
+
+  QuietAccounts({"b1"}, 10);
+  std::vector<SseEvent> live = ahead.Read(1, milliseconds(5000));
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].event, "alert");
+  EXPECT_EQ(live[0].id, "3");
+}
+
+// On an empty change log, as on a new data folder, any cursor but 0 is in
+// the future.
+TEST_F(AlertStreamTest, FutureCursorOnEmptyLog) {
+  simdjson::dom::parser parser;
+  AlertStreamClient ahead(server_->port(), "/v1/alerts/stream?after=12");
+  std::optional<std::string> message = ahead.Next(milliseconds(5000));
+  ASSERT_TRUE(message.has_value());
+  simdjson::dom::element resync = parser.parse(*message).value();
+  EXPECT_EQ(std::string_view(resync["type"]), "resync");
+  EXPECT_EQ(int64_t(resync["seq"]), 0);
+  EXPECT_EQ(simdjson::dom::array(resync["open_alerts"]).size(), 0u);
+
+  QuietAccounts({"a1"}, 0);
+  std::optional<std::string> live = ahead.Next(milliseconds(5000));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(Seq(parser, *live), 1);
 }
 
 TEST_F(AlertStreamTest, AcknowledgeIsStreamedAndKept) {

@@ -53,6 +53,23 @@ TEST(CliTest, ConfigErrorNamesFileLineKey) {
   EXPECT_NE(result.output.find("rules[0].days"), std::string::npos) << result.output;
 }
 
+TEST(CliTest, SecondServerOnDataFolderNamesLock) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  ServerProcess first("", data, dir.path() + "/first.log");
+  ASSERT_NE(first.port(), 0);
+
+  CommandResult second = RunCommand(std::string(UPTAKE_BINARY) + " serve --data-dir " + data +
+                                    " --listen 127.0.0.1:0");
+  EXPECT_EQ(second.status, 1) << second.output;
+  EXPECT_NE(second.output.find("another process (pid "), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("probably another uptake server, holds the lock on the data "
+                               "folder " +
+                               data),
+            std::string::npos)
+      << second.output;
+}
+
 TEST(CliTest, BadListenFlagRejected) {
   TempDir dir;
   CommandResult result = RunCommand(std::string(UPTAKE_BINARY) + " serve --listen nowhere" +

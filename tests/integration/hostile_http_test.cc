@@ -219,6 +219,25 @@ TEST_F(HostileHttpTest, ExpectContinueOverLimitRejectedEarly) {
   EXPECT_TRUE(connection.WaitForClose(kCloseDeadline));
 }
 
+// A Content-Length over the server-wide raw limit fails the head read
+// before the route is known. The response must still cite the route's limit,
+// 4096 + 16384 bytes here, not the server-wide 65536 + 16384.
+TEST_F(HostileHttpTest, ExpectContinueCitesRouteLimit) {
+  Start(R"(
+write_keys: [k1]
+limits: {max_request_bytes: 4096, max_posthog_request_bytes: 65536, max_event_bytes: 2048}
+)");
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(
+      connection.Write(TrackHead() + "Expect: 100-continue\r\nContent-Length: 99999999\r\n\r\n"));
+
+  std::optional<RawResponse> response = connection.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("limit of 20480 bytes"), std::string::npos) << response->body;
+  EXPECT_TRUE(connection.WaitForClose(kCloseDeadline));
+}
+
 // Over the raw body limit, each family gets the status its SDK expects:
 // Segment clients retry a 413, PostHog and Amplitude clients split their
 // batch on it. Segment routes read at most their own limit plus 16 KiB,

@@ -111,5 +111,24 @@ TEST_F(ReloadTest, SighupReloads) {
   EXPECT_EQ(std::string_view(parser_.parse(*message).value()["change"]), "resolved");
 }
 
+// Without --config there is no file to reload, and one log line states that.
+TEST(ReloadWithoutConfigTest, SighupLogsNoFile) {
+  TempDir dir;
+  ServerProcess server("", dir.path() + "/data", dir.path() + "/uptake.log");
+  ASSERT_NE(server.port(), 0);
+  server.Signal(SIGHUP);
+
+  const std::string expected = "SIGHUP received, but the server runs on built-in defaults";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server.Log().find(expected) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  const std::string log = server.Log();
+  EXPECT_NE(log.find(expected + " (no --config), so there is no file to reload"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("reloading rules"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace uptake::testing

@@ -63,9 +63,14 @@ ServerProcess::ServerProcess(const std::string& config_path, const std::string& 
     int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);
-    execl(UPTAKE_BINARY, UPTAKE_BINARY, "serve", "--config", config_path.c_str(), "--data-dir",
-          data_dir.c_str(), "--listen", "127.0.0.1:0", "--log-level", "debug",
-          static_cast<char*>(nullptr));
+    if (config_path.empty()) {
+      execl(UPTAKE_BINARY, UPTAKE_BINARY, "serve", "--data-dir", data_dir.c_str(), "--listen",
+            "127.0.0.1:0", "--log-level", "debug", static_cast<char*>(nullptr));
+    } else {
+      execl(UPTAKE_BINARY, UPTAKE_BINARY, "serve", "--config", config_path.c_str(), "--data-dir",
+            data_dir.c_str(), "--listen", "127.0.0.1:0", "--log-level", "debug",
+            static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
 

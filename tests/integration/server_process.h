@@ -32,8 +32,9 @@ void WriteFile(const std::string& path, const std::string& text);
 // data folder's parent, so a failing test can print it.
 class ServerProcess {
  public:
-  // Starts `uptake serve --config CONFIG --data-dir DATA --listen 127.0.0.1:0`
-  // and waits until it logs the port it listens on. Fails the calling test
+  // Starts `uptake serve --config CONFIG --data-dir DATA --listen 127.0.0.1:0`,
+  // without --config when `config_path` is empty, and waits until it logs
+  // the port it listens on. Fails the calling test
   // (ADD_FAILURE) and leaves port() at 0 when it does not start within 20 s.
   ServerProcess(const std::string& config_path, const std::string& data_dir,
                 const std::string& log_path);

@@ -91,6 +91,25 @@ std::vector<Row> Rows() {
        R"({"api_key":"k1","batch":[)" + posthog_event + "]}",
        {{"Content-Type", "text/plain"}},
        204},
+      // A body that is one event is a single-event call on every capture
+      // route. A batch or an array keeps batch semantics, even of one event.
+      {"posthog capture single invalid",
+       "/capture/",
+       R"({"api_key":"k1","event":"E","uuid":"p2"})",
+       {json},
+       400},
+      {"posthog e single invalid", "/e/", R"({"api_key":"k1","distinct_id":"u"})", {json}, 400},
+      {"posthog i/v0/e single invalid",
+       "/i/v0/e",
+       R"({"api_key":"k1","event":"E","distinct_id":"u","timestamp":"not a time"})",
+       {json},
+       400},
+      {"posthog batch of one invalid",
+       "/capture/",
+       R"({"api_key":"k1","batch":[{"event":"E"}]})",
+       {json},
+       200},
+      {"posthog array of one invalid", "/e/", R"([{"api_key":"k1","event":"E"}])", {json}, 200},
       {"posthog malformed", "/batch", R"({"api_key":"k1","batch":[)", {json}, 400},
       {"posthog too large", "/i/v0/e/", R"({"api_key":"k1","x":")" + big + R"("})", {json}, 413},
       {"posthog unknown key",
@@ -149,6 +168,24 @@ TEST(StatusCodesTest, EveryRowPerFamily) {
     EXPECT_EQ(reply.status, row.status) << reply.body;
     EXPECT_LT(reply.status, 500) << "bad input must never get a 5xx";
   }
+}
+
+TEST(StatusCodesTest, PostHogSingleEventNamesError) {
+  TempDir dir;
+  WriteFile(dir.path() + "/uptake.yaml", kConfig);
+  ServerProcess server(dir.path() + "/uptake.yaml", dir.path() + "/data",
+                       dir.path() + "/uptake.log");
+  ASSERT_NE(server.port(), 0);
+
+  const std::vector<std::pair<std::string, std::string>> json = {
+      {"Content-Type", "application/json"}};
+  HttpClient client(server.port());
+  HttpReply reply = client.Post("/capture/", R"({"api_key":"k1","event":"E"})", json);
+  ASSERT_EQ(reply.status, 400) << reply.body;
+  simdjson::dom::parser parser;
+  simdjson::dom::element answer = parser.parse(reply.body).value();
+  EXPECT_EQ(std::string_view(answer["error"]), "missing_user");
+  EXPECT_FALSE(std::string_view(answer["message"]).empty());
 }
 
 TEST(StatusCodesTest, CorsPreflightAndOrigin) {

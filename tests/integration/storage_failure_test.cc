@@ -206,6 +206,16 @@ class DiskFullTest : public ::testing::Test {
     return remaining == 0;
   }
 
+  // Polls the server log until it contains `text`, for up to 20 s.
+  bool WaitForLog(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (server_->Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
   // Polls /readyz until it answers `status`, for up to 60 s.
   HttpReply WaitForReadiness(int status) {
     HttpReply reply;
@@ -262,6 +272,35 @@ TEST_F(DiskFullTest, LowDiskAnswers503UntilSpaceReturns) {
   server_->Kill();
   ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_EQ(EventCount(server_->port(), "acme"), 9);
+}
+
+size_t CountOccurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(DiskFullTest, LowDiskAtStartupLogsNotReady) {
+  ASSERT_TRUE(FillDisk(8 << 20));
+  ASSERT_NO_FATAL_FAILURE(Start());
+
+  ASSERT_TRUE(WaitForLog("[storage] not ready: disk space low")) << server_->Log();
+  EXPECT_NE(server_->Log().find("storage.min_free_disk_mb (16 MiB"), std::string::npos)
+      << server_->Log();
+  EXPECT_EQ(HttpClient(server_->port()).Get("/readyz").status, 503);
+
+  // The recovery timer runs every second. A server that logged "ready" on a
+  // run while the disk was still low would show it here, so let it run once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(server_->Log().find("writes succeed again"), std::string::npos) << server_->Log();
+
+  std::filesystem::remove(mount_dir_ + "/filler");
+  HttpReply ready = WaitForReadiness(200);
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  ASSERT_TRUE(WaitForLog("[storage] writes succeed again; ready")) << server_->Log();
+  EXPECT_EQ(CountOccurrences(server_->Log(), "writes succeed again"), 1u) << server_->Log();
 }
 
 }  // namespace

@@ -110,6 +110,9 @@ TEST(PostHogTest, SingleEventObject) {
   EXPECT_EQ(parsed.events[0].user_id, "42");
   EXPECT_EQ(parsed.events[0].group_id, "");
   EXPECT_EQ(parsed.events[0].timestamp_ms, kReceivedMs);
+  EXPECT_TRUE(parsed.single_event);
+  EXPECT_FALSE(Parse(R"({"api_key":"k","batch":[{"event":"e","distinct_id":"u"}]})").single_event);
+  EXPECT_FALSE(Parse(R"([{"api_key":"k","event":"e","distinct_id":"u"}])").single_event);
   // Without a uuid each event gets a fresh id.
   EXPECT_EQ(parsed.events[0].message_id.rfind("uptake-", 0), 0u);
   EXPECT_NE(parsed.events[0].message_id,

@@ -58,6 +58,19 @@ TEST(AccessPolicyTest, LoopbackWithReadTokensOnlyKeepsAdminOpen) {
   EXPECT_EQ(StatusOf(policy.Check(Access::kAdmin, "", std::nullopt)), 200);
 }
 
+TEST(AccessPolicyTest, MissingTokenMessageNamesRole) {
+  AccessPolicy policy(TwoRoles(), {"key"}, /*loopback_listener=*/false);
+  std::optional<HttpAnswer> admin = policy.Check(Access::kAdmin, "", std::nullopt);
+  ASSERT_TRUE(admin.has_value());
+  EXPECT_NE(admin->body.find("Send an admin token"), std::string::npos) << admin->body;
+  std::optional<HttpAnswer> read = policy.Check(Access::kRead, "", std::nullopt);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_NE(read->body.find("Send a read token"), std::string::npos) << read->body;
+  std::optional<HttpAnswer> writer = policy.Check(Access::kAdmin, "Bearer key", std::nullopt);
+  ASSERT_TRUE(writer.has_value());
+  EXPECT_NE(writer->body.find("send an admin token"), std::string::npos) << writer->body;
+}
+
 TEST(SecretSetTest, FindsByValue) {
   SecretSet set({"a", "bb", "ccc"});
   EXPECT_EQ(set.Find("bb"), std::optional<size_t>(1));
