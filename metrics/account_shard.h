@@ -67,8 +67,8 @@ class AccountShard {
   Account* Find(std::string_view account_id);
   const Account* Find(std::string_view account_id) const;
 
-  // Each asks the CPU to start loading part of what AddEvent reads, in
-  // three steps: the index slot, the account, then the account's lists. A
+  // Each prefetches part of what AddEvent reads, in three steps: the index
+  // slot, the account, then the account's lists. A
   // caller with several events runs each step over all of them before the
   // next, so the cache misses of different accounts overlap. `account_hash`
   // is as for AddEvent.

@@ -21,7 +21,7 @@ namespace uptake {
 // A lookup of an account that is not in any cache reads one index slot and
 // then the account. libstdc++'s std::unordered_map, used before, read the
 // bucket, the node before the account in its list and the hash stored at
-// the end of the account's node: with a million accounts picked at random,
+// the end of the account's node. With a million accounts picked at random,
 // profiles showed those misses as the largest cost of applying an event.
 // Each slot keeps the full hash beside the pointer, so probing past a
 // colliding slot reads no other account.

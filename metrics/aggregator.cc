@@ -26,7 +26,7 @@ size_t AccountHash(std::string_view account_id) {
   return std::hash<std::string_view>{}(account_id);
 }
 
-// The fewest events of one shard in one Apply call that get the prefetch
+// Minimum number of one shard's events in one Apply call for the prefetch
 // passes. With fewer, the cache misses have too little to overlap.
 constexpr size_t kPrefetchGroup = 4;
 

@@ -54,8 +54,8 @@ class IngestStreamSession : public DrainableConnection,
   void OnAccept(boost::beast::error_code ec);
   void DoRead();
   void OnRead(boost::beast::error_code ec, size_t bytes);
-  // Checks `message`, then either sets its error response at once or holds
-  // it for the commit queue.
+  // Checks `message`, then either sets its error response at once or keeps
+  // it back for the commit queue.
   void HandleMessage(std::string message);
   // Posts OnReleaseDue unless it is posted already.
   void ScheduleRelease();

@@ -53,7 +53,8 @@ ReloadResult RuleReloader::Reload() {
   // so a change that ingest computes later on the same alert is recorded
   // after them. Neither the recorder nor the stream sessions and webhook
   // dispatcher it publishes to call the aggregator, so holding a shard lock
-  // here cannot deadlock.
+  // here cannot deadlock. NOTE: nothing enforces that; a change that makes
+  // one of them call the aggregator must move this recording out of the lock.
   // NOTE: ingest on the shard also waits for these store writes, one per
   // change, which for a reload that changes many alerts can exceed the
   // shard's evaluation time.
