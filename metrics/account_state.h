@@ -74,8 +74,8 @@ class AccountState {
   // minimums and its own day, never last_seen unless it is the newest.
   void Add(const Event& event, const EventFacts& facts);
 
-  // Asks the CPU to start loading the lists that Add reads, for a caller
-  // about to add events to several accounts in turn.
+  // Prefetches the lists that Add reads, for a caller about to add events to
+  // several accounts in turn.
   void Prefetch() const {
     __builtin_prefetch(counts_.data());
     __builtin_prefetch(users_.data() + users_.size() / 2);

@@ -39,18 +39,18 @@ class AccountTable {
   // it. Ids that share a hash are distinguished by comparing them.
   Account* Find(std::string_view id, size_t hash) const;
 
-  // Asks the CPU to start loading the slot where a lookup of `hash` starts.
+  // Prefetches the slot where a lookup of `hash` starts.
   // A caller about to look up several accounts prefetches every slot first,
   // then every account (PrefetchAccount), so the cache misses overlap.
   void PrefetchSlot(size_t hash) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[Home(hash)]);
   }
-  // Asks the CPU to start loading the account in the slot where a lookup of
-  // `hash` starts, when that slot carries `hash`.
+  // Prefetches the account in the slot where a lookup of `hash` starts, when
+  // that slot carries `hash`.
   void PrefetchAccount(size_t hash) const;
 
   // Adds an account under `id` unless one exists. Returns the account and
-  // whether it was added; `id` and `state` are left intact when not.
+  // whether it was added. When not, `id` and `state` are left intact.
   std::pair<Account*, bool> TryEmplace(std::string& id, size_t hash, AccountState& state);
 
   size_t size() const { return accounts_.size(); }

@@ -79,8 +79,8 @@ class DaySeries {
     for (size_t i = count; i > 0; --i) visit(days[i - 1]);
   }
 
-  // Asks the CPU to start loading the block, for a caller about to add
-  // events to several series in turn.
+  // Prefetches the block, for a caller about to add events to several series
+  // in turn.
   void Prefetch() const { __builtin_prefetch(block_.get()); }
 
  private:

@@ -23,15 +23,15 @@ namespace uptake {
 // One ingest connection, authenticated once by the upgrade request. All
 // handlers run on the stream's strand. Each message gets one response
 // tagged with its requestId, in arrival order. A message that passes its
-// checks is held until the messages that arrived with it are read too, then
+// checks waits until the messages that arrived with it are read too. Then
 // they join the ingest service's commit queue together and share a store
 // commit. A response waits for its message's commit, and so do the
 // responses of the messages after it.
 //
 // Backpressure: a message counts as in flight from its arrival until its
 // response is written. With `max_in_flight` in flight, further messages get
-// 429 too_many_in_flight and not stored; with twice that many the server
-// stops reading until the client catches up.
+// 429 too_many_in_flight and are not stored. With twice that many the
+// server stops reading until the client catches up.
 // Runs over PlainStream or TlsStream.
 //
 // At shutdown the queued responses are written, then the server sends a
