@@ -8,12 +8,15 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "storage/keys.h"
-
 namespace uptake {
 namespace {
 
 constexpr size_t kInitialSlots = 1024;
+
+// Sorted() splits sets of at least this many fingerprints into 2^16 buckets
+// by their top 16 bits, and sorts smaller ones directly.
+constexpr size_t kBucketSortMinimum = 1 << 16;
+constexpr int kBucketBits = 16;
 
 }  // namespace
 
@@ -31,12 +34,18 @@ DedupFingerprint Fingerprint(uint64_t key_seed, std::string_view message_id) {
   return fingerprint;
 }
 
-std::string FingerprintKey(const DedupFingerprint& fingerprint) {
-  std::string key;
-  key.reserve(16);
-  PutBigEndian64(&key, fingerprint.high);
-  PutBigEndian64(&key, fingerprint.low);
+FingerprintKeyBytes EncodeFingerprintKey(const DedupFingerprint& fingerprint) {
+  FingerprintKeyBytes key;
+  for (int i = 0; i < 8; ++i) {
+    key[i] = static_cast<char>(fingerprint.high >> (56 - 8 * i));
+    key[8 + i] = static_cast<char>(fingerprint.low >> (56 - 8 * i));
+  }
   return key;
+}
+
+std::string FingerprintKey(const DedupFingerprint& fingerprint) {
+  const FingerprintKeyBytes key = EncodeFingerprintKey(fingerprint);
+  return std::string(key.data(), key.size());
 }
 
 namespace {
@@ -116,11 +125,34 @@ void FingerprintSet::Grow() {
 
 std::vector<DedupFingerprint> FingerprintSet::Sorted() const {
   std::vector<DedupFingerprint> sorted;
-  sorted.reserve(size_);
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (slots_[i] != DedupFingerprint{}) sorted.push_back(slots_[i]);
+  if (size_ < kBucketSortMinimum) {
+    sorted.reserve(size_);
+    for (size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i] != DedupFingerprint{}) sorted.push_back(slots_[i]);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
   }
-  std::sort(sorted.begin(), sorted.end());
+
+  // starts[b] is where bucket b begins in `sorted`, once summed.
+  constexpr size_t kBuckets = size_t{1} << kBucketBits;
+  auto bucket_of = [](const DedupFingerprint& fingerprint) {
+    return static_cast<size_t>(fingerprint.high >> (64 - kBucketBits));
+  };
+  std::vector<size_t> starts(kBuckets + 1, 0);
+  for (size_t i = 0; i < capacity_; ++i) {
+    if (slots_[i] != DedupFingerprint{}) ++starts[bucket_of(slots_[i]) + 1];
+  }
+  for (size_t b = 0; b < kBuckets; ++b) starts[b + 1] += starts[b];
+
+  sorted.resize(size_);
+  std::vector<size_t> next(starts.begin(), starts.end() - 1);
+  for (size_t i = 0; i < capacity_; ++i) {
+    if (slots_[i] != DedupFingerprint{}) sorted[next[bucket_of(slots_[i])]++] = slots_[i];
+  }
+  for (size_t b = 0; b < kBuckets; ++b) {
+    std::sort(sorted.begin() + starts[b], sorted.begin() + starts[b + 1]);
+  }
   return sorted;
 }
 

@@ -11,6 +11,7 @@
 #ifndef UPTAKE_STORAGE_DEDUP_INDEX_H_
 #define UPTAKE_STORAGE_DEDUP_INDEX_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -43,8 +44,12 @@ uint64_t DedupKeySeed(uint64_t database_seed, std::string_view write_key);
 // DedupKeySeed is `key_seed`. Never all zero.
 DedupFingerprint Fingerprint(uint64_t key_seed, std::string_view message_id);
 
-// Returns the 16-byte dedup column family key of a fingerprint: high, then
-// low, each big-endian, so that byte order is numeric order.
+// The 16-byte dedup column family key of a fingerprint: high, then low,
+// each big-endian, so that byte order is numeric order.
+using FingerprintKeyBytes = std::array<char, 16>;
+FingerprintKeyBytes EncodeFingerprintKey(const DedupFingerprint& fingerprint);
+
+// The same key as a string.
 std::string FingerprintKey(const DedupFingerprint& fingerprint);
 
 // A set of fingerprints made by Fingerprint (never all zero, which marks an
@@ -66,6 +71,12 @@ class FingerprintSet {
   // Returns true when `fingerprint` is in the set.
   bool Contains(const DedupFingerprint& fingerprint) const;
 
+  // Starts loading the slot where a lookup of `fingerprint` begins, so that
+  // a batch of lookups overlaps its cache misses.
+  void Prefetch(const DedupFingerprint& fingerprint) const {
+    if (capacity_ != 0) __builtin_prefetch(&slots_[SlotOf(fingerprint)]);
+  }
+
   // Adds `fingerprint` and raises the newest receive time to `received_ms`.
   // Adding a fingerprint already present changes only the time.
   void Insert(const DedupFingerprint& fingerprint, int64_t received_ms);
@@ -78,7 +89,8 @@ class FingerprintSet {
   // Bytes of the slot array.
   size_t memory_bytes() const { return capacity_ * sizeof(DedupFingerprint); }
 
-  // Returns every fingerprint in ascending order.
+  // Returns every fingerprint in ascending order. Fingerprints are uniform,
+  // so a large set is split into buckets by its top bits, each small to sort.
   std::vector<DedupFingerprint> Sorted() const;
 
  private:

@@ -110,11 +110,12 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
   const size_t count = fingerprints.size();
   outcomes->assign(count, CommitOutcome::kDuplicate);
 
-  // A repeat inside the call is a duplicate of its first occurrence.
+  // Events in ascending fingerprint order, the first occurrence first. A
+  // repeat inside the call is a duplicate of its first occurrence.
+  std::vector<size_t> order(count);
+  for (size_t i = 0; i < count; ++i) order[i] = i;
   std::vector<bool> repeat(count, false);
   if (count > 1) {
-    std::vector<size_t> order(count);
-    for (size_t i = 0; i < count; ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return fingerprints[a] != fingerprints[b] ? fingerprints[a] < fingerprints[b] : a < b;
     });
@@ -126,15 +127,21 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
   // Marks in memory first; only the rest is looked up in RocksDB. Those are
   // claimed, all at once, and only when no other commit has a claim on
   // one of them; otherwise this waits for that commit to finish and looks
-  // again, since its write may have failed.
+  // again, since its write may have failed. `unresolved` keeps fingerprint
+  // order, so its keys reach MultiGet already sorted.
   std::vector<size_t> unresolved;
   unresolved.reserve(count);
   {
     std::unique_lock<std::mutex> lock(dedup_mutex_);
+    for (const DedupFingerprint& fingerprint : fingerprints) {
+      active_marks_.Prefetch(fingerprint);
+      if (sealed_marks_ != nullptr) sealed_marks_->Prefetch(fingerprint);
+    }
     while (true) {
       unresolved.clear();
       bool claimed_elsewhere = false;
-      for (size_t i = 0; i < count && !claimed_elsewhere; ++i) {
+      for (size_t k = 0; k < count && !claimed_elsewhere; ++k) {
+        const size_t i = order[k];
         const DedupFingerprint& fingerprint = fingerprints[i];
         if (repeat[i] || active_marks_.Contains(fingerprint)) continue;
         if (sealed_marks_ != nullptr && sealed_marks_->Contains(fingerprint)) continue;
@@ -157,19 +164,31 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
   // older uptake also marks under the older key layout.
   // A found key turns its claimed event into a duplicate; its claim stays
   // until FinishCommit drops every claim of the call.
-  std::vector<std::string> keys;
-  keys.reserve(unresolved.size() * (legacy_dedup_keys_ ? 2 : 1));
-  for (const size_t i : unresolved) keys.push_back(FingerprintKey(fingerprints[i]));
+  std::vector<FingerprintKeyBytes> fingerprint_keys;
+  fingerprint_keys.reserve(unresolved.size());
+  for (const size_t i : unresolved)
+    fingerprint_keys.push_back(EncodeFingerprintKey(fingerprints[i]));
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(unresolved.size() * (legacy_dedup_keys_ ? 2 : 1));
+  for (const FingerprintKeyBytes& key : fingerprint_keys)
+    slices.emplace_back(key.data(), key.size());
+  std::vector<std::string> legacy_keys;
   if (legacy_dedup_keys_) {
-    for (const size_t i : unresolved) keys.push_back(DedupKey(write_key, events[i].message_id));
+    legacy_keys.reserve(unresolved.size());
+    for (const size_t i : unresolved) {
+      legacy_keys.push_back(DedupKey(write_key, events[i].message_id));
+      slices.emplace_back(legacy_keys.back());
+    }
   }
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), Family(kDedupFamily), keys.size(), slices.data(),
-                values.data(), statuses.data());
+  // Fingerprint keys arrive sorted, which spares MultiGet its sort, the
+  // larger part of its time in a profile. Legacy keys follow, unsorted.
+  const bool sorted_input = !legacy_dedup_keys_;
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Family(kDedupFamily), slices.size(), slices.data(),
+                values.data(), statuses.data(), sorted_input);
 
-  for (size_t k = 0; k < keys.size(); ++k) {
+  for (size_t k = 0; k < slices.size(); ++k) {
     if (statuses[k].ok()) {
       (*outcomes)[unresolved[k % unresolved.size()]] = CommitOutcome::kDuplicate;
     } else if (!statuses[k].IsNotFound()) {

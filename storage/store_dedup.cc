@@ -69,6 +69,9 @@ void Store::Impl::FinishCommit(std::optional<uint64_t> first_sequence, bool writ
   if (first_sequence.has_value()) in_flight_.erase(in_flight_.find(*first_sequence));
   if (written) {
     for (size_t i = 0; i < fingerprints.size(); ++i) {
+      if (outcomes[i] == CommitOutcome::kStored) active_marks_.Prefetch(fingerprints[i]);
+    }
+    for (size_t i = 0; i < fingerprints.size(); ++i) {
       if (outcomes[i] == CommitOutcome::kStored) {
         active_marks_.Insert(fingerprints[i], received_ms);
       }
@@ -104,7 +107,8 @@ StorageStatus Store::Impl::SpillMarks(const FingerprintSet& marks, uint64_t boun
     PutBigEndian64(&value, static_cast<uint64_t>(marks.newest_received_ms()));
     for (const DedupFingerprint& fingerprint : marks.Sorted()) {
       if (!status.ok()) break;
-      status = writer.Put(FingerprintKey(fingerprint), value);
+      const FingerprintKeyBytes key = EncodeFingerprintKey(fingerprint);
+      status = writer.Put(rocksdb::Slice(key.data(), key.size()), value);
     }
     if (status.ok()) status = writer.Finish();
     if (status.ok()) {

@@ -35,6 +35,25 @@ TEST(FingerprintSetTest, FindsWhatWasInsertedAcrossGrowth) {
   EXPECT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
 }
 
+TEST(FingerprintSetTest, SortsALargeSetThroughBuckets) {
+  // Above the size where Sorted() splits fingerprints into buckets.
+  constexpr uint64_t kCount = 200'000;
+  FingerprintSet set(kCount);
+  std::vector<DedupFingerprint> expected;
+  for (uint64_t i = 1; i <= kCount; ++i) {
+    const DedupFingerprint fingerprint = Fingerprint(11, std::to_string(i));
+    set.Insert(fingerprint, 10);
+    expected.push_back(fingerprint);
+  }
+  // Fingerprints that share their top bits land in one bucket.
+  for (uint64_t low = 1; low <= 5; ++low) {
+    set.Insert(DedupFingerprint{0xabcd000000000000, 6 - low}, 10);
+    expected.push_back(DedupFingerprint{0xabcd000000000000, 6 - low});
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(set.Sorted(), expected);
+}
+
 TEST(FingerprintTest, DependsOnTheSeedOfTheWriteKey) {
   const uint64_t seed = 12345;
   EXPECT_EQ(Fingerprint(DedupKeySeed(seed, "a"), "m"), Fingerprint(DedupKeySeed(seed, "a"), "m"));
@@ -42,10 +61,10 @@ TEST(FingerprintTest, DependsOnTheSeedOfTheWriteKey) {
   EXPECT_NE(Fingerprint(DedupKeySeed(seed, "a"), "m"), Fingerprint(DedupKeySeed(99, "a"), "m"));
   EXPECT_NE(Fingerprint(DedupKeySeed(seed, "a"), "m"), DedupFingerprint{});
 
-  const std::string key = FingerprintKey(DedupFingerprint{1, 2});
+  const std::string key = FingerprintKey(DedupFingerprint{0x0102030405060708, 0x90a0b0c0d0e0f0ff});
   ASSERT_EQ(key.size(), 16u);
-  EXPECT_EQ(DecodeBigEndian64(key.data()), 1u);
-  EXPECT_EQ(DecodeBigEndian64(key.data() + 8), 2u);
+  EXPECT_EQ(DecodeBigEndian64(key.data()), 0x0102030405060708u);
+  EXPECT_EQ(DecodeBigEndian64(key.data() + 8), 0x90a0b0c0d0e0f0ffu);
 }
 
 class DedupSpillTest : public StoreTest {
@@ -134,6 +153,29 @@ TEST_F(DedupSpillTest, CompactSpillsEveryMark) {
   ASSERT_TRUE(store_->Compact().ok());
   EXPECT_GT(DedupFileBytes(), 0u);
   EXPECT_EQ(CommitIds(20), 0u);
+}
+
+TEST_F(DedupSpillTest, MixedLargeCommitFindsSpilledIds) {
+  Reopen(1'000'000);
+  EXPECT_EQ(CommitIds(300), 300u);
+  ASSERT_TRUE(store_->Compact().ok());
+  ASSERT_GT(DedupFileBytes(), 0u);
+
+  // Ids 0 to 599 in a scrambled order, with id 450 sent twice: the first
+  // 300 are duplicates of spilled marks, the rest new.
+  std::vector<Event> events;
+  for (int k = 0; k < 600; ++k) {
+    events.push_back(TrackEvent("m-" + std::to_string((k * 7) % 600), now_ms_));
+  }
+  events.push_back(TrackEvent("m-450", now_ms_));
+  const std::vector<CommitOutcome> outcomes = Commit("key", events);
+  ASSERT_EQ(outcomes.size(), events.size());
+  for (size_t k = 0; k < events.size(); ++k) {
+    const int id = std::stoi(events[k].message_id.substr(2));
+    const bool first_new = id >= 300 && k < 600;
+    EXPECT_EQ(outcomes[k], first_new ? CommitOutcome::kStored : CommitOutcome::kDuplicate) << k;
+  }
+  EXPECT_EQ(AllEvents().size(), 600u);
 }
 
 TEST_F(DedupSpillTest, ConcurrentCommitsStoreEachIdOnceWhileSpilling) {
