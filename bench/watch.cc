@@ -254,7 +254,7 @@ int Main(int argc, char** argv) {
 
   if (finished) return succeeded ? 0 : kExitFailure;
   std::cerr << "uptake-watch: timeout after " << options.value().timeout_seconds << " s, "
-            << watcher.alerts() << " alerts received\n";
+            << watcher.alerts() << (watcher.alerts() == 1 ? " alert" : " alerts") << " received\n";
   return options.value().count < 0 ? 0 : kExitFailure;
 }
 

@@ -40,10 +40,19 @@ class WatchTest : public ::testing::Test {
     ASSERT_NE(server_->port(), 0);
   }
 
-  // Fires the quiet alert of account `quiet` (seq 1), and acknowledges it
-  // (seq 2): one event of it on 2020-01-01, and one of another account two
-  // days later, which moves the event clock on.
+  // Fires the quiet alert (seq 1) and acknowledges it (seq 2).
   void FireAndAcknowledge() {
+    ASSERT_NO_FATAL_FAILURE(Fire());
+    HttpClient client(server_->port());
+    HttpReply ack =
+        client.Post("/v1/alerts/1/ack", R"({"by":"dana"})", {{"Content-Type", "application/json"}});
+    ASSERT_EQ(ack.status, 200) << ack.body;
+  }
+
+  // Fires the quiet alert of account `quiet` (seq 1): one event of it on
+  // 2020-01-01, and one of another account two days later, which moves the
+  // event clock on.
+  void Fire() {
     HttpClient client(server_->port());
     const std::string batch =
         R"({"batch":[{"type":"track","userId":"u","event":"E","messageId":"m1",)"
@@ -52,9 +61,6 @@ class WatchTest : public ::testing::Test {
         R"("timestamp":"2020-01-03T00:00:00Z","context":{"groupId":"busy"}}]})";
     HttpReply reply = client.Post("/v1/batch", batch, {{"Authorization", BasicAuth("k")}});
     ASSERT_EQ(reply.status, 200) << reply.body;
-    HttpReply ack =
-        client.Post("/v1/alerts/1/ack", R"({"by":"dana"})", {{"Content-Type", "application/json"}});
-    ASSERT_EQ(ack.status, 200) << ack.body;
   }
 
   std::string StreamUrl(const std::string& query = "") const {
@@ -107,6 +113,18 @@ TEST_F(WatchTest, FutureAfterListsOpenAlerts) {
   const std::string output = ReadAll(output_);
   EXPECT_EQ(output.find("RESYNC  after seq 2  The cursor is newer"), 0u) << output;
   EXPECT_NE(output.find("\nFIRING  warning  quiet  quiet  "), std::string::npos) << output;
+}
+
+// Without --count the watcher runs until its timeout and then reports how
+// many alerts it printed.
+TEST_F(WatchTest, TimeoutCountsOneAlert) {
+  ASSERT_NO_FATAL_FAILURE(Fire());
+  ASSERT_EQ(RunWatch("--url " + StreamUrl() + " --after 0 --timeout-seconds 2"), 0)
+      << ReadAll(output_);
+
+  const std::string output = ReadAll(output_);
+  EXPECT_EQ(output.find("FIRING  warning  quiet  quiet  "), 0u) << output;
+  EXPECT_NE(output.find("timeout after 2 s, 1 alert received\n"), std::string::npos) << output;
 }
 
 TEST_F(WatchTest, AfterTwiceIsUsageError) {
