@@ -267,7 +267,7 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
     std::string id(account_id);
     AccountState state;
     account = accounts_.TryEmplace(id, account_hash, state).first;
-    if (owed_) owed_->created.insert(account);
+    account->second.set_snapshot_generation(snapshot_generation_);
   } else if (owed_) {
     SaveBeforeChange(*account);
   }
@@ -280,18 +280,23 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   return *account;
 }
 
-void AccountShard::MarkSnapshotOwed() { owed_.emplace(names_.size(), accounts_.size()); }
-
-SnapshotSection AccountShard::TakeSnapshotSection() {
-  if (!owed_) MarkSnapshotOwed();
-  SnapshotSection section = SnapshotCodec::EncodeSection(*this);
-  owed_.reset();
-  return section;
+void AccountShard::MarkSnapshotOwed() {
+  ++snapshot_generation_;
+  owed_.emplace(names_.size(), accounts_.size());
 }
 
-void AccountShard::SaveBeforeChange(const Account& account) {
-  if (owed_->created.contains(&account) || !owed_->saved.insert(&account).second) return;
+bool AccountShard::TakeSnapshotPart(size_t max_accounts, SnapshotSection* part) {
+  if (!owed_) MarkSnapshotOwed();
+  const bool last = SnapshotCodec::EncodeSectionPart(*this, max_accounts, part);
+  if (last) owed_.reset();
+  return last;
+}
+
+void AccountShard::SaveBeforeChange(Account& account) {
+  if (account.second.snapshot_generation() == snapshot_generation_) return;
+  account.second.set_snapshot_generation(snapshot_generation_);
   SnapshotCodec::AppendAccount(account, owed_->saved_bytes);
+  ++owed_->saved;
 }
 
 std::vector<Alert> AccountShard::Evaluate(Account& account, const EvalScope& scope) {

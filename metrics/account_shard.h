@@ -124,17 +124,21 @@ class AccountShard {
   size_t size() const { return accounts_.size(); }
 
   // Marks the shard as owed to a snapshot of its state as of now: the
-  // accounts and the name table size it has. Until TakeSnapshotSection,
-  // AddEvent encodes an account that existed at the mark before its first
-  // change, and notes accounts created after it. Nothing else changes what
-  // a snapshot encodes: names are only appended, so ids at the mark stay
-  // valid, and evaluation changes only open alerts and deadlines, which
-  // snapshots do not contain. Drops what an unfinished snapshot kept.
+  // accounts and the name table size it has. Until the section is complete,
+  // AddEvent saves an account that existed at the mark, and that no part
+  // contains yet, before its first change. Nothing else changes what a snapshot
+  // encodes: names are only appended, so ids at the mark stay valid, and
+  // evaluation changes only open alerts and deadlines, which snapshots do
+  // not contain. Drops what an unfinished snapshot kept.
   void MarkSnapshotOwed();
 
-  // Encodes the section owed since MarkSnapshotOwed, or the current state
-  // without a mark, and clears the mark.
-  SnapshotSection TakeSnapshotSection();
+  // Encodes the next part of the section owed since MarkSnapshotOwed, or of
+  // the current state without a mark, into `part`. The first part starts
+  // with the names and the account count. Each part has the accounts saved
+  // since the last one, then at most `max_accounts` more in the order they
+  // were added. Returns true on the last part, which carries the section's
+  // counts and clears the mark. The lock may be released between parts.
+  bool TakeSnapshotPart(size_t max_accounts, SnapshotSection* part);
 
   // Accounts evaluated by Evaluate, and deadline heap entries popped by
   // EvaluateDue, since the shard was created. See EvaluationStats.
@@ -147,7 +151,7 @@ class AccountShard {
   friend class SnapshotCodec;
 
   // The pending snapshot's record of this shard, from MarkSnapshotOwed to
-  // TakeSnapshotSection.
+  // the last TakeSnapshotPart.
   struct OwedSnapshot {
     // A constructor instead of member defaults, because clang 14 does not
     // see a nested struct with member defaults as default-constructible
@@ -155,18 +159,19 @@ class AccountShard {
     OwedSnapshot(size_t name_count, size_t account_count)
         : names(name_count), accounts(account_count) {}
 
-    size_t names;     // name table size at the mark
-    size_t accounts;  // account count at the mark
-    // Encodings of the accounts changed since the mark, taken before their
-    // first change, one after another.
+    size_t names;          // name table size at the mark
+    size_t accounts;       // account count at the mark
+    bool started = false;  // the names and the account count are taken
+    size_t next = 0;       // the first account, by index, that no part has passed
+    // Encodings of the accounts changed since the last part, taken before
+    // their first change since the mark, one after another.
     std::string saved_bytes;
-    std::unordered_set<const Account*> saved;
-    std::unordered_set<const Account*> created;  // accounts added since the mark
+    size_t saved = 0;  // accounts saved since the mark
   };
 
   // Saves the encoding of `account` for the owed snapshot before its first
-  // change since the mark.
-  void SaveBeforeChange(const Account& account);
+  // change since the mark, unless a part already contains it.
+  void SaveBeforeChange(Account& account);
 
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
@@ -186,6 +191,9 @@ class AccountShard {
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;
   std::optional<OwedSnapshot> owed_;
+  // Raised by every MarkSnapshotOwed. An account whose snapshot generation
+  // equals it was created after the mark, or is encoded or saved already.
+  uint32_t snapshot_generation_ = 0;
 };
 
 }  // namespace uptake

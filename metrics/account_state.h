@@ -124,6 +124,11 @@ class AccountState {
   int64_t next_due_ms = kNoDeadline;
   int64_t queued_due_ms = kNoDeadline;
 
+  // The shard's snapshot number when the account was created, encoded or
+  // saved for a snapshot. AccountShard compares it with its current one.
+  uint32_t snapshot_generation() const { return snapshot_generation_; }
+  void set_snapshot_generation(uint32_t generation) { snapshot_generation_ = generation; }
+
  private:
   friend class SnapshotCodec;
 
@@ -140,6 +145,7 @@ class AccountState {
   int64_t event_count_ = 0;
   int64_t last_login_ms_ = 0;
   bool has_created_at_ = false;
+  uint32_t snapshot_generation_ = 0;
   // Allocated on the first traits, because most accounts never get any and
   // every account stays in memory.
   std::unique_ptr<MergedTraits> traits_;

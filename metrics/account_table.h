@@ -55,6 +55,10 @@ class AccountTable {
 
   size_t size() const { return accounts_.size(); }
 
+  // The account added `index`-th, counting from 0. Accounts are never
+  // removed, so an index stays valid while accounts are added.
+  Account& at(size_t index) { return *accounts_[index]; }
+
   // Iterates over the accounts in insertion order.
   template <class Value>
   class Iterator {

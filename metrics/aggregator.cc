@@ -277,8 +277,8 @@ PendingSnapshot Aggregator::BeginSnapshot(uint64_t log_position) const {
   return PendingSnapshot{log_position};
 }
 
-SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending,
-                                           const SnapshotSink& sink) const {
+SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending, const SnapshotSink& sink,
+                                           size_t part_accounts) const {
   SnapshotWriter out(sink);
   out.PutBytes(kSnapshotMagic);
   out.PutByte(kSnapshotFormatVersion);
@@ -287,18 +287,22 @@ SnapshotSummary Aggregator::FinishSnapshot(const PendingSnapshot& pending,
   out.PutVarint(kShardCount);
   out.Flush();
 
-  // Each section goes to the sink as soon as it is encoded, so only one is
-  // held here at a time.
+  // Each part goes to the sink as soon as it is encoded, with no lock held,
+  // so only one is held here at a time, and ingest on a shard waits for at
+  // most one part.
   SnapshotSummary summary;
   for (size_t i = 0; i < kShardCount; ++i) {
-    SnapshotSection section;
-    {
-      std::lock_guard lock(shards_[i].mu);
-      section = shards_[i].TakeSnapshotSection();
+    bool last = false;
+    while (!last) {
+      SnapshotSection part;
+      {
+        std::lock_guard lock(shards_[i].mu);
+        last = shards_[i].TakeSnapshotPart(part_accounts, &part);
+      }
+      for (const std::string& chunk : part.chunks) sink(chunk);
+      summary.accounts += part.accounts;
+      summary.accounts_saved_early += part.saved_before_change;
     }
-    for (const std::string& chunk : section.chunks) sink(chunk);
-    summary.accounts += section.accounts;
-    summary.accounts_saved_early += section.saved_before_change;
   }
 
   out.PutVarint(summary.accounts);

@@ -46,11 +46,16 @@ struct PendingSnapshot {
 // in id order and possibly none, while that shard's lock is held.
 using ReloadStepSink = std::function<void(std::span<const Alert> changes)>;
 
+// Accounts that Aggregator::FinishSnapshot encodes under one shard lock by
+// default. On the 2-core development machine a shard of 15,600 accounts
+// took about 24 ms to encode, so a part takes about 1.6 ms.
+inline constexpr size_t kSnapshotPartAccounts = 1024;
+
 // Counts from one Aggregator::FinishSnapshot call.
 struct SnapshotSummary {
   size_t accounts = 0;
   // Accounts that Apply or Replay encoded before changing them, because
-  // the snapshot had not reached their shard yet.
+  // the snapshot had not reached them yet.
   size_t accounts_saved_early = 0;
 };
 
@@ -165,11 +170,12 @@ class Aggregator {
   // FinishSnapshot before beginning another snapshot.
   [[nodiscard]] PendingSnapshot BeginSnapshot(uint64_t log_position) const;
 
-  // Encodes the shards one at a time, each under its own lock and with the
-  // accounts saved by changes since BeginSnapshot, and writes the whole
-  // snapshot to `sink` in shard order: the state at BeginSnapshot, in the
-  // format LoadSnapshot reads. Returns what it wrote.
-  SnapshotSummary FinishSnapshot(const PendingSnapshot& pending, const SnapshotSink& sink) const;
+  // Writes the snapshot to `sink`: the state at BeginSnapshot, in the
+  // format LoadSnapshot reads. Encodes one shard at a time, in parts of at
+  // most `part_accounts` accounts, each part under the shard's lock. Calls
+  // `sink` with no lock held. Returns what it wrote.
+  SnapshotSummary FinishSnapshot(const PendingSnapshot& pending, const SnapshotSink& sink,
+                                 size_t part_accounts = kSnapshotPartAccounts) const;
 
   // Begins and finishes a snapshot in one call, and returns the number of
   // accounts written.

@@ -202,32 +202,41 @@ bool SnapshotReader::GetString(size_t max_size, std::string* text) {
 
 bool SnapshotReader::AtEnd() { return !Fill(); }
 
-SnapshotSection SnapshotCodec::EncodeSection(const AccountShard& shard) {
-  const AccountShard::OwedSnapshot& owed = *shard.owed_;
-  SnapshotSection section;
-  const SnapshotSink sink = [&section](std::string_view chunk) {
-    section.chunks.emplace_back(chunk);
-  };
+bool SnapshotCodec::EncodeSectionPart(AccountShard& shard, size_t max_accounts,
+                                      SnapshotSection* part) {
+  AccountShard::OwedSnapshot& owed = *shard.owed_;
+  const uint32_t generation = shard.snapshot_generation_;
+  const SnapshotSink sink = [part](std::string_view chunk) { part->chunks.emplace_back(chunk); };
   SnapshotWriter out(sink);
-  // Names added after the mark come last, so the first `owed.names` ids
-  // are those the accounts used then.
-  out.PutVarint(owed.names);
-  for (uint32_t id = 0; id < owed.names; ++id) out.PutString(shard.names_.Name(id));
+  if (!owed.started) {
+    // Names added after the mark come last, so the first `owed.names` ids
+    // are those the accounts used then.
+    out.PutVarint(owed.names);
+    for (uint32_t id = 0; id < owed.names; ++id) out.PutString(shard.names_.Name(id));
+    out.PutVarint(owed.accounts);
+    owed.started = true;
+  }
 
-  // Accounts are placed by id on loading, so their order is free: the
-  // saved ones first, then those unchanged since the mark.
-  out.PutVarint(owed.accounts);
+  // Accounts are placed by id on loading, so their order is free: those
+  // saved since the last part, then the next ones unchanged since the
+  // mark. Accounts created since the mark have indexes past owed.accounts.
   out.PutBytes(owed.saved_bytes);
+  owed.saved_bytes.clear();
   out.MaybeFlush();
-  for (const AccountShard::Account& account : shard.accounts_) {
-    if (owed.saved.contains(&account) || owed.created.contains(&account)) continue;
+  const size_t end =
+      owed.accounts - owed.next > max_accounts ? owed.next + max_accounts : owed.accounts;
+  for (; owed.next < end; ++owed.next) {
+    AccountShard::Account& account = shard.accounts_.at(owed.next);
+    if (account.second.snapshot_generation() == generation) continue;  // saved
+    account.second.set_snapshot_generation(generation);
     EncodeAccount(account.first, account.second, out);
     out.MaybeFlush();
   }
   out.Flush();
-  section.accounts = owed.accounts;
-  section.saved_before_change = owed.saved.size();
-  return section;
+  if (owed.next < owed.accounts) return false;
+  part->accounts = owed.accounts;
+  part->saved_before_change = owed.saved;
+  return true;
 }
 
 void SnapshotCodec::AppendAccount(const std::pair<const std::string, AccountState>& account,
@@ -489,7 +498,7 @@ bool SnapshotCodec::DecodeSection(SnapshotReader& in, const Catalog& catalog,
     // TryEmplace leaves `id` intact when the account already exists.
     auto [account, added] = shard.accounts_.TryEmplace(id, StringHash{}(id), state);
     if (!added) return Fail(error, "account '" + id + "' listed twice");
-    if (shard.owed_) shard.owed_->created.insert(account);
+    account->second.set_snapshot_generation(shard.snapshot_generation_);
     ++info->accounts;
   }
   return true;

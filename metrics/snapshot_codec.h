@@ -82,12 +82,13 @@ class SnapshotWriter {
   std::string buffer_;
 };
 
-// One shard's section of a snapshot, encoded on its own so that shards can
-// be encoded at different times and assembled in shard order afterwards.
+// A part of one shard's section of a snapshot. Shards are encoded at
+// different times, each in parts, and the parts assembled in order.
 struct SnapshotSection {
-  std::vector<std::string> chunks;  // the section's bytes, in order
+  std::vector<std::string> chunks;  // the part's bytes, in order
+  // Set on the last part only: the section's accounts, and those whose
+  // encoding a change saved before it changed them.
   size_t accounts = 0;
-  // Accounts whose encoding a change saved before it changed them.
   size_t saved_before_change = 0;
 };
 
@@ -118,11 +119,10 @@ class SnapshotReader {
 // AccountState and MergedTraits, so their fields stay private elsewhere.
 class SnapshotCodec {
  public:
-  // Encodes the section of `shard` as it was at its MarkSnapshotOwed: the
-  // names and accounts it had then, each account as saved before its
-  // first change or, unchanged, as it is now. The caller locks shard.mu
-  // and marks the shard first.
-  static SnapshotSection EncodeSection(const AccountShard& shard);
+  // Encodes the next part of the section of `shard` as it was at its
+  // MarkSnapshotOwed, and returns true on the last part. The caller locks
+  // shard.mu and marks the shard first. See AccountShard::TakeSnapshotPart.
+  static bool EncodeSectionPart(AccountShard& shard, size_t max_accounts, SnapshotSection* part);
 
   // Appends the encoding of `account` to `bytes`.
   static void AppendAccount(const std::pair<const std::string, AccountState>& account,

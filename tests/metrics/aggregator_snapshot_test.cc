@@ -135,6 +135,33 @@ TEST_F(AggregatorSnapshotTest, NewAccountsAndNamesStayOut) {
   EXPECT_NE(Encode(live, 7), Encode(reference, 7));
 }
 
+// Parts of 2 accounts, and after each of the first 40 parts events on
+// every account: accounts that a part already contains, that the next part
+// will reach, and that later shards hold. The first chunk is the header.
+TEST_F(AggregatorSnapshotTest, ChangesBetweenPartsStayOut) {
+  const PendingSnapshot pending = live.BeginSnapshot(9);
+  std::string bytes;
+  int chunks = 0;
+  const SnapshotSink sink = [&](std::string_view chunk) {
+    bytes.append(chunk);
+    ++chunks;
+    if (chunks >= 2 && chunks <= 41) {
+      live.Apply(Round(chunks, kAccounts + 10), kT0 + (chunks + 1) * kDay);
+    }
+  };
+  const SnapshotSummary summary = live.FinishSnapshot(pending, sink, 2);
+  EXPECT_EQ(summary.accounts, static_cast<size_t>(kAccounts));
+  EXPECT_GT(summary.accounts_saved_early, 0u);
+  EXPECT_LT(summary.accounts_saved_early, static_cast<size_t>(kAccounts));
+  EXPECT_EQ(bytes.size(), Encode(reference, 9).size());
+
+  Aggregator loaded = MakeAggregator();
+  SnapshotInfo info;
+  std::string error;
+  ASSERT_TRUE(Decode(loaded, bytes, &info, &error)) << error;
+  ExpectSameAccounts(reference, loaded, kAccounts + 10, kT0 + 3 * kDay);
+}
+
 TEST_F(AggregatorSnapshotTest, UnfinishedSnapshotIsDroppedByTheNext) {
   // Begun and never finished, as when encoding throws.
   static_cast<void>(live.BeginSnapshot(1));
@@ -238,7 +265,8 @@ class ConcurrentSnapshotTest : public ::testing::Test {
       changed_.wait(lock, [&] { return applied_batches_ >= applied_at_begin + kWriters; });
       lock.unlock();
     };
-    taken.summary = live_.FinishSnapshot(pending, sink);
+    // Parts of 3 accounts, so writers also meet shards between parts.
+    taken.summary = live_.FinishSnapshot(pending, sink, 3);
     return taken;
   }
 
