@@ -47,6 +47,7 @@ DIR and reports events/s and the latency of each batch commit.
   --event-bytes N  size of each event as JSON, as uptake-bench's (default 300)
   --threads N      writer threads (default 1)
   --fsync          sync the WAL on every commit (durability: fsync)
+  --compression C  zstd (default) or lz4, as uptake's storage.compression
   --json           print the result as one JSON object
   --help           print this text
 )";
@@ -60,6 +61,7 @@ struct CeilingOptions {
   int64_t event_bytes = 300;
   int64_t threads = 1;
   bool fsync = false;
+  EventLogCompression compression = EventLogCompression::kZstdAtBottom;
   bool json = false;
   bool help = false;
 };
@@ -78,6 +80,14 @@ Result<CeilingOptions> ParseOptions(int argc, char** argv) {
       options.db = value;
     } else if (name == "fsync") {
       options.fsync = true;
+    } else if (name == "compression") {
+      if (value == "zstd") {
+        options.compression = EventLogCompression::kZstdAtBottom;
+      } else if (value == "lz4") {
+        options.compression = EventLogCompression::kLz4;
+      } else {
+        return Parsed::Error("invalid --compression \"" + value + "\": expected zstd or lz4");
+      }
     } else if (name == "json") {
       options.json = true;
     } else if (name == "help") {
@@ -113,13 +123,15 @@ Result<CeilingOptions> ParseOptions(int argc, char** argv) {
   return Parsed::Ok(std::move(options));
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& path, bool fsync) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& path, bool fsync,
+                                         EventLogCompression compression) {
   using Opened = Result<std::unique_ptr<Store>>;
   if (std::filesystem::exists(path)) {
     return Opened::Error("--db " + path + " already exists; give a new folder");
   }
   StoreOptions options;
   options.sync_writes = fsync;
+  options.event_log_compression = compression;
   std::unique_ptr<Store> store;
   const StorageStatus status = Store::Open(path, options, &store);
   if (!status.ok()) return Opened::Error("cannot open " + path + ": " + status.message());
@@ -218,7 +230,8 @@ int Main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  Result<std::unique_ptr<Store>> store = OpenStore(options.value().db, options.value().fsync);
+  Result<std::unique_ptr<Store>> store =
+      OpenStore(options.value().db, options.value().fsync, options.value().compression);
   if (!store.ok()) {
     std::cerr << "rocksdb-ceiling: " << store.error() << "\n";
     return kExitUsage;

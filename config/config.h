@@ -27,6 +27,11 @@ enum class DurabilityMode {
   kFsync,  // write-ahead log synced before the answer, one fsync per group
 };
 
+enum class LogCompression {
+  kZstd,  // LZ4 in the upper levels of the event log, ZSTD at the bottom
+  kLz4,   // LZ4 at every level: larger, with less compaction work
+};
+
 enum class LogFormat {
   kText,  // one human-readable line per record
   kJson,  // one JSON object per line, for log collectors
@@ -209,6 +214,9 @@ struct Config {
   // (kWal) or after its fsync, shared by concurrent requests (kFsync).
   // Default: kWal.
   DurabilityMode durability = DurabilityMode::kWal;
+
+  // Compression of the event log's tables. Default: kZstd.
+  LogCompression log_compression = LogCompression::kZstd;
 
   // Events older than this many days, by event time, are dropped from the
   // log by RocksDB compaction; 0 keeps every event. Default: 0.

@@ -54,9 +54,12 @@ constexpr std::array<std::string_view, 2> kCorsKeys = {"allowed_origins", "max_a
 constexpr std::array<std::string_view, 2> kIngestKeys = {"dedup_retention_days",
                                                          "max_unacknowledged_messages"};
 
-constexpr std::array<std::string_view, 5> kStorageKeys = {
-    "durability", "retention_days", "min_free_disk_mb", "snapshot_interval_seconds",
-    "snapshot_min_events"};
+constexpr std::array<std::string_view, 6> kStorageKeys = {"durability",
+                                                          "compression",
+                                                          "retention_days",
+                                                          "min_free_disk_mb",
+                                                          "snapshot_interval_seconds",
+                                                          "snapshot_min_events"};
 
 // A week: a longer interval leaves most of a restart to the event replay.
 constexpr int64_t kMaxSnapshotIntervalSeconds = 7 * 24 * 3600;
@@ -66,6 +69,8 @@ constexpr int64_t kMaxFreeDiskMb = 1024 * 1024;
 
 // Same order as DurabilityMode.
 constexpr std::array<std::string_view, 2> kDurabilityNames = {"wal", "fsync"};
+// Same order as LogCompression.
+constexpr std::array<std::string_view, 2> kCompressionNames = {"zstd", "lz4"};
 
 // A hundred years: catches typos such as a value in hours.
 constexpr int64_t kMaxRetentionDays = 36500;
@@ -420,6 +425,11 @@ bool ConfigParser::ParseStorage(const Field& field) {
     std::optional<size_t> mode = reader_.ReadChoice(*durability, kDurabilityNames);
     if (!mode) return false;
     config_.durability = static_cast<DurabilityMode>(*mode);
+  }
+  if (const Field* compression = FindField(*fields, "compression")) {
+    std::optional<size_t> choice = reader_.ReadChoice(*compression, kCompressionNames);
+    if (!choice) return false;
+    config_.log_compression = static_cast<LogCompression>(*choice);
   }
   const auto retention = reader_.ReadIntegerOr(*fields, "retention_days", 0, kMaxRetentionDays,
                                                config_.retention_days);

@@ -30,6 +30,7 @@ connections=32
 batch=100
 event_bytes=400
 fsync=""
+compression=zstd
 single=""
 server_threads=""
 storage_threads=""
@@ -47,6 +48,8 @@ usage: scripts/ceilings.sh [options]
   --single         one event per request (POST /v1/track) and per commit
   --fsync          durability fsync for uptake and a synced WAL for the
                    storage ceiling, so that syncs are shared
+  --compression C  storage.compression of uptake and the storage ceiling:
+                   zstd (default) or lz4
   --server-threads N
                    uptake's threads (default 1, or 4 with --fsync)
   --storage-threads N
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
     --batch) require_value "$@"; batch="$2"; shift 2 ;;
     --event-bytes) require_value "$@"; event_bytes="$2"; shift 2 ;;
     --fsync) fsync="--fsync"; shift ;;
+    --compression) require_value "$@"; compression="$2"; shift 2 ;;
     --single) single="--single"; shift ;;
     --server-threads) require_value "$@"; server_threads="$2"; shift 2 ;;
     --storage-threads) require_value "$@"; storage_threads="$2"; shift 2 ;;
@@ -74,6 +78,10 @@ done
 require_range --duration "$duration" 1 600
 require_range --warmup "$warmup" 0 600
 require_range --runs "$runs" 1 9
+case "$compression" in
+  zstd | lz4) ;;
+  *) echo "ceilings.sh: invalid --compression $compression: expected zstd or lz4" >&2; exit 2 ;;
+esac
 require_range --connections "$connections" 1 1024
 require_range --batch "$batch" 1 2500
 require_range --event-bytes "$event_bytes" 16 32768
@@ -135,6 +143,7 @@ write_keys: [demo]
 threads: $server_threads
 storage:
   durability: $durability
+  compression: $compression
 YAML
   taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
     --data-dir "$work/uptake-data-$run" >"$work/uptake-$run.log" 2>&1 &
@@ -196,14 +205,15 @@ run_rocksdb() {
   local run="$1" report
   report="$(taskset -c 0 "$build_dir/rocksdb-ceiling" --db "$work/rocksdb-$run" \
     --batch "$batch" --event-bytes "$event_bytes" --warmup "$warmup" --duration "$duration" \
-    --threads "$storage_threads" $fsync --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
+    --threads "$storage_threads" $fsync --compression "$compression" --json)" || { echo "ceilings.sh: rocksdb run $run failed: $report" >&2; exit 1; }
   rm -rf "$work/rocksdb-$run"
   figure="$(json_number events_per_second "$report")"
 }
 
 echo "ceilings: $runs runs of ${warmup}s warm-up + ${duration}s, $connections connections," \
   "batch $batch${single:+ (/v1/track)}, ~$event_bytes bytes per event," \
-  "durability $durability, $server_threads server threads, $storage_threads storage writers"
+  "durability $durability, compression $compression, $server_threads server threads," \
+  "$storage_threads storage writers"
 # The three targets take turns within each round, so that a drift of the
 # machine during the whole run touches all of them alike.
 declare -A figures medians

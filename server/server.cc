@@ -283,6 +283,9 @@ int RunServer(const Config& config) {
   StoreOptions store_options;
   store_options.dedup_retention_ms = int64_t{config.dedup_retention_days} * 24 * 3600 * 1000;
   store_options.sync_writes = config.durability == DurabilityMode::kFsync;
+  store_options.event_log_compression = config.log_compression == LogCompression::kLz4
+                                            ? EventLogCompression::kLz4
+                                            : EventLogCompression::kZstdAtBottom;
   store_options.event_retention_ms = int64_t{config.retention_days} * 24 * 3600 * 1000;
   store_options.min_free_bytes = static_cast<uint64_t>(config.min_free_disk_mb) << 20;
   StorageStatus status = Store::Open(config.data_dir, store_options, &store);

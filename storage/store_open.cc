@@ -55,12 +55,18 @@ rocksdb::CompressionType FirstSupported(std::initializer_list<rocksdb::Compressi
 }
 
 // The event log contains almost all of the data. Its upper levels, rewritten
-// often, use the fast LZ4; the bottom level, where most records end up and
-// stay, uses ZSTD, which packs them tighter at more CPU per compaction.
-// Debian's librocksdb 7.8 supports both.
-void SetEventLogCompression(rocksdb::ColumnFamilyOptions* options) {
+// often, use the fast LZ4. By default the bottom level, where most records
+// end up and stay, uses ZSTD, which packs them tighter. RocksDB moves a file
+// down a level unchanged only between levels of the same compression, so
+// with ZSTD every event is compressed twice. Debian's librocksdb 7.8
+// supports both.
+void SetEventLogCompression(EventLogCompression compression,
+                            rocksdb::ColumnFamilyOptions* options) {
   options->compression = FirstSupported({rocksdb::kLZ4Compression, rocksdb::kZSTD});
-  options->bottommost_compression = FirstSupported({rocksdb::kZSTD, rocksdb::kLZ4Compression});
+  options->bottommost_compression =
+      compression == EventLogCompression::kLz4
+          ? options->compression
+          : FirstSupported({rocksdb::kZSTD, rocksdb::kLZ4Compression});
 }
 
 rocksdb::ColumnFamilyOptions WithBloomFilter(rocksdb::ColumnFamilyOptions options) {
@@ -79,10 +85,10 @@ constexpr uint64_t kDedupPeriodicCompactionSeconds = 24 * 3600;
 constexpr uint64_t kRetentionPeriodicCompactionSeconds = 24 * 3600;
 
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(
-    const rocksdb::CompactionFilter* dedup_filter,
+    EventLogCompression compression, const rocksdb::CompactionFilter* dedup_filter,
     const rocksdb::CompactionFilter* retention_filter) {
   rocksdb::ColumnFamilyOptions events;
-  SetEventLogCompression(&events);
+  SetEventLogCompression(compression, &events);
   if (retention_filter != nullptr) {
     events.compaction_filter = retention_filter;
     events.periodic_compaction_seconds = kRetentionPeriodicCompactionSeconds;
@@ -216,8 +222,9 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(
       db_options, dir,
-      ColumnFamilies(attachments.dedup_filter.get(), attachments.retention_filter.get()), &families,
-      &db);
+      ColumnFamilies(options.event_log_compression, attachments.dedup_filter.get(),
+                     attachments.retention_filter.get()),
+      &families, &db);
   if (!status.ok()) {
     // RocksDB's own message names only the LOCK file and errno.
     if (const pid_t holder = LockHolder(dir + "/LOCK"); holder > 0) {

@@ -986,6 +986,20 @@ TEST_F(StorageConfigTest, ReadsDurabilityAndRetention) {
   EXPECT_EQ(config.min_free_disk_mb, 0);
 }
 
+TEST_F(StorageConfigTest, ReadsCompression) {
+  EXPECT_EQ(Config().log_compression, LogCompression::kZstd);
+  Config config;
+  ASSERT_FALSE(LoadConfigFile(WriteFile("storage:\n  compression: lz4\n"), &config));
+  EXPECT_EQ(config.log_compression, LogCompression::kLz4);
+}
+
+TEST_F(StorageConfigTest, RejectsUnknownCompression) {
+  const ConfigError error = LoadError("storage:\n  durability: wal\n  compression: gzip\n");
+  EXPECT_EQ(error.line, 3);
+  EXPECT_EQ(error.key, "storage.compression");
+  EXPECT_NE(error.message.find("gzip"), std::string::npos) << error.message;
+}
+
 TEST_F(StorageConfigTest, RejectsUnknownDurability) {
   const ConfigError error = LoadError("storage:\n  durability: sync\n");
   EXPECT_EQ(error.line, 2);

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <latch>
 #include <map>
 #include <string>
@@ -133,6 +134,30 @@ TEST_F(StoreTest, ReopenKeepsEventsAndDedup) {
 
   EXPECT_THAT(AllMessageIds(), ElementsAre("m1", "m2"));
   EXPECT_THAT(Commit(kWriteKey, {TrackEvent("m1"), TrackEvent("m2")}),
+              ElementsAre(CommitOutcome::kDuplicate, CommitOutcome::kDuplicate));
+}
+
+// Tables written under either compression stay readable under the other.
+// The events are fresh, so compaction keeps their dedup marks.
+TEST_F(StoreTest, CompressionSwitchKeepsEvents) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const Event first = TrackEvent("zstd", now_ms);
+  const Event second = TrackEvent("lz4", now_ms);
+  ASSERT_THAT(Commit(kWriteKey, {first}), ElementsAre(CommitOutcome::kStored));
+  ASSERT_TRUE(store_->Compact().ok());
+
+  StoreOptions lz4_options;
+  lz4_options.event_log_compression = EventLogCompression::kLz4;
+  ASSERT_NO_FATAL_FAILURE(Reopen(lz4_options));
+  ASSERT_THAT(Commit(kWriteKey, {second}), ElementsAre(CommitOutcome::kStored));
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_THAT(AllMessageIds(), ElementsAre("zstd", "lz4"));
+
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_THAT(AllMessageIds(), ElementsAre("zstd", "lz4"));
+  EXPECT_THAT(Commit(kWriteKey, {first, second}),
               ElementsAre(CommitOutcome::kDuplicate, CommitOutcome::kDuplicate));
 }
 

@@ -32,9 +32,9 @@ class StoreTest : public testing::Test {
   }
 
   // Closes the store, then opens the same folder again.
-  void Reopen() {
+  void Reopen(const StoreOptions& options = StoreOptions()) {
     store_.reset();
-    const StorageStatus status = Store::Open(dir_, StoreOptions(), &store_);
+    const StorageStatus status = Store::Open(dir_, options, &store_);
     ASSERT_TRUE(status.ok()) << status.message();
   }
 
