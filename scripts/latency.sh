@@ -77,8 +77,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts a server with the alert-latency rule on a new data folder.
+# Starts a server with the alert-latency rule on a new data folder. It
+# syncs first, as scripts/ceilings.sh does between runs: the maximum-rate
+# run leaves gigabytes of dirty pages, whose writeback would take CPU and
+# disk from the next run.
 start_server() {
+  sync
   port="$(free_port)"
   sed "s/^listen: .*/listen: \"127.0.0.1:$port\"\nthreads: 1/" bench/alert-latency.yaml \
     >"$work/uptake.yaml"
