@@ -161,8 +161,8 @@ class AccountShard {
 
     size_t names;          // name table size at the mark
     size_t accounts;       // account count at the mark
-    bool started = false;  // the names and the account count are taken
-    size_t next = 0;       // the first account, by index, that no part has passed
+    bool started = false;  // true once a part has written the names and the count
+    size_t next = 0;       // index of the next account a part encodes or skips
     // Encodings of the accounts changed since the last part, taken before
     // their first change since the mark, one after another.
     std::string saved_bytes;

@@ -48,7 +48,7 @@ using ReloadStepSink = std::function<void(std::span<const Alert> changes)>;
 
 // Accounts that Aggregator::FinishSnapshot encodes under one shard lock by
 // default. On the 2-core development machine a shard of 15,600 accounts
-// took about 24 ms to encode, so a part takes about 1.6 ms.
+// took about 24 ms to encode, so a part takes about 1.6 ms at that rate.
 inline constexpr size_t kSnapshotPartAccounts = 1024;
 
 // Counts from one Aggregator::FinishSnapshot call.
