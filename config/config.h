@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/catalog.h"
+#include "metrics/name_table.h"
 #include "metrics/routing.h"
 #include "metrics/rule.h"
 #include "proto/limits.h"
@@ -196,6 +197,10 @@ struct Config {
 
   // The Mixpanel event property that names an account. Default: "company".
   std::string mixpanel_account_property = "company";
+
+  // Distinct event names each account, and each of the aggregator's shards,
+  // counts one by one. Default: 1,000 per account, 10,000 per shard.
+  NameLimits event_names;
 
   // Browser origins (scheme://host[:port]) allowed to post events from a
   // page; "*" allows any origin. Default: none, so no CORS headers are sent.

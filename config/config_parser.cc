@@ -49,7 +49,11 @@ constexpr std::array<std::string_view, 17> kLimitKeys = {
     "max_connections",
 };
 
-constexpr std::array<std::string_view, 2> kAccountKeys = {"group_type", "mixpanel_property"};
+constexpr std::array<std::string_view, 4> kAccountKeys = {
+    "group_type", "mixpanel_property", "max_event_names", "max_event_names_per_account"};
+// Upper bound of both name limits: a million names in each of the 64
+// tables already takes gigabytes.
+constexpr int64_t kMaxEventNames = 1'000'000;
 constexpr std::array<std::string_view, 2> kCorsKeys = {"allowed_origins", "max_age_seconds"};
 constexpr std::array<std::string_view, 2> kIngestKeys = {"dedup_retention_days",
                                                          "max_unacknowledged_messages"};
@@ -344,6 +348,15 @@ bool ConfigParser::ParseAccounts(const Field& field) {
     if (!name) return false;
     config_.mixpanel_account_property = std::move(*name);
   }
+  NameLimits& names = config_.event_names;
+  const auto per_shard =
+      reader_.ReadIntegerOr(*fields, "max_event_names", 1, kMaxEventNames, names.per_shard);
+  if (!per_shard) return false;
+  const auto per_account = reader_.ReadIntegerOr(*fields, "max_event_names_per_account", 1,
+                                                 kMaxEventNames, names.per_account);
+  if (!per_account) return false;
+  names.per_shard = static_cast<uint32_t>(*per_shard);
+  names.per_account = static_cast<uint32_t>(*per_account);
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -231,13 +232,18 @@ void Append(std::vector<Alert>& to, std::vector<Alert> from) {
 void AccountShard::Init(RuleSet rules) {
   rules_ = std::move(rules);
   rule_event_ids_.clear();
+  rule_name_ids_.clear();
   for (const Rule& rule : *rules_) {
     std::vector<uint32_t> ids;
     for (const std::string& name : rule.events) {
       ids.push_back(names_.Intern(name));
     }
+    rule_name_ids_.insert(rule_name_ids_.end(), ids.begin(), ids.end());
     rule_event_ids_.push_back(std::move(ids));
   }
+  std::sort(rule_name_ids_.begin(), rule_name_ids_.end());
+  rule_name_ids_.erase(std::unique(rule_name_ids_.begin(), rule_name_ids_.end()),
+                       rule_name_ids_.end());
 }
 
 AccountShard::Account* AccountShard::Find(std::string_view account_id) {
@@ -273,10 +279,14 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   }
 
   EventFacts facts;
-  facts.name_id = names_.Intern(event.name);
+  facts.name_id =
+      names_.size() < name_limits_.per_shard ? names_.Intern(event.name) : names_.Find(event.name);
+  facts.max_names = std::binary_search(rule_name_ids_.begin(), rule_name_ids_.end(), facts.name_id)
+                        ? std::numeric_limits<uint32_t>::max()
+                        : name_limits_.per_account;
   facts.feature = FeatureIndex(event, catalog);
   facts.login = catalog.IsLogin(event.name);
-  account->second.Add(event, facts);
+  if (!account->second.Add(event, facts)) ++uncounted_name_events_;
   return *account;
 }
 

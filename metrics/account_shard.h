@@ -59,6 +59,9 @@ class AccountShard {
   // order, so they get the same ids in every shard.
   void Init(RuleSet rules);
 
+  // Sets the bounds on the names AddEvent counts. Default: NameLimits{}.
+  void SetNameLimits(const NameLimits& limits) { name_limits_ = limits; }
+
   // The rules every evaluation, view and at-risk entry of this shard uses.
   // ReplaceRules swaps them under `mu`, so one call uses one set throughout.
   const std::vector<Rule>& rules() const { return *rules_; }
@@ -145,6 +148,10 @@ class AccountShard {
   uint64_t evaluations() const { return evaluations_; }
   uint64_t deadline_pops() const { return deadline_pops_; }
 
+  // Events AddEvent added without counting their name, because a name
+  // limit was reached, since the shard was created.
+  uint64_t uncounted_name_events() const { return uncounted_name_events_; }
+
   std::mutex mu;
 
  private:
@@ -188,8 +195,13 @@ class AccountShard {
   RuleSet rules_;
   // Name ids of each rule's `events`, indexed like rules_.
   std::vector<std::vector<uint32_t>> rule_event_ids_;
+  // The same ids, sorted and unique: names every account counts past its
+  // limit, so a rule counts all its events.
+  std::vector<uint32_t> rule_name_ids_;
+  NameLimits name_limits_;
   uint64_t evaluations_ = 0;
   uint64_t deadline_pops_ = 0;
+  uint64_t uncounted_name_events_ = 0;
   std::optional<OwedSnapshot> owed_;
   // Raised by every MarkSnapshotOwed. An account whose snapshot generation
   // equals it was created after the mark, or is encoded or saved already.

@@ -65,9 +65,14 @@ AccountView AccountShard::View(const Account& account, const ViewInput& input) c
   const int64_t window_end = state.StartMs() + view.adoption_window_days * kDayMs;
   view.features_in_window = SortedFeatureIds(state.FeaturesUsedBefore(window_end), input.catalog);
 
+  int64_t counted = 0;
   for (const NameCount& entry : state.counts()) {
     view.counts.emplace_back(names_.Name(entry.name_id), entry.count);
+    counted += entry.count;
   }
+  // A name's count stops at UINT32_MAX, and the events it misses then
+  // show up here too.
+  view.uncounted_name_events = std::max<int64_t>(0, state.event_count() - counted);
   std::sort(view.counts.begin(), view.counts.end());
   view.days.reserve(state.days().size());
   state.days().ForEachDay([&view](const DayCount& entry) {

@@ -19,7 +19,7 @@ uint32_t ToUnixSeconds(int64_t ms) {
 
 }  // namespace
 
-void AccountState::Add(const Event& event, const EventFacts& facts) {
+bool AccountState::Add(const Event& event, const EventFacts& facts) {
   const int64_t ms = event.timestamp_ms;
   first_seen_ms_ = std::min(first_seen_ms_, ms);
   last_seen_ms_ = std::max(last_seen_ms_, ms);
@@ -35,7 +35,7 @@ void AccountState::Add(const Event& event, const EventFacts& facts) {
     traits_->Merge(*event.account_traits);
   }
 
-  AddName(facts.name_id);
+  const bool counted = AddName(facts.name_id, facts.max_names);
   if (!event.user_id.empty()) {
     AddUser(std::hash<std::string_view>{}(event.user_id), ToUnixSeconds(ms));
   }
@@ -43,6 +43,7 @@ void AccountState::Add(const Event& event, const EventFacts& facts) {
     AddFeature(facts.feature, ToUnixSeconds(ms));
   }
   days_.Add(UtcDay(ms), facts.login);
+  return counted;
 }
 
 void AccountState::AddCreatedAt(int64_t created_at_ms, int64_t event_ms) {
@@ -56,14 +57,16 @@ void AccountState::AddCreatedAt(int64_t created_at_ms, int64_t event_ms) {
   created_at_event_ms_ = event_ms;
 }
 
-void AccountState::AddName(uint32_t name_id) {
+bool AccountState::AddName(uint32_t name_id, uint32_t max_names) {
   for (NameCount& entry : counts_) {
     if (entry.name_id == name_id) {
       entry.count += entry.count < std::numeric_limits<uint32_t>::max() ? 1 : 0;
-      return;
+      return true;
     }
   }
+  if (name_id == kUncountedName || counts_.size() >= max_names) return false;
   counts_.push_back({name_id, 1});
+  return true;
 }
 
 void AccountState::AddUser(uint64_t user_hash, uint32_t event_s) {

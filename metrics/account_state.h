@@ -13,6 +13,7 @@
 
 #include "metrics/day_series.h"
 #include "metrics/merged_traits.h"
+#include "metrics/name_table.h"
 #include "metrics/routing.h"
 #include "proto/event.h"
 
@@ -61,9 +62,12 @@ struct OpenAlert {
 
 // Facts the shard resolves about an event before the account adds it.
 struct EventFacts {
-  uint32_t name_id = 0;
-  int feature = -1;  // catalog index, or -1
+  uint32_t name_id = 0;  // kUncountedName when the shard's table is full
+  int feature = -1;      // catalog index, or -1
   bool login = false;
+  // Distinct names the account may count, so a new name past it is not
+  // counted by name.
+  uint32_t max_names = std::numeric_limits<uint32_t>::max();
 };
 
 // Lifetime aggregates of one account. Not thread-safe, so the owning
@@ -72,7 +76,9 @@ class AccountState {
  public:
   // Adds one event. Times are event times, so a late event updates the
   // minimums and its own day, never last_seen unless it is the newest.
-  void Add(const Event& event, const EventFacts& facts);
+  // Returns false when the event's name is not counted by name: the name
+  // is kUncountedName, or new to an account with `facts.max_names` names.
+  bool Add(const Event& event, const EventFacts& facts);
 
   // Prefetches the lists that Add reads, for a caller about to add events to
   // several accounts in turn.
@@ -133,7 +139,7 @@ class AccountState {
   friend class SnapshotCodec;
 
   void AddCreatedAt(int64_t created_at_ms, int64_t event_ms);
-  void AddName(uint32_t name_id);
+  bool AddName(uint32_t name_id, uint32_t max_names);
   void AddUser(uint64_t user_hash, uint32_t event_s);
   void AddFeature(int feature, uint32_t event_s);
 

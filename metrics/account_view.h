@@ -53,6 +53,9 @@ struct AccountView {
   std::vector<std::string> features_in_window;
 
   std::vector<std::pair<std::string, int64_t>> counts;  // per event name, sorted
+  // Events not in `counts`, because a NameLimits bound was reached when
+  // their name first came.
+  int64_t uncounted_name_events = 0;
   std::vector<DayActivity> days;  // days with activity, oldest first, at most 120
 };
 

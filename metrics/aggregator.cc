@@ -71,12 +71,14 @@ void AdvancePast(std::atomic<uint64_t>& next_id, uint64_t issued) {
 
 struct Aggregator::Shard : AccountShard {};
 
-Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers)
+Aggregator::Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers,
+                       NameLimits name_limits)
     : catalog_(std::move(catalog)),
       tiers_(std::move(tiers)),
       shards_(std::make_unique<Shard[]>(kShardCount)) {
   const RuleSet shared = std::make_shared<const std::vector<Rule>>(std::move(rules));
   for (size_t i = 0; i < kShardCount; ++i) {
+    shards_[i].SetNameLimits(name_limits);
     shards_[i].Init(shared);
   }
 }
@@ -394,6 +396,15 @@ EvaluationStats Aggregator::evaluation_stats() const {
     stats.deadline_pops += shards_[i].deadline_pops();
   }
   return stats;
+}
+
+uint64_t Aggregator::uncounted_name_events() const {
+  uint64_t total = 0;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    total += shards_[i].uncounted_name_events();
+  }
+  return total;
 }
 
 }  // namespace uptake

@@ -72,7 +72,10 @@ class Aggregator {
   // firing alert whose breach continues for the tier's escalation delay after
   // it fired is returned again, still kFiring, with escalated_at_ms set.
   // Default: no tiers, so alerts carry no route and never escalate.
-  Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers = {});
+  // `name_limits` bounds the event names each account and each shard
+  // count one by one (see NameLimits).
+  Aggregator(Catalog catalog, std::vector<Rule> rules, std::vector<RoutingTier> tiers = {},
+             NameLimits name_limits = {});
   ~Aggregator();
 
   Aggregator(const Aggregator&) = delete;
@@ -192,6 +195,10 @@ class Aggregator {
   // Sums the shards' counters. Locks each shard in turn, so a call running
   // beside Apply or Tick may count only part of their work.
   EvaluationStats evaluation_stats() const;
+
+  // Events added without counting their name, because a NameLimits bound
+  // was reached, since the aggregator was created. Locks each shard in turn.
+  uint64_t uncounted_name_events() const;
 
   const Catalog& catalog() const { return catalog_; }
 

@@ -5,12 +5,30 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace uptake {
+
+// The name id of an event whose name is not counted by name, because the
+// shard's name table was full when the name first came.
+inline constexpr uint32_t kUncountedName = std::numeric_limits<uint32_t>::max();
+
+// Bounds on the event names the aggregates count one by one. Event names
+// are meant to be a product's fixed list of actions, but an SDK call that
+// puts an id or a URL into the name would otherwise grow every account and
+// every shard's table without end. Events past a bound still count in the
+// account's totals, users, logins, features and days.
+struct NameLimits {
+  // Distinct names each account counts. A name that a rule counts is
+  // counted past this bound.
+  uint32_t per_account = 1000;
+  // Distinct names in each shard's table. Rules' names are added past it.
+  uint32_t per_shard = 10000;
+};
 
 // A lookup probe that carries its StringHash value, for a caller that has
 // already hashed the text for another purpose and should not hash it again.
@@ -43,6 +61,12 @@ class NameTable {
     names_.emplace_back(name);
     ids_.emplace(names_.back(), id);
     return id;
+  }
+
+  // Returns the id of `name`, or kUncountedName when it was never added.
+  uint32_t Find(std::string_view name) const {
+    auto it = ids_.find(name);
+    return it != ids_.end() ? it->second : kUncountedName;
   }
 
   const std::string& Name(uint32_t id) const { return names_[id]; }

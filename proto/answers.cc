@@ -166,6 +166,7 @@ void WriteCountsAndDays(JsonWriter& writer, const AccountView& view) {
   writer.BeginObject();
   for (const auto& [name, count] : view.counts) WriteInt(writer, name, count);
   writer.EndObject();
+  WriteInt(writer, "uncounted_name_events", view.uncounted_name_events);
 
   writer.Key("days");
   writer.BeginArray();

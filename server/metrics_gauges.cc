@@ -45,6 +45,12 @@ void WriteGauges(const GaugeSources& sources, PrometheusWriter& writer) {
 
   writer.Family("uptake_accounts", "gauge", "Accounts held in memory.");
   writer.Sample("uptake_accounts", {}, uint64_t{sources.aggregator.account_count()});
+  writer.Family("uptake_events_uncounted_by_name_total", "counter",
+                "Events stored and counted in their account's totals, but not under their "
+                "name, because accounts.max_event_names or max_event_names_per_account was "
+                "reached. Counts from start-up, the events replayed then included.");
+  writer.Sample("uptake_events_uncounted_by_name_total", {},
+                sources.aggregator.uncounted_name_events());
 
   writer.Family("uptake_alerts", "gauge", "Open alerts by state.");
   writer.Sample("uptake_alerts", {"state", "pending"}, sources.recorder.pending_alerts());

@@ -297,7 +297,7 @@ int RunServer(const Config& config) {
 
   const auto make_aggregator = [&config] {
     return std::make_unique<Aggregator>(Catalog(config.features, config.login_events), config.rules,
-                                        config.routing);
+                                        config.routing, config.event_names);
   };
   std::unique_ptr<Aggregator> loaded_aggregator = make_aggregator();
   ServerClock clock(config.clock);

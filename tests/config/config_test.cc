@@ -399,6 +399,27 @@ TEST_F(ConfigTest, EventLimitAboveRequestLimit) {
   EXPECT_THAT(error.message, HasSubstr("exceeds max_request_bytes"));
 }
 
+TEST_F(ConfigTest, ReadsEventNameLimits) {
+  Config defaults;
+  EXPECT_EQ(defaults.event_names.per_account, 1000u);
+  EXPECT_EQ(defaults.event_names.per_shard, 10000u);
+
+  Config config;
+  ASSERT_FALSE(LoadConfigFile(
+      WriteFile("accounts:\n  max_event_names: 500\n  max_event_names_per_account: 50\n"),
+      &config));
+  EXPECT_EQ(config.event_names.per_shard, 500u);
+  EXPECT_EQ(config.event_names.per_account, 50u);
+}
+
+TEST_F(ConfigTest, RejectsZeroEventNames) {
+  const ConfigError error = LoadError("accounts:\n  max_event_names_per_account: 0\n");
+  EXPECT_EQ(error.file, path_);
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.key, "accounts.max_event_names_per_account");
+  EXPECT_THAT(error.message, HasSubstr("must be between 1 and 1000000"));
+}
+
 TEST_F(ConfigTest, DuplicateRuleName) {
   const ConfigError error = LoadError(
       "rules:\n"

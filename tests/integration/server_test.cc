@@ -6,6 +6,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -345,6 +346,58 @@ TEST_F(ServerTest, RestartKeepsCountsAndAlerts) {
         kAuth);
     EXPECT_EQ(int64_t(ParseOwned(again.body)["duplicates"]), 1);
     EXPECT_FALSE(stream.Next(milliseconds(300)).has_value());
+  }
+}
+
+// An account past accounts.max_event_names_per_account stores and counts
+// every event, lists only its first names, and gives the number of events not
+// listed, the same after a restart from the snapshot and by replay of the log.
+TEST_F(ServerTest, EventNameLimitKeepsEveryEvent) {
+  ASSERT_EQ(server_->Stop(), 0);
+  WriteFile(config_path_, std::string(kConfig) + "accounts: {max_event_names_per_account: 2}\n");
+  Start();
+  {
+    HttpClient client(server_->port());
+    const std::vector<std::string> events = {
+        Track("n1", "ann", "acme", "Report Viewed", "2024-03-01T10:00:01Z"),
+        Track("n2", "ann", "acme", "Page /a", "2024-03-01T10:00:02Z"),
+        Track("n3", "ann", "acme", "Page /b", "2024-03-01T10:00:03Z"),
+        Track("n4", "ann", "acme", "Page /c", "2024-03-01T10:00:04Z"),
+        Track("n5", "ann", "acme", "Report Viewed", "2024-03-01T10:00:05Z")};
+    HttpReply reply = client.Post("/v1/batch", Batch(events), kAuth);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(int64_t(ParseOwned(reply.body)["accepted"]), 5);
+  }
+
+  std::string before;
+  const char* const kRounds[] = {"live", "from the snapshot", "by replay"};
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(kRounds[round]);
+    if (round == 1) {
+      ASSERT_EQ(server_->Stop(), 0);
+      Start();
+    } else if (round == 2) {
+      server_->Kill();
+      std::filesystem::remove_all(data_dir_ + "/snapshots");
+      Start();
+    }
+    HttpClient client(server_->port());
+    HttpReply account = client.Get("/v1/accounts/acme");
+    ASSERT_EQ(account.status, 200) << account.body;
+    auto view = ParseOwned(account.body);
+    EXPECT_EQ(int64_t(view["event_count"]), 5);
+    EXPECT_EQ(simdjson::dom::object(view["counts"]).size(), 2u);
+    EXPECT_EQ(int64_t(view["counts"]["Report Viewed"]), 2);
+    EXPECT_EQ(int64_t(view["counts"]["Page /a"]), 1);
+    EXPECT_EQ(int64_t(view["uncounted_name_events"]), 2);
+    EXPECT_EQ(std::string_view(simdjson::dom::array(view["features_used"]).at(0)), "Reports");
+    if (round == 0) {
+      before = account.body;
+      EXPECT_NE(client.Get("/metrics").body.find("\nuptake_events_uncounted_by_name_total 2\n"),
+                std::string::npos);
+    } else {
+      EXPECT_EQ(account.body, before);
+    }
   }
 }
 

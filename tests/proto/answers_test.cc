@@ -199,7 +199,8 @@ TEST(AccountViewTest, EncodesShape) {
   view.days_since_last_activity = 0;
   view.features_used = {"export", "sso"};
   view.features_in_window = {"export"};
-  view.counts = {{"Login", 9}, {"push", 33}};
+  view.counts = {{"Login", 9}, {"push", 30}};
+  view.uncounted_name_events = 3;
   view.days = {{16488, 30, 5}, {16489, 12, 4}};
 
   const std::string json = EncodeAccountView(view);
@@ -211,7 +212,8 @@ TEST(AccountViewTest, EncodesShape) {
             "\"active_users\":{\"1d\":1,\"7d\":2,\"30d\":3},\"logins\":{\"7d\":4,\"30d\":9},"
             "\"last_login\":null,\"days_since_last_activity\":0,"
             "\"features_used\":[\"export\",\"sso\"],\"adoption_window_days\":30,"
-            "\"features_in_window\":[\"export\"],\"counts\":{\"Login\":9,\"push\":33},"
+            "\"features_in_window\":[\"export\"],\"counts\":{\"Login\":9,\"push\":30},"
+            "\"uncounted_name_events\":3,"
             "\"days\":[{\"date\":\"2015-02-22\",\"events\":30,\"logins\":5},"
             "{\"date\":\"2015-02-23\",\"events\":12,\"logins\":4}]}");
 
