@@ -112,4 +112,4 @@ small_median="$(median ${figures[$small]})"
 large_median="$(median ${figures[$large]})"
 printf '%9s accounts  median  %10.0f events/s\n' "$small" "$small_median" "$large" "$large_median"
 awk -v s="$small_median" -v l="$large_median" \
-  'BEGIN { printf "large / small       %.3f\n", (s > 0 ? l / s : 0) }'
+  'BEGIN { printf "large / small       %.4f\n", (s > 0 ? l / s : 0) }'
