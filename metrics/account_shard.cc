@@ -279,15 +279,46 @@ AccountShard::Account& AccountShard::AddEvent(const Event& event, const Catalog&
   }
 
   EventFacts facts;
-  facts.name_id =
-      names_.size() < name_limits_.per_shard ? names_.Intern(event.name) : names_.Find(event.name);
-  facts.max_names = std::binary_search(rule_name_ids_.begin(), rule_name_ids_.end(), facts.name_id)
-                        ? std::numeric_limits<uint32_t>::max()
-                        : name_limits_.per_account;
+  ResolveName(event.name, account->second, &facts);
   facts.feature = FeatureIndex(event, catalog);
   facts.login = catalog.IsLogin(event.name);
   if (!account->second.Add(event, facts)) ++uncounted_name_events_;
   return *account;
+}
+
+bool AccountShard::IsRuleName(uint32_t name_id) const {
+  return std::binary_search(rule_name_ids_.begin(), rule_name_ids_.end(), name_id);
+}
+
+uint32_t AccountShard::AccountNameBound(const AccountState& state) const {
+  const std::vector<NameCount>& counts = state.counts();
+  if (counts.size() < name_limits_.per_account) return name_limits_.per_account;
+  // The account is full unless some of its names are rules' names, which
+  // take no slot. Only accounts at the limit pay for this scan.
+  uint32_t rule_names = 0;
+  for (const NameCount& entry : counts) rule_names += IsRuleName(entry.name_id) ? 1 : 0;
+  return name_limits_.per_account + rule_names;
+}
+
+void AccountShard::ResolveName(std::string_view name, const AccountState& state,
+                               EventFacts* facts) {
+  uint32_t id = names_.Find(name);
+  if (id != kUncountedName && IsRuleName(id)) {
+    facts->name_id = id;
+    facts->max_names = std::numeric_limits<uint32_t>::max();
+    return;
+  }
+
+  const uint32_t bound = AccountNameBound(state);
+  if (id == kUncountedName) {
+    // Rules' names are all in the table, so the other names in it are the
+    // table's size less the rules' names.
+    const bool account_has_room = state.counts().size() < bound;
+    const bool table_has_room = names_.size() < name_limits_.per_shard + rule_name_ids_.size();
+    if (account_has_room && table_has_room) id = names_.Intern(name);
+  }
+  facts->name_id = id;
+  facts->max_names = bound;
 }
 
 void AccountShard::MarkSnapshotOwed() {

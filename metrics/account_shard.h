@@ -180,6 +180,19 @@ class AccountShard {
   // change since the mark, unless a part already contains it.
   void SaveBeforeChange(Account& account);
 
+  // Sets the name id of an event named `name` and the names its account may
+  // count (see NameLimits). A rule's name is always counted and takes no
+  // slot of either limit. Another name is counted when the account counts
+  // it already. Failing that, the account needs fewer than per_account names
+  // besides rules' names, and a name new to the shard needs room in the
+  // table too. A name that its
+  // account cannot count is not added to the table, so an account at its
+  // limit does not fill the table for the other accounts of the shard.
+  void ResolveName(std::string_view name, const AccountState& state, EventFacts* facts);
+  bool IsRuleName(uint32_t name_id) const;
+  // Distinct names `state` may hold: per_account plus its rules' names.
+  uint32_t AccountNameBound(const AccountState& state) const;
+
   std::optional<Alert> Transition(Account& account, uint32_t rule_index, const EvalScope& scope);
   void Schedule(Account& account, const EvalScope& scope);
   // Adds `account` to at_risk_ when one of its open alerts is firing, and

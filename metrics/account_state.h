@@ -62,7 +62,7 @@ struct OpenAlert {
 
 // Facts the shard resolves about an event before the account adds it.
 struct EventFacts {
-  uint32_t name_id = 0;  // kUncountedName when the shard's table is full
+  uint32_t name_id = 0;  // kUncountedName when the name is not in the table
   int feature = -1;      // catalog index, or -1
   bool login = false;
   // Distinct names the account may count, so a new name past it is not

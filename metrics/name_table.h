@@ -13,8 +13,8 @@
 
 namespace uptake {
 
-// The name id of an event whose name is not counted by name, because the
-// shard's name table was full when the name first came.
+// The name id of an event whose name is not in the shard's name table,
+// because neither the table nor the account had room when the name came.
 inline constexpr uint32_t kUncountedName = std::numeric_limits<uint32_t>::max();
 
 // Bounds on the event names the aggregates count one by one. Event names
@@ -23,10 +23,10 @@ inline constexpr uint32_t kUncountedName = std::numeric_limits<uint32_t>::max();
 // every shard's table without end. Events past a bound still count in the
 // account's totals, users, logins, features and days.
 struct NameLimits {
-  // Distinct names each account counts. A name that a rule counts is
-  // counted past this bound.
+  // Distinct names each account counts, besides the names rules count,
+  // which are always counted.
   uint32_t per_account = 1000;
-  // Distinct names in each shard's table. Rules' names are added past it.
+  // Distinct names in each shard's table, besides the rules' names.
   uint32_t per_shard = 10000;
 };
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/account_shard.h"
 #include "metrics/aggregator.h"
 #include "test_events.h"
 
@@ -66,9 +67,49 @@ TEST(NameLimitsTest, RuleNamesAreCountedPastTheLimit) {
   EXPECT_TRUE(aggregator.Tick(kT0 + 7 * kDay).empty());
 }
 
+TEST(NameLimitsTest, RuleNamesTakeNoSlot) {
+  // The rule's name is in every table, yet two other names still fit in a
+  // table of 2 and an account of 2, whichever comes first.
+  Aggregator aggregator(testing::TestCatalog(), {testing::EventCountRule(30, {"Core Action"}, 1)},
+                        {}, NameLimits{.per_account = 2, .per_shard = 2});
+  const std::vector<Event> events = {Track("acme", "Core Action", kT0),  Track("acme", "p1", kT0),
+                                     Track("acme", "p2", kT0),           Track("acme", "p3", kT0),
+                                     Track("globex", "p1", kT0),         Track("globex", "p2", kT0),
+                                     Track("globex", "Core Action", kT0)};
+  aggregator.Apply(events, kT0);
+
+  const AccountView acme = *aggregator.View("acme", kT0);
+  EXPECT_EQ(acme.counts, (Counts{{"Core Action", 1}, {"p1", 1}, {"p2", 1}}));
+  EXPECT_EQ(acme.uncounted_name_events, 1);
+  const AccountView globex = *aggregator.View("globex", kT0);
+  EXPECT_EQ(globex.counts, (Counts{{"Core Action", 1}, {"p1", 1}, {"p2", 1}}));
+  EXPECT_EQ(globex.uncounted_name_events, 0);
+}
+
+TEST(NameLimitsTest, FullAccountLeavesTheTableToOthers) {
+  // Names an account cannot count are not added to its shard's table, so
+  // a noisy account does not use up the table of the accounts beside it.
+  AccountShard shard;
+  shard.SetNameLimits(NameLimits{.per_account = 1, .per_shard = 3});
+  shard.Init(std::make_shared<const std::vector<Rule>>());
+  const Catalog catalog = testing::TestCatalog();
+  std::lock_guard lock(shard.mu);
+  for (const char* name : {"n1", "n2", "n3", "n4", "n5"}) {
+    shard.AddEvent(Track("noisy", name, kT0), catalog);
+  }
+  for (const char* name : {"q1", "q2"}) shard.AddEvent(Track("quiet", name, kT0), catalog);
+  shard.AddEvent(Track("calm", "c1", kT0), catalog);
+
+  const ViewInput input{catalog, kT0};
+  EXPECT_EQ(shard.View(*shard.Find("noisy"), input).counts, (Counts{{"n1", 1}}));
+  EXPECT_EQ(shard.View(*shard.Find("quiet"), input).counts, (Counts{{"q1", 1}}));
+  EXPECT_EQ(shard.View(*shard.Find("calm"), input).counts, (Counts{{"c1", 1}}));
+  EXPECT_EQ(shard.uncounted_name_events(), 5u);
+}
+
 TEST(NameLimitsTest, FullShardTableStopsNewNames) {
-  // With a table of 3 names per shard, the first 3 names acme's shard sees
-  // are the only ones it counts.
+  // With a table of 3 names per shard, the first 3 names to reach acme's
+  // shard are the only ones it counts.
   Aggregator aggregator(testing::TestCatalog(), {}, {},
                         NameLimits{.per_account = 1000, .per_shard = 3});
   std::vector<Event> events;
