@@ -199,7 +199,8 @@ struct Config {
   std::string mixpanel_account_property = "company";
 
   // Distinct event names each account, and each of the aggregator's shards,
-  // counts one by one. Default: 1,000 per account, 10,000 per shard.
+  // counts one by one, besides rules' names. Default: 1,000 per account,
+  // 10,000 per shard.
   NameLimits event_names;
 
   // Browser origins (scheme://host[:port]) allowed to post events from a

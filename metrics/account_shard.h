@@ -208,8 +208,8 @@ class AccountShard {
   RuleSet rules_;
   // Name ids of each rule's `events`, indexed like rules_.
   std::vector<std::vector<uint32_t>> rule_event_ids_;
-  // The same ids, sorted and unique: names every account counts past its
-  // limit, so a rule counts all its events.
+  // The same ids, sorted and unique: names every account counts without
+  // taking a slot of either limit, so a rule counts all its events.
   std::vector<uint32_t> rule_name_ids_;
   NameLimits name_limits_;
   uint64_t evaluations_ = 0;

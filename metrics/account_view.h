@@ -54,7 +54,7 @@ struct AccountView {
 
   std::vector<std::pair<std::string, int64_t>> counts;  // per event name, sorted
   // Events not in `counts`, because a NameLimits bound was reached when
-  // their name first came.
+  // they came.
   int64_t uncounted_name_events = 0;
   std::vector<DayActivity> days;  // days with activity, oldest first, at most 120
 };

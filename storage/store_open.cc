@@ -42,10 +42,11 @@ pid_t LockHolder(const std::string& lock_path) {
 
 // After each this many bytes of write-ahead log, RocksDB starts the
 // kernel's writeback of them (sync_file_range, which does not wait), so the
-// log's dirty pages go out a megabyte at a time instead of in the kernel's
-// own larger bursts. At half the maximum rate this took the ack p99 from
-// 1.34 to 0.94 ms (medians of 7 interleaved runs), with no loss of
-// throughput in wal or fsync mode (docs/benchmarks.md).
+// log's dirty pages go out a megabyte at a time rather than waiting for the
+// kernel's own writeback. With the server at 160,000 events/s this took the
+// ack p99 from 1.34 to 0.94 ms (medians of 7 interleaved runs), with no loss
+// of throughput in wal or fsync mode. At 175,000, where queueing sets the
+// p99, it made no difference (docs/benchmarks.md).
 constexpr uint64_t kWalBytesPerSync = 1 << 20;
 
 // Threads for flushes and compactions. Equal to RocksDB 7.8's default, but
