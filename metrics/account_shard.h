@@ -185,10 +185,10 @@ class AccountShard {
   // slot of either limit. Another name is counted when the account counts
   // it already. Failing that, the account needs fewer than per_account names
   // besides rules' names, and a name new to the shard needs room in the
-  // table too. A name that its
-  // account cannot count is not added to the table, so an account at its
-  // limit does not fill the table for the other accounts of the shard.
+  // table too. A name that its account cannot count is not added to the
+  // table, so an account at its limit does not fill it for the others.
   void ResolveName(std::string_view name, const AccountState& state, EventFacts* facts);
+  // Returns true when a rule of this shard counts events named `name_id`.
   bool IsRuleName(uint32_t name_id) const;
   // Distinct names `state` may hold: per_account plus its rules' names.
   uint32_t AccountNameBound(const AccountState& state) const;

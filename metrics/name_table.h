@@ -14,7 +14,7 @@
 namespace uptake {
 
 // The name id of an event whose name is not in the shard's name table,
-// because neither the table nor the account had room when the name came.
+// because the table or the account had no room when the name came.
 inline constexpr uint32_t kUncountedName = std::numeric_limits<uint32_t>::max();
 
 // Bounds on the event names the aggregates count one by one. Event names
