@@ -44,7 +44,8 @@ int64_t ResidentBytes() {
 }
 
 int Main(int argc, char** argv) {
-  Result<ScaleOptions> parsed = ParseScaleOptions(argc, argv);
+  Result<ScaleOptions> parsed =
+      ParseScaleOptions(argc, argv, ScaleOptions{}, ScaleFlags{.days = true});
   if (!parsed.ok()) {
     std::cerr << "uptake-memory: " << parsed.error() << "\n";
     return kExitUsage;

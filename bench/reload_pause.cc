@@ -105,7 +105,8 @@ double MillisecondsBetween(Clock::time_point from, Clock::time_point to) {
 }
 
 int Main(int argc, char** argv) {
-  Result<ScaleOptions> parsed = ParseScaleOptions(argc, argv);
+  Result<ScaleOptions> parsed =
+      ParseScaleOptions(argc, argv, ScaleOptions{}, ScaleFlags{.days = true});
   if (!parsed.ok()) {
     std::cerr << "uptake-reload: " << parsed.error() << "\n";
     return kExitUsage;

@@ -6,14 +6,15 @@
 
 namespace uptake {
 
-Result<ScaleOptions> ParseScaleOptions(int argc, char** argv) {
+Result<ScaleOptions> ParseScaleOptions(int argc, char** argv, const ScaleOptions& defaults,
+                                       ScaleFlags flags) {
   using Parsed = Result<ScaleOptions>;
   Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
   if (!line.ok()) return Parsed::Error(line.error());
   if (!line.value().positional.empty()) {
     return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");
   }
-  ScaleOptions options;
+  ScaleOptions options = defaults;
   for (const auto& [name, value] : line.value().flags) {
     Result<int64_t> number = Result<int64_t>::Ok(0);
     if (name == "json") {
@@ -26,9 +27,15 @@ Result<ScaleOptions> ParseScaleOptions(int argc, char** argv) {
     } else if (name == "users") {
       number = ParseIntFlag(name, value, 1, 1000);
       if (number.ok()) options.users = number.value();
-    } else if (name == "days") {
+    } else if (name == "days" && flags.days) {
       number = ParseIntFlag(name, value, 1, 120);
       if (number.ok()) options.days = number.value();
+    } else if (name == "batch" && flags.timing) {
+      number = ParseIntFlag(name, value, 1, 100'000);
+      if (number.ok()) options.batch = number.value();
+    } else if (name == "events" && flags.timing) {
+      number = ParseIntFlag(name, value, 1, 100'000'000);
+      if (number.ok()) options.events = number.value();
     } else {
       return Parsed::Error("unknown flag --" + name + "; see --help");
     }
