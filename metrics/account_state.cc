@@ -19,6 +19,23 @@ uint32_t ToUnixSeconds(int64_t ms) {
 
 }  // namespace
 
+void AccountState::Prefetch() const {
+  __builtin_prefetch(counts_.data());
+  __builtin_prefetch(features_.data());
+  days_.Prefetch();
+  // AddUser searches the users in halves. A short list is fetched whole;
+  // of a longer one, the lines its first three halvings read.
+  constexpr size_t kLine = 64;
+  constexpr size_t kWholeList = 4 * kLine;
+  const char* bytes = reinterpret_cast<const char*>(users_.data());
+  const size_t size = users_.size() * sizeof(UserActivity);
+  if (size <= kWholeList) {
+    for (size_t offset = 0; offset < size; offset += kLine) __builtin_prefetch(bytes + offset);
+  } else {
+    for (size_t eighth = 1; eighth < 8; ++eighth) __builtin_prefetch(bytes + size * eighth / 8);
+  }
+}
+
 bool AccountState::Add(const Event& event, const EventFacts& facts) {
   const int64_t ms = event.timestamp_ms;
   first_seen_ms_ = std::min(first_seen_ms_, ms);

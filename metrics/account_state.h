@@ -82,12 +82,7 @@ class AccountState {
 
   // Prefetches the lists that Add reads, for a caller about to add events to
   // several accounts in turn.
-  void Prefetch() const {
-    __builtin_prefetch(counts_.data());
-    __builtin_prefetch(users_.data() + users_.size() / 2);
-    __builtin_prefetch(features_.data());
-    days_.Prefetch();
-  }
+  void Prefetch() const;
 
   // created_at when a group trait set it, else first_seen.
   int64_t StartMs() const { return has_created_at_ ? created_at_ms_ : first_seen_ms_; }

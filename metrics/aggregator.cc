@@ -1,7 +1,9 @@
 #include "metrics/aggregator.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -17,6 +19,7 @@ namespace {
 // Enough shards that a few ingest threads rarely meet on one lock, few
 // enough that Tick's pass over all of them stays cheap.
 constexpr size_t kShardCount = 64;
+static_assert(kShardCount <= 256, "Apply keeps a shard index in a byte");
 
 std::string_view AccountKey(const Event& event) {
   return event.account_id.empty() ? std::string_view(kUnattributedAccount)
@@ -99,20 +102,25 @@ std::vector<Alert> Aggregator::Apply(std::span<const Event> events, int64_t now_
 std::vector<Alert> Aggregator::Apply(std::span<const Event* const> events, int64_t now_ms) {
   // Group the events by shard so each shard is locked once per call. Each
   // account key is hashed once, for its shard and its shard's map.
-  std::vector<std::pair<size_t, size_t>> order;  // (shard, event index)
   std::vector<size_t> hashes(events.size());
-  order.reserve(events.size());
+  std::vector<uint8_t> shard_of(events.size());
+  std::array<size_t, kShardCount + 1> starts{};
   for (size_t i = 0; i < events.size(); ++i) {
     hashes[i] = AccountHash(AccountKey(*events[i]));
-    order.emplace_back(ShardIndexOfHash(hashes[i]), i);
+    shard_of[i] = static_cast<uint8_t>(ShardIndexOfHash(hashes[i]));
+    ++starts[kShardCount - shard_of[i]];
   }
   // Shards are visited from the last to the first, against FinishSnapshot's
   // order, so a call crosses the shard being encoded once and waits for at
   // most that shard's encoding. In the same order it could wait behind the
   // snapshot at every shard. Within a shard the events keep their order.
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  // A counting sort: starts[kShardCount - s] counted shard s's events, and
+  // the running sum turns it into the end of shard s's run in `order`.
+  for (size_t k = 1; k <= kShardCount; ++k) starts[k] += starts[k - 1];
+  std::vector<std::pair<size_t, size_t>> order(events.size());  // (shard, event index)
+  for (size_t i = events.size(); i-- > 0;) {
+    order[--starts[kShardCount - shard_of[i]]] = {shard_of[i], i};
+  }
 
   const EvalScope scope{catalog_, tiers_, next_alert_id_, now_ms};
   std::vector<Alert> alerts;

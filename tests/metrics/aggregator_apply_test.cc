@@ -23,6 +23,7 @@ using testing::kT0;
 using testing::Numbered;
 using testing::TestCatalog;
 using testing::Track;
+using testing::TraitsGroup;
 
 constexpr int kAccounts = 300;
 
@@ -99,6 +100,28 @@ TEST(AggregatorApplyTest, GatheredListsMatchOneList) {
     EXPECT_EQ(pieces_alerts[i].account_id, whole_alerts[i].account_id);
     EXPECT_EQ(pieces_alerts[i].rule, whole_alerts[i].rule);
     EXPECT_EQ(pieces_alerts[i].state, whole_alerts[i].state);
+  }
+}
+
+TEST(AggregatorApplyTest, LargeBatchKeepsEachAccountsOrder) {
+  // Group calls with the same time merge in arrival order, so the last plan
+  // an account is sent in the batch is the one it keeps. The other events
+  // spread the batch over every shard.
+  std::vector<Event> events = MixedEvents(6'000);
+  const int64_t ms = kT0 + kHour;
+  for (int round = 0; round < 3; ++round) {
+    for (int a = 0; a < kAccounts; a += 7) {
+      const std::string plan = "plan-" + std::to_string(round);
+      events.insert(events.begin() + static_cast<std::ptrdiff_t>((round + 1) * 1'500 + a),
+                    TraitsGroup(Numbered("acct-", a), ms, {plan, std::nullopt, std::nullopt, ms}));
+    }
+  }
+  Aggregator aggregator = TestAggregator();
+  aggregator.Apply(events, kT0 + 5 * kDay);
+  for (int a = 0; a < kAccounts; a += 7) {
+    const std::optional<AccountView> view = aggregator.View(Numbered("acct-", a), kT0 + 5 * kDay);
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->plan, "plan-2") << a;
   }
 }
 
