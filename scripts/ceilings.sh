@@ -222,9 +222,10 @@ for run in $(seq "$runs"); do
     # Runs in this shell, not a subshell, so the EXIT trap can stop server_pid.
     figure=""
     note=""
-    # Dirty pages that the previous run left would be written back during
-    # this one and take CPU and disk from it.
-    sync
+    # Dirty pages and deleted files that the previous run left would be
+    # written back and discarded during this one, and take CPU and disk
+    # from it.
+    settle_disk
     "run_$target" "$run"
     if [ -z "$figure" ]; then
       echo "ceilings.sh: run $run of $target printed no figure" >&2

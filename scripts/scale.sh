@@ -81,7 +81,7 @@ run_once() {
   local accounts="$1" run="$2" port report
   port="$(free_port)"
   printf 'listen: "127.0.0.1:%s"\nwrite_keys: [demo]\nthreads: 1\n' "$port" >"$work/uptake.yaml"
-  sync
+  settle_disk
   taskset -c 0 "$build_dir/uptake" serve --config "$work/uptake.yaml" \
     --data-dir "$work/data" >"$work/uptake-$accounts-$run.log" 2>&1 &
   server_pid=$!

@@ -45,3 +45,23 @@ require_range() {
     exit 2
   fi
 }
+
+# Writes back dirty pages, then waits up to 120 s until the disk has been
+# idle for a while: less than 1% of the last 10 s with a task waiting on
+# I/O, from /proc/pressure/io. After a run that wrote gigabytes, the
+# kernel's writeback and the discards of deleted files go on for tens of
+# seconds after `sync` returns, and stall the next run's log writes. On a
+# kernel without pressure information it only syncs. Prints how long it
+# waited to stderr when it waited at all.
+settle_disk() {
+  sync
+  [ -r /proc/pressure/io ] || return 0
+  local waited=0 busy
+  while [ "$waited" -lt 120 ]; do
+    busy="$(awk '/^some/ { split($2, a, "="); print (a[2] >= 1.0) }' /proc/pressure/io)"
+    [ "$busy" = 1 ] || break
+    sleep 1
+    waited=$((waited + 1))
+  done
+  if [ "$waited" -gt 0 ]; then echo "${0##*/}: waited ${waited} s for the disk to settle" >&2; fi
+}
