@@ -1,7 +1,7 @@
 // uptake-apply: the CPU time per event of the aggregates' ingest path,
 // Aggregator::Apply, with no storage or server. Creates N accounts with U
 // users each, then applies events to accounts and users picked uniformly at
-// random, in lists of the size one group commit of the server hands over,
+// random, in lists of the size one shared commit of the server hands over,
 // and reports the mean time per event. Comparing a small and a large N
 // shows what the memory of many accounts costs the server per event.
 
@@ -30,7 +30,7 @@ Creates N accounts (default 1000000) with U users each (default 10) in
 uptake's aggregates, in memory only, then applies E events (default
 2000000) to accounts and users picked uniformly at random, B events per
 call (default 3200, what 32 connections of 100-event batches hand over in
-one group commit). Reports the mean time per event of those calls.
+one shared commit). Reports the mean time per event of those calls.
 Account, user and event names are those uptake-bench sends.
 )";
 
@@ -91,8 +91,9 @@ int Main(int argc, char** argv) {
   std::mt19937_64 random(42);
   std::chrono::nanoseconds applying{0};
   int64_t applied = 0;
-  for (int64_t call = 0; applied < options.events; ++call) {
-    const int64_t ms = kStartMs + 1'000 + call;
+  int64_t calls = 0;
+  for (; applied < options.events; ++calls) {
+    const int64_t ms = kStartMs + 1'000 + calls;
     const int64_t count = std::min<int64_t>(options.batch, options.events - applied);
     for (int64_t i = 0; i < count; ++i) {
       const auto account = static_cast<int64_t>(random() % static_cast<uint64_t>(options.accounts));
@@ -116,7 +117,8 @@ int Main(int argc, char** argv) {
   } else {
     std::printf("accounts          %zu, %lld users each\n", aggregator.account_count(),
                 static_cast<long long>(options.users));
-    std::printf("applied           %lld events, %lld per call\n", static_cast<long long>(applied),
+    std::printf("applied           %lld events in %lld calls of up to %lld\n",
+                static_cast<long long>(applied), static_cast<long long>(calls),
                 static_cast<long long>(options.batch));
     std::printf("per event         %.1f ns\n", per_event);
   }

@@ -109,11 +109,11 @@ int Main(int argc, char** argv) {
 
   if (options.json) {
     std::printf(
-        "{\"accounts\":%lld,\"users_per_account\":%lld,\"events\":%lld,\"rss_before\":%lld,"
-        "\"rss_after\":%lld,\"bytes_per_account\":%.1f}\n",
+        "{\"accounts\":%lld,\"users_per_account\":%lld,\"days\":%lld,\"events\":%lld,"
+        "\"rss_before\":%lld,\"rss_after\":%lld,\"bytes_per_account\":%.1f}\n",
         static_cast<long long>(aggregator.account_count()), static_cast<long long>(options.users),
-        static_cast<long long>(events), static_cast<long long>(rss_before),
-        static_cast<long long>(rss_after), per_account);
+        static_cast<long long>(options.days), static_cast<long long>(events),
+        static_cast<long long>(rss_before), static_cast<long long>(rss_after), per_account);
   } else {
     std::printf("accounts          %zu, %lld users each, %lld events over %lld days\n",
                 aggregator.account_count(), static_cast<long long>(options.users),
