@@ -67,13 +67,14 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
-  // No catalog and no rules, as the server of scripts/scale.sh runs.
+  // The aggregator has no catalog and no rules, like the server that
+  // scripts/scale.sh starts.
   Aggregator aggregator(Catalog({}, {}), {});
   const auto batch_size = static_cast<size_t>(options.batch);
   std::vector<Event> batch;
   batch.reserve(batch_size);
 
-  // Every account and user first, so that the timed calls find them.
+  // Creates every account and user first, so that the timed calls find them.
   for (int64_t account = 0; account < options.accounts; ++account) {
     for (int64_t user = 0; user < options.users; ++user) {
       batch.push_back(MakeEvent(account, user, 0, kStartMs));
@@ -87,7 +88,7 @@ int Main(int argc, char** argv) {
   batch.clear();
 
   // The events of each call are made just before it, as the server parses
-  // them just before it applies them; only the calls are timed.
+  // them just before it applies them. Only the calls are timed.
   std::mt19937_64 random(42);
   std::chrono::nanoseconds applying{0};
   int64_t applied = 0;

@@ -46,13 +46,10 @@ require_range() {
   fi
 }
 
-# Writes back dirty pages, then waits up to 120 s until the disk has been
-# idle for a while: less than 1% of the last 10 s with a task waiting on
-# I/O, from /proc/pressure/io. After a run that wrote gigabytes, the
-# kernel's writeback and the discards of deleted files go on for tens of
-# seconds after `sync` returns, and stall the next run's log writes. On a
-# kernel without pressure information it only syncs. Prints how long it
-# waited to stderr when it waited at all.
+# Runs sync, then waits up to 120 s until less than 1% of the last 10 s had
+# a task waiting on I/O (/proc/pressure/io), because the writeback and
+# discards of a previous run's files outlast sync and stall the next run.
+# Without /proc/pressure/io it only syncs. Prints any wait to stderr.
 settle_disk() {
   sync
   [ -r /proc/pressure/io ] || return 0
