@@ -89,8 +89,9 @@ trap cleanup EXIT
 # Starts a server with the alert-latency rule on a new data folder. It
 # lets the disk settle first, as scripts/ceilings.sh does between runs: the
 # maximum-rate run leaves gigabytes of dirty pages and deleted files, whose
-# writeback and discards stalled the next run's log writes. Its ack p99
-# was 25 to 34 ms with a `sync` alone and 1.3 to 1.5 ms after settling.
+# writeback and discards stalled the next run's log writes. On the
+# benchmark machine its ack p99 was 25 to 34 ms with a `sync` alone and 1.3
+# to 1.5 ms after settling.
 start_server() {
   settle_disk
   port="$(free_port)"

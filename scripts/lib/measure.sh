@@ -47,8 +47,8 @@ require_range() {
 }
 
 # Runs sync, then waits up to 120 s until less than 1% of the last 10 s had
-# a task waiting on I/O (/proc/pressure/io), because the writeback and
-# discards of a previous run's files outlast sync and stall the next run.
+# a task waiting on I/O (/proc/pressure/io). The writeback and discards of
+# a previous run's files outlast sync and would stall the next run.
 # Without /proc/pressure/io it only syncs. Prints any wait to stderr.
 settle_disk() {
   sync
@@ -60,5 +60,7 @@ settle_disk() {
     sleep 1
     waited=$((waited + 1))
   done
-  if [ "$waited" -gt 0 ]; then echo "${0##*/}: waited ${waited} s for the disk to settle" >&2; fi
+  if [ "$waited" -gt 0 ]; then
+    echo "${0##*/}: waited ${waited} s for the disk to settle" >&2
+  fi
 }
