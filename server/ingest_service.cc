@@ -256,17 +256,18 @@ void IngestService::HandleAsync(IngestRequest request, AnswerCallback done) {
 }
 
 void IngestService::CommitParsedAsync(std::string write_key, ParsedRequest parsed,
-                                      CommitCallback done, IngestFamily family) {
+                                      PendingLinks& links, uint64_t message, CommitCallback done,
+                                      IngestFamily family) {
+  if (StorageStatus status = Attribute(parsed.events, links, message); !status.ok()) {
+    spdlog::error("[ingest] account lookup failed: {}", status.message());
+    return done(CommitResult{StorageUnavailable(), {}});
+  }
   auto result_of = [](CommitItem& item) {
     if (!item.ok) return CommitResult{StorageUnavailable(), {}};
     return CommitResult{std::nullopt, std::move(item.outcome)};
   };
 
   if (!post_) {
-    if (StorageStatus status = Attribute(parsed.events); !status.ok()) {
-      spdlog::error("[ingest] account lookup failed: {}", status.message());
-      return done(CommitResult{StorageUnavailable(), {}});
-    }
     CommitItem item(write_key, parsed, family);
     CommitAttributed(std::span<CommitItem>(&item, 1));
     return done(result_of(item));
@@ -276,7 +277,6 @@ void IngestService::CommitParsedAsync(std::string write_key, ParsedRequest parse
   queued.prepared.write_key = std::move(write_key);
   queued.prepared.family = family;
   queued.prepared.parsed = std::move(parsed);
-  queued.attribute_at_flush = true;
   queued.complete = [result_of, done = std::move(done)](const PreparedCommit&, CommitItem& item) {
     done(result_of(item));
   };
@@ -302,37 +302,15 @@ void IngestService::Flush() {
     queued.swap(queue_);
   }
 
-  // Events queued by CommitParsedAsync are attributed here, in queue order
-  // and with the links of the ones before them, because a stream's earlier
-  // messages are not in the store yet. One whose lookup fails is left out
-  // of the commit and gets 503.
-  AccountLinks links;
-  std::vector<bool> attributed(queued.size(), true);
   std::vector<CommitItem> items;
   items.reserve(queued.size());
-  for (size_t i = 0; i < queued.size(); ++i) {
-    PreparedCommit& prepared = queued[i].prepared;
-    if (queued[i].attribute_at_flush) {
-      if (StorageStatus status = Attribute(prepared.parsed.events, links); !status.ok()) {
-        spdlog::error("[ingest] account lookup failed: {}", status.message());
-        attributed[i] = false;
-        continue;
-      }
-    }
+  for (QueuedCommit& request : queued) {
+    PreparedCommit& prepared = request.prepared;
     items.emplace_back(prepared.write_key, prepared.parsed, prepared.family);
   }
 
   CommitAttributed(items);
-  size_t next = 0;
-  for (size_t i = 0; i < queued.size(); ++i) {
-    PreparedCommit& prepared = queued[i].prepared;
-    if (!attributed[i]) {
-      CommitItem failed(prepared.write_key, prepared.parsed, prepared.family);
-      queued[i].complete(prepared, failed);
-      continue;
-    }
-    queued[i].complete(prepared, items[next++]);
-  }
+  for (size_t i = 0; i < queued.size(); ++i) queued[i].complete(queued[i].prepared, items[i]);
 }
 
 void IngestService::CommitAttributed(std::span<CommitItem> items) {
@@ -439,17 +417,19 @@ void IngestService::CommitGroup(std::span<CommitItem* const> members) {
 StorageStatus IngestService::Attribute(std::vector<Event>& events) {
   // Group calls earlier in the same request link their user before the
   // store contains the link, so later events of the request see it.
-  AccountLinks request_links;
-  return Attribute(events, request_links);
+  PendingLinks request_links;
+  return Attribute(events, request_links, /*message=*/0);
 }
 
-StorageStatus IngestService::Attribute(std::vector<Event>& events, AccountLinks& request_links) {
+StorageStatus IngestService::Attribute(std::vector<Event>& events, PendingLinks& links,
+                                       uint64_t message) {
   const Catalog& catalog = aggregator_.catalog();
   for (Event& event : events) {
     event.feature = catalog.FeatureOf(event.name);
     if (event.type == EventType::kAlias && !event.previous_id.empty()) {
-      if (auto it = request_links.find(event.user_id); it != request_links.end()) {
-        request_links[event.previous_id] = it->second;
+      if (const std::string* account = links.Find(event.user_id)) {
+        const std::string linked = *account;
+        links.Link(event.previous_id, linked, message);
       }
     }
     if (event.type == EventType::kGroup) {
@@ -457,11 +437,11 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events, AccountLinks&
     }
     if (!event.group_id.empty()) {
       event.account_id = event.group_id;
-      if (event.type == EventType::kGroup) request_links[event.user_id] = event.group_id;
+      if (event.type == EventType::kGroup) links.Link(event.user_id, event.group_id, message);
       continue;
     }
-    if (auto it = request_links.find(event.user_id); it != request_links.end()) {
-      event.account_id = std::string(it->second);
+    if (const std::string* account = links.Find(event.user_id)) {
+      event.account_id = *account;
       continue;
     }
     std::optional<std::string> linked;

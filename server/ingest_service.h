@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -22,6 +21,7 @@
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_answer.h"
+#include "server/pending_links.h"
 #include "server/rate_limiter.h"
 #include "server/server_metrics.h"
 #include "server/snapshot_gate.h"
@@ -117,13 +117,18 @@ class IngestService {
   // for transports that did their own framing and checks (WebSocket
   // ingest), and passes the result to `done`, possibly later and on another
   // thread. After CoalesceCommits the events join the queue of HandleAsync
-  // and share its commits. Their accounts are chosen at the flush, in queue
-  // order, so a group call links its user for the events queued after it,
-  // as if each had been committed alone. Storage failures give
+  // and share its commits. Their accounts are chosen before this returns:
+  // from `links`, else from the store. The group and alias calls among them
+  // are added to `links` under `message`, and `links` is not kept after
+  // this returns. A stream passes its one `links` with each message and
+  // calls links.Forget(message) after `done` has run. Each message is then
+  // attributed as if the ones before it were stored, whichever flushes
+  // commit them. Storage failures give
   // 503 storage_unavailable, and then nothing of `parsed` was stored.
   // Without CoalesceCommits, `done` runs before this returns.
   // `family` labels the events in the metrics.
-  void CommitParsedAsync(std::string write_key, ParsedRequest parsed, CommitCallback done,
+  void CommitParsedAsync(std::string write_key, ParsedRequest parsed, PendingLinks& links,
+                         uint64_t message, CommitCallback done,
                          IngestFamily family = IngestFamily::kSegment);
 
   // Compares in constant time; see SecretSet.
@@ -168,15 +173,8 @@ class IngestService {
 
   struct QueuedCommit {
     PreparedCommit prepared;
-    // True for events whose accounts are chosen at the flush, not at
-    // Prepare; see CommitParsedAsync.
-    bool attribute_at_flush = false;
     Completion complete;
   };
-
-  // Group and alias links seen so far, from user id to account id. The
-  // views point into the events being attributed.
-  using AccountLinks = std::unordered_map<std::string_view, std::string_view>;
 
   // Authenticates, decodes, parses, attributes and rate-limits `request`.
   // Returns the response of a request that ends there, else nullopt with
@@ -200,9 +198,10 @@ class IngestService {
 
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
-  // Like Attribute, but starts from `links` and adds the links of `events`
-  // to it, so later calls see them before the store contains them.
-  StorageStatus Attribute(std::vector<Event>& events, AccountLinks& links);
+  // Like Attribute, but looks in `links` before the store and adds the
+  // links of `events` to it under `message`, so later calls see them
+  // before the store contains them.
+  StorageStatus Attribute(std::vector<Event>& events, PendingLinks& links, uint64_t message);
   // Adds the stored events to the aggregator and returns the alert changes
   // for the caller to record.
   std::vector<Alert> Aggregate(std::vector<Event>& events,

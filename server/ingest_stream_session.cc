@@ -179,7 +179,7 @@ void IngestStreamSession<Stream>::OnReleaseDue() {
   released.swap(held_);
   for (HeldMessage& message : released) {
     ingest_.CommitParsedAsync(
-        write_key_, std::move(message.parsed),
+        write_key_, std::move(message.parsed), links_, message.sequence,
         [self = this->shared_from_this(), sequence = message.sequence,
          request_id = std::move(message.request_id)](CommitResult result) {
           std::string answer =
@@ -191,6 +191,9 @@ void IngestStreamSession<Stream>::OnReleaseDue() {
           // connections' requests.
           boost::asio::dispatch(self->executor_,
                                 [self, sequence, answer = std::move(answer)]() mutable {
+                                  // The store now answers for this
+                                  // message's links.
+                                  self->links_.Forget(sequence);
                                   self->SetAnswer(sequence, std::move(answer));
                                 });
         });

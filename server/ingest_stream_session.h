@@ -16,6 +16,7 @@
 #include "server/connection_registry.h"
 #include "server/connection_slot.h"
 #include "server/ingest_service.h"
+#include "server/pending_links.h"
 #include "server/transport.h"
 
 namespace uptake {
@@ -26,7 +27,9 @@ namespace uptake {
 // checks waits until the messages that arrived with it are read too. Then
 // they join the ingest service's commit queue together and share a store
 // commit. A response waits for its message's commit, and so do the
-// responses of the messages after it.
+// responses of the messages after it. A message's events are attributed
+// when it joins the queue, with the group calls of the messages before it
+// even when those are not committed yet.
 //
 // Backpressure: a message counts as in flight from its arrival until its
 // response is written. With `max_in_flight` in flight, further messages get
@@ -97,7 +100,10 @@ class IngestStreamSession : public DrainableConnection,
   bool release_posted_ = false;
   bool read_since_release_ = false;    // a message was read since OnReleaseDue was posted
   std::deque<PendingAnswer> answers_;  // in arrival order
-  uint64_t front_sequence_ = 0;        // the sequence number of answers_.front()
+  // The group and alias links of messages handed to the commit queue and
+  // not yet answered, tagged with their sequence numbers.
+  PendingLinks links_;
+  uint64_t front_sequence_ = 0;  // the sequence number of answers_.front()
   bool reading_ = false;
   bool writing_ = false;
   bool closed_ = false;

@@ -15,6 +15,7 @@
 
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
+#include "server/pending_links.h"
 
 namespace uptake {
 namespace {
@@ -81,13 +82,18 @@ class IngestServiceTest : public ::testing::Test {
   }
 
   // Parses `body` as a Segment call and passes it to CommitParsedAsync
-  // under key-a. The result is stored in `result` once known.
+  // under key-a, as the next message of one stream. The result is stored in
+  // `result` once known, and then the message's links are forgotten.
   void CommitParsed(SegmentCall call, const std::string& body,
                     std::optional<CommitResult>* result) {
     ParsedRequest parsed = ParseSegment(call, body, kReceivedMs, service_->limits());
     ASSERT_FALSE(parsed.error.has_value()) << body;
-    service_->CommitParsedAsync("key-a", std::move(parsed),
-                                [result](CommitResult outcome) { *result = std::move(outcome); });
+    const uint64_t message = next_message_++;
+    service_->CommitParsedAsync("key-a", std::move(parsed), links_, message,
+                                [this, message, result](CommitResult outcome) {
+                                  links_.Forget(message);
+                                  *result = std::move(outcome);
+                                });
   }
 
   uint64_t Commits() const { return store_->WriteStats().commits; }
@@ -106,6 +112,8 @@ class IngestServiceTest : public ::testing::Test {
   std::unique_ptr<AlertRecorder> recorder_;
   std::unique_ptr<IngestService> service_;
   std::vector<std::function<void()>> flushes_;
+  PendingLinks links_;  // the stream's, for CommitParsed
+  uint64_t next_message_ = 0;
 };
 
 TEST_F(IngestServiceTest, EventGroupIdWins) {
@@ -354,9 +362,34 @@ TEST_F(IngestServiceTest, ParsedGroupLinksLaterParsed) {
   ASSERT_TRUE(track.has_value());
   EXPECT_FALSE(group->error.has_value());
   EXPECT_FALSE(track->error.has_value());
-  // The track event was attributed at the flush, after the group call.
+  // The track event was attributed through the group call's pending link.
   EXPECT_EQ(EventCount("globex"), 2);
   EXPECT_EQ(EventCount(kUnattributedAccount), 0);
+  EXPECT_TRUE(links_.empty()) << "both commits finished";
+}
+
+TEST_F(IngestServiceTest, PendingLinkAttributesBeforeItsCommit) {
+  CoalesceCommits();
+  // A group call of an earlier message that another flush has taken but
+  // not yet committed: only the stream's links know of it.
+  links_.Link("u1", "globex", /*message=*/100);
+  std::optional<CommitResult> track;
+  CommitParsed(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"t1"})",
+               &track);
+  RunFlushes();
+  ASSERT_TRUE(track.has_value());
+  EXPECT_FALSE(track->error.has_value());
+  EXPECT_EQ(EventCount("globex"), 1);
+
+  // Once forgotten, the store decides, and it holds no link for u1.
+  links_.Forget(100);
+  std::optional<CommitResult> later;
+  CommitParsed(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"t2"})",
+               &later);
+  RunFlushes();
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(EventCount("globex"), 1);
+  EXPECT_EQ(EventCount(kUnattributedAccount), 1);
 }
 
 TEST_F(IngestServiceTest, ParsedWithoutQueueCommitsAtOnce) {
