@@ -110,11 +110,13 @@ class HttpSession : public DrainableConnection,
     peer_ = ec ? "unknown" : peer.address().to_string();
   }
 
-  void Run() { Begin(/*overloaded=*/false); }
+  // Run and RejectOverloaded may be called from any thread: the session
+  // starts on its strand, where BeginShutdown's work runs too.
+  void Run() { StartOnStrand(/*overloaded=*/false); }
 
   // Sends 503 at once, for a connection over the listener's limit. A TLS
   // connection gets it after the handshake, so the client can read it.
-  void RejectOverloaded() { Begin(/*overloaded=*/true); }
+  void RejectOverloaded() { StartOnStrand(/*overloaded=*/true); }
 
   void BeginShutdown() override {
     // The executor saved at construction: stream_ may have moved to an
@@ -134,6 +136,10 @@ class HttpSession : public DrainableConnection,
 
  private:
   using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+
+  void StartOnStrand(bool overloaded) {
+    asio::post(executor_, [self = shared_from_this(), overloaded] { self->Begin(overloaded); });
+  }
 
   // Completes the TLS handshake, if any, then serves requests or sends the
   // 503 of an overloaded listener.
@@ -657,11 +663,12 @@ void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
 
 void HttpServer::StartSession(tcp::socket socket, ConnectionSlot slot, uint64_t id,
                               bool overloaded) {
-  // Run before Add: a shutdown under way posts to the session's strand,
-  // which must not race with Run, called from outside that strand.
+  // Added before it starts, so that a shutdown cannot miss a session whose
+  // first request is already under way. The session's first step and any
+  // BeginShutdown both run on its strand, in the order posted.
   auto start = [&](auto session) {
-    overloaded ? session->RejectOverloaded() : session->Run();
     connections_.Add(session);
+    overloaded ? session->RejectOverloaded() : session->Run();
   };
   if (tls_ != nullptr) {
     start(std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *tls_), services_,
