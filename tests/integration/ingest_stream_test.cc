@@ -259,8 +259,9 @@ TEST_F(IngestStreamTest, GroupLinksLaterMessage) {
   std::unique_ptr<ServerProcess> server = StartServer("link");
   ASSERT_NE(server->port(), 0);
   IngestStreamClient stream(server->port(), BasicAuth("demo"));
-  // Both messages share a commit, yet the track event without a groupId is
-  // attributed through the group call before it, as if sent alone.
+  // The track event without a groupId is attributed through the group call
+  // before it, as if each were sent alone, whether or not the two share a
+  // commit.
   stream.SendTogether({R"({"requestId":"g","type":"group","userId":"linked-user",)"
                        R"("groupId":"globex","messageId":"g1",)"
                        R"("timestamp":"2015-02-22T21:00:00Z"})",
@@ -271,6 +272,33 @@ TEST_F(IngestStreamTest, GroupLinksLaterMessage) {
 
   HttpClient client(server->port());
   EXPECT_EQ(EventCount(client, "globex"), 2);
+}
+
+TEST_F(IngestStreamTest, GroupLinksEveryLaterMessage) {
+  std::unique_ptr<ServerProcess> server = StartServer("links");
+  ASSERT_NE(server->port(), 0);
+  IngestStreamClient stream(server->port(), BasicAuth("demo"));
+  // Many messages sent at once are spread over flushes that two worker
+  // threads may run in either order. Each track event must still see the
+  // group call sent just before it.
+  constexpr int kPairs = 30;
+  std::vector<std::string> messages;
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string n = std::to_string(i);
+    messages.push_back(R"({"requestId":"g)" + n + R"(","type":"group","userId":"user-)" + n +
+                       R"(","groupId":"globex","messageId":"g)" + n +
+                       R"(","timestamp":"2015-02-22T21:00:00Z"})");
+    messages.push_back(R"({"requestId":"t)" + n + R"(","type":"track","userId":"user-)" + n +
+                       R"(","event":"E","messageId":"t)" + n +
+                       R"(","timestamp":"2015-02-22T21:00:01Z"})");
+  }
+  stream.SendTogether(messages);
+  for (int i = 0; i < 2 * kPairs; ++i) {
+    EXPECT_NE(stream.Read().find("\"status\":200"), std::string::npos);
+  }
+
+  HttpClient client(server->port());
+  EXPECT_EQ(EventCount(client, "globex"), 2 * kPairs);
 }
 
 TEST_F(IngestStreamTest, ShutdownAnswersMessagesRead) {
