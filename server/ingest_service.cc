@@ -426,29 +426,20 @@ StorageStatus IngestService::Attribute(std::vector<Event>& events, PendingLinks&
   const Catalog& catalog = aggregator_.catalog();
   for (Event& event : events) {
     event.feature = catalog.FeatureOf(event.name);
-    if (event.type == EventType::kAlias && !event.previous_id.empty()) {
-      if (const std::string* account = links.Find(event.user_id)) {
-        const std::string linked = *account;
-        links.Link(event.previous_id, linked, message);
-      }
-    }
     if (event.type == EventType::kGroup) {
       event.account_traits = ExtractAccountTraits(event.properties, event.timestamp_ms);
     }
     if (!event.group_id.empty()) {
       event.account_id = event.group_id;
-      if (event.type == EventType::kGroup) links.Link(event.user_id, event.group_id, message);
-      continue;
+    } else {
+      std::optional<std::string> linked;
+      if (StorageStatus status = store_.LookupUserAccount(event.user_id, links, &linked);
+          !status.ok()) {
+        return status;
+      }
+      event.account_id = linked ? std::move(*linked) : std::string(kUnattributedAccount);
     }
-    if (const std::string* account = links.Find(event.user_id)) {
-      event.account_id = *account;
-      continue;
-    }
-    std::optional<std::string> linked;
-    if (StorageStatus status = store_.LookupUserAccount(event.user_id, &linked); !status.ok()) {
-      return status;
-    }
-    event.account_id = linked ? std::move(*linked) : std::string(kUnattributedAccount);
+    links.Note(event, message);
   }
   return StorageStatus::Ok();
 }

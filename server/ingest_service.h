@@ -21,10 +21,10 @@
 #include "server/alert_recorder.h"
 #include "server/clock.h"
 #include "server/http_answer.h"
-#include "server/pending_links.h"
 #include "server/rate_limiter.h"
 #include "server/server_metrics.h"
 #include "server/snapshot_gate.h"
+#include "storage/pending_links.h"
 #include "storage/store.h"
 
 namespace uptake {
@@ -117,10 +117,10 @@ class IngestService {
   // for transports that did their own framing and checks (WebSocket
   // ingest), and passes the result to `done`, possibly later and on another
   // thread. After CoalesceCommits the events join the queue of HandleAsync
-  // and share its commits. Their accounts are chosen before this returns:
-  // from `links`, else from the store. The group and alias calls among them
-  // are added to `links` under `message`, and `links` is not kept after
-  // this returns. A stream passes its one `links` with each message and
+  // and share its commits. Their accounts are chosen before this returns,
+  // from the store with what `links` noted counted as stored. The group and
+  // alias calls among them are noted in `links` under `message`, and
+  // `links` is not kept after this returns. A stream passes its one `links` with each message and
   // calls links.Forget(message) after `done` has run. Each message is then
   // attributed as if the ones before it were stored, whichever flushes
   // commit them. Storage failures give
@@ -198,9 +198,9 @@ class IngestService {
 
   // Sets account_id and feature on each event. Fails only on storage errors.
   StorageStatus Attribute(std::vector<Event>& events);
-  // Like Attribute, but looks in `links` before the store and adds the
-  // links of `events` to it under `message`, so later calls see them
-  // before the store contains them.
+  // Like Attribute, but counts the links and aliases noted in `links` as
+  // stored, and notes those of `events` under `message`, so that later
+  // events and calls see them before the store contains them.
   StorageStatus Attribute(std::vector<Event>& events, PendingLinks& links, uint64_t message);
   // Adds the stored events to the aggregator and returns the alert changes
   // for the caller to record.

@@ -16,8 +16,8 @@
 #include "server/connection_registry.h"
 #include "server/connection_slot.h"
 #include "server/ingest_service.h"
-#include "server/pending_links.h"
 #include "server/transport.h"
+#include "storage/pending_links.h"
 
 namespace uptake {
 

@@ -43,6 +43,10 @@ std::string AccountTraitKey(std::string_view account_id, std::string_view trait_
   return key;
 }
 
+bool UsableInStateKey(std::string_view id) {
+  return !id.empty() && id.find('\0') == std::string_view::npos;
+}
+
 std::string UserLinkKey(std::string_view user_id) {
   std::string key("L\0", 2);
   key.append(user_id);

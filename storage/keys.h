@@ -31,6 +31,11 @@ std::string AccountTraitPrefix(std::string_view account_id);
 // Returns the accounts key of one trait: AccountTraitPrefix + trait key.
 std::string AccountTraitKey(std::string_view account_id, std::string_view trait_key);
 
+// Trait and link keys join ids with NUL, so an id containing NUL could read
+// back as another id's key. Such ids get no traits or links: returns false
+// for them and for the empty id.
+bool UsableInStateKey(std::string_view id);
+
 // Returns the users key that links `user_id` to an account: "L", NUL, user id.
 std::string UserLinkKey(std::string_view user_id);
 

@@ -26,6 +26,11 @@ std::optional<std::string_view> TimedValuePayload(std::string_view timed_value) 
   return timed_value.substr(kTimeSize);
 }
 
+std::optional<int64_t> TimedValueTime(std::string_view timed_value) {
+  if (timed_value.size() < kTimeSize) return std::nullopt;
+  return TimeOf(rocksdb::Slice(timed_value.data(), timed_value.size()));
+}
+
 bool LatestByTimeMergeOperator::Merge(const rocksdb::Slice& /*key*/,
                                       const rocksdb::Slice* existing_value,
                                       const rocksdb::Slice& value, std::string* new_value,

@@ -22,6 +22,10 @@ std::string EncodeTimedValue(int64_t time_ms, std::string_view value);
 // is shorter than the 8-byte time.
 std::optional<std::string_view> TimedValuePayload(std::string_view timed_value);
 
+// Returns the event time of an operand or merged value, or nullopt when it
+// is shorter than the 8-byte time.
+std::optional<int64_t> TimedValueTime(std::string_view timed_value);
+
 // Keeps the operand with the greatest event time. On equal times the operand
 // written later wins, so a key repeated inside one traits object keeps its
 // last value, as most JSON parsers do. Merge returns false for an operand

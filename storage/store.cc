@@ -25,7 +25,12 @@ StorageStatus Store::Commit(std::string_view write_key, std::span<const Event> e
 
 StorageStatus Store::LookupUserAccount(std::string_view user_id,
                                        std::optional<std::string>* account_id) {
-  return impl_->LookupUserAccount(user_id, account_id);
+  return impl_->LookupUserAccount(user_id, /*pending=*/nullptr, account_id);
+}
+
+StorageStatus Store::LookupUserAccount(std::string_view user_id, const PendingLinks& pending,
+                                       std::optional<std::string>* account_id) {
+  return impl_->LookupUserAccount(user_id, &pending, account_id);
 }
 
 StorageStatus Store::ForEachEvent(const std::function<void(const Event&)>& visit) {

@@ -15,6 +15,7 @@
 
 #include "proto/event.h"
 #include "storage/outbox_entry.h"
+#include "storage/pending_links.h"
 #include "storage/status.h"
 
 namespace uptake {
@@ -134,6 +135,12 @@ class Store {
   // event time) takes that user's link. Sets `account_id` to nullopt when
   // there is none.
   StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
+
+  // Like LookupUserAccount, with the links and aliases noted in `pending`
+  // counted as stored. For one id, the later of the noted and the stored
+  // one by event time wins, the noted one on a tie.
+  StorageStatus LookupUserAccount(std::string_view user_id, const PendingLinks& pending,
+                                  std::optional<std::string>* account_id);
 
   // Calls `visit` on every stored event in log order (arrival order). Stops
   // and returns kCorruption if a record cannot be decoded.

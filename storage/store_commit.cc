@@ -16,12 +16,6 @@ size_t CountStored(const std::vector<CommitOutcome>& outcomes) {
   return std::count(outcomes.begin(), outcomes.end(), CommitOutcome::kStored);
 }
 
-// Trait and link keys join ids with NUL, so an id containing NUL could read
-// back as another id's key. Such ids get no traits or links.
-bool UsableInStateKey(std::string_view id) {
-  return !id.empty() && id.find('\0') == std::string_view::npos;
-}
-
 // Adds one merge per top-level member of the event's traits object, keyed by
 // `key_of(trait key)`. Traits text that is not a JSON object adds no merge,
 // but the event itself is still stored.

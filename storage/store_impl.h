@@ -60,7 +60,8 @@ class Store::Impl {
 
   StorageStatus Commit(std::string_view write_key, std::span<const Event> events,
                        std::vector<CommitOutcome>* outcomes);
-  StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
+  StorageStatus LookupUserAccount(std::string_view user_id, const PendingLinks* pending,
+                                  std::optional<std::string>* account_id);
   StorageStatus ForEachEventFrom(uint64_t first_sequence,
                                  const std::function<void(const Event&)>& visit);
   uint64_t NextEventSequence() const { return next_sequence_.load(); }
@@ -117,9 +118,10 @@ class Store::Impl {
   rocksdb::ColumnFamilyHandle* Family(ColumnFamilyIndex index) const { return families_[index]; }
 
   // Reads a users-family value written through the latest-by-time merge and
-  // returns its payload without the time, or nullopt when absent.
-  StorageStatus ReadTimedValue(const std::string& key, std::string_view what,
-                               std::optional<std::string>* payload);
+  // sets `payload` to the later of it and `noted` (which may be null),
+  // without the time, or to nullopt when neither exists.
+  StorageStatus ReadLatest(const std::string& key, std::string_view what,
+                           const PendingLinks::Entry* noted, std::optional<std::string>* payload);
 
   // Sets next_sequence_ to one past the last event of the event log.
   StorageStatus RecoverNextSequence();

@@ -14,35 +14,54 @@ std::string_view ToStringView(const rocksdb::Slice& slice) {
 
 }  // namespace
 
-StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id,
+StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id, const PendingLinks* pending,
                                              std::optional<std::string>* account_id) {
-  StorageStatus status = ReadTimedValue(UserLinkKey(user_id), "account link", account_id);
+  auto noted_link = [pending](std::string_view id) {
+    return pending == nullptr ? nullptr : pending->FindLink(id);
+  };
+  StorageStatus status =
+      ReadLatest(UserLinkKey(user_id), "account link", noted_link(user_id), account_id);
   if (!status.ok() || account_id->has_value()) return status;
 
   // An id that an alias call tied to a user takes that user's account. One
   // step only: an alias of an alias is not followed.
   std::optional<std::string> aliased_user;
-  status = ReadTimedValue(UserAliasKey(user_id), "alias", &aliased_user);
+  status = ReadLatest(UserAliasKey(user_id), "alias",
+                      pending == nullptr ? nullptr : pending->FindAlias(user_id), &aliased_user);
   if (!status.ok() || !aliased_user.has_value()) return status;
-  return ReadTimedValue(UserLinkKey(*aliased_user), "account link", account_id);
+  return ReadLatest(UserLinkKey(*aliased_user), "account link", noted_link(*aliased_user),
+                    account_id);
 }
 
-StorageStatus Store::Impl::ReadTimedValue(const std::string& key, std::string_view what,
-                                          std::optional<std::string>* payload) {
+StorageStatus Store::Impl::ReadLatest(const std::string& key, std::string_view what,
+                                      const PendingLinks::Entry* noted,
+                                      std::optional<std::string>* payload) {
   std::string value;
   const rocksdb::Status status =
       db_->Get(rocksdb::ReadOptions(), Family(kUsersFamily), key, &value);
-  if (status.IsNotFound()) {
-    *payload = std::nullopt;
-    return StorageStatus::Ok();
+  if (!status.ok() && !status.IsNotFound()) {
+    return FromRocksDbStatus("read " + std::string(what), status);
   }
-  if (!status.ok()) return FromRocksDbStatus("read " + std::string(what), status);
 
-  const std::optional<std::string_view> text = TimedValuePayload(value);
-  if (!text.has_value()) {
-    return StorageStatus::Corruption(std::string(what) + " record is shorter than its 8-byte time");
+  std::optional<int64_t> stored_time;
+  std::optional<std::string_view> text;
+  if (status.ok()) {
+    stored_time = TimedValueTime(value);
+    text = TimedValuePayload(value);
+    if (!text.has_value()) {
+      return StorageStatus::Corruption(std::string(what) +
+                                       " record is shorter than its 8-byte time");
+    }
   }
-  *payload = std::string(*text);
+  // A noted entry is written after the stored one, so it wins a tie, as in
+  // the merge.
+  if (noted != nullptr && (!stored_time.has_value() || noted->time_ms >= *stored_time)) {
+    *payload = noted->value;
+  } else if (text.has_value()) {
+    *payload = std::string(*text);
+  } else {
+    *payload = std::nullopt;
+  }
   return StorageStatus::Ok();
 }
 

@@ -15,7 +15,7 @@
 
 #include "server/alert_hub.h"
 #include "server/alert_recorder.h"
-#include "server/pending_links.h"
+#include "storage/pending_links.h"
 
 namespace uptake {
 namespace {
@@ -172,6 +172,31 @@ TEST_F(IngestServiceTest, AliasInSameBatchApplies) {
       {"type":"track","anonymousId":"anon-6","event":"Report Viewed"}]})");
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(EventCount("hooli"), 3);
+}
+
+TEST_F(IngestServiceTest, AliasToStoredLinkInSameBatch) {
+  ASSERT_EQ(Send(SegmentCall::kGroup, R"({"userId":"u7","groupId":"initech"})").status, 200);
+  HttpAnswer answer = Send(SegmentCall::kBatch, R"({"batch":[
+      {"type":"alias","userId":"u7","previousId":"anon-7"},
+      {"type":"track","anonymousId":"anon-7","event":"Report Viewed"}]})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  // As if sent one by one: the alias is stored, then the track follows it
+  // to u7's stored link.
+  EXPECT_EQ(EventCount("initech"), 3);
+  EXPECT_EQ(EventCount(kUnattributedAccount), 0);
+}
+
+TEST_F(IngestServiceTest, EarlierGroupCallInBatchLosesToStoredLink) {
+  ASSERT_EQ(Send(SegmentCall::kGroup,
+                 R"({"userId":"u8","groupId":"newer","timestamp":"2024-02-20T00:00:00Z"})")
+                .status,
+            200);
+  HttpAnswer answer = Send(SegmentCall::kBatch, R"({"batch":[
+      {"type":"group","userId":"u8","groupId":"older","timestamp":"2024-02-10T00:00:00Z"},
+      {"type":"track","userId":"u8","event":"Report Viewed"}]})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(EventCount("newer"), 2);
+  EXPECT_EQ(EventCount("older"), 1);
 }
 
 TEST_F(IngestServiceTest, NoAccountGoesUnattributed) {
@@ -372,7 +397,12 @@ TEST_F(IngestServiceTest, PendingLinkAttributesBeforeItsCommit) {
   CoalesceCommits();
   // A group call of an earlier message that another flush has taken but
   // not yet committed: only the stream's links know of it.
-  links_.Link("u1", "globex", /*message=*/100);
+  Event group;
+  group.type = EventType::kGroup;
+  group.user_id = "u1";
+  group.group_id = "globex";
+  group.timestamp_ms = kReceivedMs;
+  links_.Note(group, /*message=*/100);
   std::optional<CommitResult> track;
   CommitParsed(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"t1"})",
                &track);
@@ -381,7 +411,7 @@ TEST_F(IngestServiceTest, PendingLinkAttributesBeforeItsCommit) {
   EXPECT_FALSE(track->error.has_value());
   EXPECT_EQ(EventCount("globex"), 1);
 
-  // Once forgotten, the store decides, and it holds no link for u1.
+  // Once forgotten, the store decides, and it has no link for u1.
   links_.Forget(100);
   std::optional<CommitResult> later;
   CommitParsed(SegmentCall::kTrack, R"({"userId":"u1","event":"Report Viewed","messageId":"t2"})",

@@ -23,6 +23,25 @@ class StoreStateTest : public StoreTest {
     return account;
   }
 
+  // The account of `user_id` with the links and aliases in `pending`
+  // counted as stored.
+  std::optional<std::string> UserAccount(const std::string& user_id, const PendingLinks& pending) {
+    std::optional<std::string> account;
+    const StorageStatus status = store_->LookupUserAccount(user_id, pending, &account);
+    EXPECT_TRUE(status.ok()) << status.message();
+    return account;
+  }
+
+  static Event AliasEvent(const std::string& message_id, const std::string& user_id,
+                          const std::string& previous_id) {
+    Event event = TrackEvent(message_id);
+    event.type = EventType::kAlias;
+    event.user_id = user_id;
+    event.previous_id = previous_id;
+    event.name = "alias";
+    return event;
+  }
+
   std::string AccountTraits(const std::string& account_id) {
     std::string json;
     const StorageStatus status = store_->GetAccountTraits(account_id, &json);
@@ -52,6 +71,36 @@ TEST_F(StoreStateTest, UserLinkTieGoesToLaterWrite) {
               ElementsAre(CommitOutcome::kStored, CommitOutcome::kStored));
 
   EXPECT_EQ(UserAccount("u1"), "second-co");
+}
+
+TEST_F(StoreStateTest, PendingLinkCountsByEventTime) {
+  ASSERT_THAT(Commit(kWriteKey, {GroupEvent("g1", "u1", "stored-co", "{}", 2000)}),
+              ElementsAre(CommitOutcome::kStored));
+  PendingLinks pending;
+  pending.Note(GroupEvent("g2", "u1", "older-co", "{}", 1000), /*message=*/1);
+  EXPECT_EQ(UserAccount("u1", pending), "stored-co");
+
+  pending.Note(GroupEvent("g3", "u1", "newer-co", "{}", 3000), /*message=*/2);
+  EXPECT_EQ(UserAccount("u1", pending), "newer-co");
+  EXPECT_EQ(UserAccount("u1"), "stored-co") << "noting writes nothing";
+}
+
+TEST_F(StoreStateTest, PendingAliasFollowsStoredLink) {
+  ASSERT_THAT(Commit(kWriteKey, {GroupEvent("g1", "u1", "acme", "{}", 1000)}),
+              ElementsAre(CommitOutcome::kStored));
+  PendingLinks pending;
+  pending.Note(AliasEvent("a1", "u1", "anon-1"), /*message=*/1);
+  EXPECT_EQ(UserAccount("anon-1", pending), "acme");
+  EXPECT_EQ(UserAccount("anon-1"), std::nullopt);
+}
+
+TEST_F(StoreStateTest, StoredAliasFollowsPendingLink) {
+  ASSERT_THAT(Commit(kWriteKey, {AliasEvent("a1", "u1", "anon-1")}),
+              ElementsAre(CommitOutcome::kStored));
+  PendingLinks pending;
+  pending.Note(GroupEvent("g1", "u1", "globex", "{}", 1000), /*message=*/1);
+  EXPECT_EQ(UserAccount("anon-1", pending), "globex");
+  EXPECT_EQ(UserAccount("anon-1"), std::nullopt);
 }
 
 TEST_F(StoreStateTest, DuplicateGroupCallChangesNothing) {
