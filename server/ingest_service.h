@@ -120,10 +120,10 @@ class IngestService {
   // and share its commits. Their accounts are chosen before this returns,
   // from the store with what `links` noted counted as stored. The group and
   // alias calls among them are noted in `links` under `message`, and
-  // `links` is not kept after this returns. A stream passes its one `links` with each message and
-  // calls links.Forget(message) after `done` has run. Each message is then
-  // attributed as if the ones before it were stored, whichever flushes
-  // commit them. Storage failures give
+  // `links` is not kept after this returns. A stream passes its one `links`
+  // with each message and calls links.Forget(message) after `done` has run.
+  // Each message is then attributed as if the ones before it were stored,
+  // whichever flushes commit them. Storage failures give
   // 503 storage_unavailable, and then nothing of `parsed` was stored.
   // Without CoalesceCommits, `done` runs before this returns.
   // `family` labels the events in the metrics.

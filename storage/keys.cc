@@ -47,6 +47,16 @@ bool UsableInStateKey(std::string_view id) {
   return !id.empty() && id.find('\0') == std::string_view::npos;
 }
 
+bool WritesUserAlias(const Event& event) {
+  return event.type == EventType::kAlias && UsableInStateKey(event.previous_id) &&
+         UsableInStateKey(event.user_id) && event.previous_id != event.user_id;
+}
+
+bool WritesUserLink(const Event& event) {
+  return event.type == EventType::kGroup && UsableInStateKey(event.group_id) &&
+         !event.user_id.empty();
+}
+
 std::string UserLinkKey(std::string_view user_id) {
   std::string key("L\0", 2);
   key.append(user_id);

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/event.h"
+
 namespace uptake {
 
 // Appends `value` as 8 bytes, most significant first, so that byte order of
@@ -35,6 +37,12 @@ std::string AccountTraitKey(std::string_view account_id, std::string_view trait_
 // back as another id's key. Such ids get no traits or links: returns false
 // for them and for the empty id.
 bool UsableInStateKey(std::string_view id);
+
+// Whether storing `event` writes a UserAliasKey (an alias call tying its
+// previous_id to its user_id) or a UserLinkKey (a group call linking its
+// user_id to its group_id).
+bool WritesUserAlias(const Event& event);
+bool WritesUserLink(const Event& event);
 
 // Returns the users key that links `user_id` to an account: "L", NUL, user id.
 std::string UserLinkKey(std::string_view user_id);

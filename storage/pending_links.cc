@@ -5,12 +5,9 @@
 namespace uptake {
 
 void PendingLinks::Note(const Event& event, uint64_t message) {
-  // The same conditions as the store's state merges.
-  if (event.type == EventType::kAlias && UsableInStateKey(event.previous_id) &&
-      UsableInStateKey(event.user_id) && event.previous_id != event.user_id) {
+  if (WritesUserAlias(event)) {
     Put(aliases_, /*alias=*/true, event.previous_id, event.user_id, event.timestamp_ms, message);
-  } else if (event.type == EventType::kGroup && UsableInStateKey(event.group_id) &&
-             !event.user_id.empty()) {
+  } else if (WritesUserLink(event)) {
     Put(links_, /*alias=*/false, event.user_id, event.group_id, event.timestamp_ms, message);
   }
 }

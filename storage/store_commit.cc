@@ -200,8 +200,7 @@ rocksdb::Status Store::Impl::AddStateMerges(const Event& event, rocksdb::WriteBa
         Family(kUsersFamily), event,
         [&](std::string_view key) { return UserTraitKey(event.user_id, key); }, batch);
   }
-  if (event.type == EventType::kAlias && UsableInStateKey(event.previous_id) &&
-      UsableInStateKey(event.user_id) && event.previous_id != event.user_id) {
+  if (WritesUserAlias(event)) {
     return batch->Merge(Family(kUsersFamily), UserAliasKey(event.previous_id),
                         EncodeTimedValue(event.timestamp_ms, event.user_id));
   }
@@ -212,7 +211,7 @@ rocksdb::Status Store::Impl::AddStateMerges(const Event& event, rocksdb::WriteBa
   rocksdb::Status status = AddTraitMerges(
       Family(kAccountsFamily), event,
       [&](std::string_view key) { return AccountTraitKey(event.group_id, key); }, batch);
-  if (!status.ok() || event.user_id.empty()) return status;
+  if (!status.ok() || !WritesUserLink(event)) return status;
   return batch->Merge(Family(kUsersFamily), UserLinkKey(event.user_id),
                       EncodeTimedValue(event.timestamp_ms, event.group_id));
 }
