@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/command_line.h"
 #include "bench/scale_options.h"
 #include "metrics/aggregator.h"
 
@@ -116,11 +117,11 @@ int Main(int argc, char** argv) {
         static_cast<long long>(aggregator.account_count()), static_cast<long long>(options.users),
         static_cast<long long>(options.batch), static_cast<long long>(applied), per_event);
   } else {
-    std::printf("accounts          %zu, %lld users each\n", aggregator.account_count(),
-                static_cast<long long>(options.users));
-    std::printf("applied           %lld events in %lld calls of up to %lld\n",
+    std::printf("accounts          %zu, %lld user%s each\n", aggregator.account_count(),
+                static_cast<long long>(options.users), options.users == 1 ? "" : "s");
+    std::printf("applied           %lld events in %lld call%s of up to %lld\n",
                 static_cast<long long>(applied), static_cast<long long>(calls),
-                static_cast<long long>(options.batch));
+                calls == 1 ? "" : "s", static_cast<long long>(options.batch));
     std::printf("per event         %.1f ns\n", per_event);
   }
   return 0;
@@ -129,4 +130,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

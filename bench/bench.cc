@@ -15,6 +15,7 @@
 #include "bench/alert_probe.h"
 #include "bench/bench_options.h"
 #include "bench/bench_report.h"
+#include "bench/command_line.h"
 #include "bench/load_runner.h"
 #include "bench/load_source.h"
 #include "bench/loopback_url.h"
@@ -111,4 +112,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

@@ -1,8 +1,12 @@
 #include "bench/command_line.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <sstream>
 
 namespace uptake {
@@ -18,6 +22,14 @@ std::string RangeError(std::string_view name, std::string_view value, std::strin
 Result<CommandLine> SplitCommandLine(int argc, char** argv,
                                      const std::vector<std::string_view>& switches) {
   CommandLine line;
+  if (std::find(switches.begin(), switches.end(), "help") != switches.end()) {
+    for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+      if (std::string_view(argv[i]) != "--help") continue;
+      line.flags.emplace_back("help", "");
+      return Result<CommandLine>::Ok(std::move(line));
+    }
+  }
+
   bool flags_ended = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
@@ -74,6 +86,18 @@ Result<double> ParseNumberFlag(std::string_view name, std::string_view value, do
     return Result<double>::Error(RangeError(name, value, range.str()));
   }
   return Result<double>::Ok(number);
+}
+
+int FinishOutput(int status) {
+  // std::cout shares stdout's buffer (sync_with_stdio), so one fflush
+  // writes both, and its errno gives the reason when it fails.
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && std::cout.good() && std::ferror(stdout) == 0) return status;
+  std::fprintf(stderr, "error: some of the output could not be written%s%s\n", error ? ": " : "",
+               error ? std::strerror(error) : "");
+  return 1;
 }
 
 }  // namespace uptake

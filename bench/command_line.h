@@ -1,4 +1,5 @@
-// Command-line splitting and number checks shared by the bench tools.
+// Command-line splitting, number checks and the exit status shared by the
+// bench tools.
 
 #ifndef UPTAKE_BENCH_COMMAND_LINE_H_
 #define UPTAKE_BENCH_COMMAND_LINE_H_
@@ -21,7 +22,9 @@ struct CommandLine {
 
 // Splits argv into "--name value", "--name=value", the switches named in
 // `switches` (which take no value) and positional arguments. "--" ends
-// flag parsing. Returns an error for a flag missing its value.
+// flag parsing. Returns an error for a flag missing its value. When "help"
+// is a switch and --help appears before any "--", returns that flag alone,
+// so that asking for the usage works whatever else is on the line.
 Result<CommandLine> SplitCommandLine(int argc, char** argv,
                                      const std::vector<std::string_view>& switches);
 
@@ -32,6 +35,12 @@ Result<int64_t> ParseIntFlag(std::string_view name, std::string_view value, int6
 // Parses a finite decimal number in [min, max]. The error names the flag.
 Result<double> ParseNumberFlag(std::string_view name, std::string_view value, double min,
                                double max);
+
+// Flushes standard output and returns `status`. When some of the output
+// could not be written (a full disk, say), returns 1 after a message on
+// stderr instead, so that a script does not take a cut-off report for a
+// whole one. Each tool's main returns FinishOutput(Main(...)).
+int FinishOutput(int status);
 
 }  // namespace uptake
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/command_line.h"
 #include "bench/scale_options.h"
 #include "metrics/aggregator.h"
 
@@ -115,9 +116,10 @@ int Main(int argc, char** argv) {
         static_cast<long long>(options.days), static_cast<long long>(events),
         static_cast<long long>(rss_before), static_cast<long long>(rss_after), per_account);
   } else {
-    std::printf("accounts          %zu, %lld users each, %lld events over %lld days\n",
+    std::printf("accounts          %zu, %lld user%s each, %lld events over %lld day%s\n",
                 aggregator.account_count(), static_cast<long long>(options.users),
-                static_cast<long long>(events), static_cast<long long>(options.days));
+                options.users == 1 ? "" : "s", static_cast<long long>(events),
+                static_cast<long long>(options.days), options.days == 1 ? "" : "s");
     std::printf("resident memory   %.1f MiB before, %.1f MiB after\n",
                 static_cast<double>(rss_before) / (1 << 20),
                 static_cast<double>(rss_after) / (1 << 20));
@@ -129,4 +131,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

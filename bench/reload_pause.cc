@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/command_line.h"
 #include "bench/scale_options.h"
 #include "metrics/aggregator.h"
 
@@ -166,4 +167,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bench/batch_sender.h"
+#include "bench/command_line.h"
 #include "bench/event_file.h"
 #include "bench/gh_event.h"
 #include "bench/http_client.h"
@@ -256,4 +257,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

@@ -261,4 +261,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace uptake
 
-int main(int argc, char** argv) { return uptake::Main(argc, argv); }
+int main(int argc, char** argv) { return uptake::FinishOutput(uptake::Main(argc, argv)); }

@@ -64,6 +64,14 @@ TEST(BenchOptionsTest, AlertLatencyNeedsNoBound) {
   EXPECT_EQ(options.value().alert_latency, 10);
 }
 
+TEST(BenchOptionsTest, HelpWinsOverBadArguments) {
+  Result<BenchOptions> options = Parse({"--forever", "--duration", "0", "--help", "--batch"});
+  ASSERT_TRUE(options.ok()) << options.error();
+  EXPECT_TRUE(options.value().help);
+  // After "--", --help is an argument like any other.
+  EXPECT_FALSE(Parse({"--duration", "1", "--", "--help"}).ok());
+}
+
 TEST(BenchOptionsTest, UnknownFlagRejected) {
   EXPECT_FALSE(Parse({"--requests", "1", "--forever"}).ok());
 }
