@@ -191,7 +191,7 @@ void IngestStreamSession<Stream>::OnReleaseDue() {
           // connections' requests.
           boost::asio::dispatch(self->executor_,
                                 [self, sequence, answer = std::move(answer)]() mutable {
-                                  // The store now answers for this
+                                  // The store now contains this
                                   // message's links.
                                   self->links_.Forget(sequence);
                                   self->SetAnswer(sequence, std::move(answer));

@@ -100,8 +100,8 @@ class IngestStreamSession : public DrainableConnection,
   bool release_posted_ = false;
   bool read_since_release_ = false;    // a message was read since OnReleaseDue was posted
   std::deque<PendingAnswer> answers_;  // in arrival order
-  // The group and alias links of messages handed to the commit queue and
-  // not yet answered, tagged with their sequence numbers.
+  // The group and alias links of messages handed to the commit queue whose
+  // commit has not finished, tagged with their sequence numbers.
   PendingLinks links_;
   uint64_t front_sequence_ = 0;  // the sequence number of answers_.front()
   bool reading_ = false;

@@ -21,14 +21,15 @@ namespace uptake {
 // messages are committed by different flushes, in either order.
 //
 // Each entry is tagged with the message that noted it. Forget(message)
-// drops the entries that message holds, once its commit has finished and
-// the store answers for them. After a failed commit they were never
+// drops the entries of that message once its commit has finished, because
+// the store then contains them. After a failed commit they were never
 // stored, though events attributed by them meanwhile keep their account.
 //
-// NOTE: a call whose message id is already stored is noted too, since the
-// commit has not told yet. A retry with the same content links the same
-// way; one whose group changed links later events of its request or stream
-// to the new group until it is forgotten, where the store keeps the old.
+// NOTE: a call whose message id is already stored is noted too, because
+// the commit has not classified it yet. A retry with the same content
+// links the same way. A retry whose group changed links later events of
+// its request or stream to the new group until it is forgotten, while the
+// store keeps the old one.
 //
 // Not thread-safe: one request or one stream's strand owns it.
 class PendingLinks {

@@ -186,7 +186,7 @@ TEST_F(IngestServiceTest, AliasToStoredLinkInSameBatch) {
   EXPECT_EQ(EventCount(kUnattributedAccount), 0);
 }
 
-TEST_F(IngestServiceTest, EarlierGroupCallInBatchLosesToStoredLink) {
+TEST_F(IngestServiceTest, OlderLinkInBatchLoses) {
   ASSERT_EQ(Send(SegmentCall::kGroup,
                  R"({"userId":"u8","groupId":"newer","timestamp":"2024-02-20T00:00:00Z"})")
                 .status,
