@@ -28,8 +28,8 @@ namespace uptake {
 // they join the ingest service's commit queue together and share a store
 // commit. A response waits for its message's commit, and so do the
 // responses of the messages after it. A message's events are attributed
-// when it joins the queue, with the group calls of the messages before it
-// even when those are not committed yet.
+// when it joins the queue. They see the group calls of the messages before
+// it, even when those are not committed yet.
 //
 // Backpressure: a message counts as in flight from its arrival until its
 // response is written. With `max_in_flight` in flight, further messages get

@@ -48,7 +48,7 @@ class PendingLinks {
   // on a tie, as the store's merge does. Other events are ignored.
   void Note(const Event& event, uint64_t message);
 
-  // Drops the entries that `message` holds. An entry it replaced is not
+  // Drops the entries that `message` set. An entry it replaced is not
   // restored: that one is older, so the store's copy of this one wins.
   void Forget(uint64_t message);
 
@@ -76,7 +76,7 @@ class PendingLinks {
 
   Entries links_;
   Entries aliases_;
-  // The ids each message noted, for Forget; true for an alias.
+  // The ids each message noted, for Forget. The flag is true for an alias.
   std::unordered_map<uint64_t, std::vector<std::pair<bool, std::string>>> ids_by_message_;
 };
 

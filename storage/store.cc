@@ -25,12 +25,13 @@ StorageStatus Store::Commit(std::string_view write_key, std::span<const Event> e
 
 StorageStatus Store::LookupUserAccount(std::string_view user_id,
                                        std::optional<std::string>* account_id) {
-  return impl_->LookupUserAccount(user_id, /*pending=*/nullptr, account_id);
+  static const PendingLinks kNothingPending;
+  return impl_->LookupUserAccount(user_id, kNothingPending, account_id);
 }
 
 StorageStatus Store::LookupUserAccount(std::string_view user_id, const PendingLinks& pending,
                                        std::optional<std::string>* account_id) {
-  return impl_->LookupUserAccount(user_id, &pending, account_id);
+  return impl_->LookupUserAccount(user_id, pending, account_id);
 }
 
 StorageStatus Store::ForEachEvent(const std::function<void(const Event&)>& visit) {

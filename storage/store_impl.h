@@ -60,7 +60,7 @@ class Store::Impl {
 
   StorageStatus Commit(std::string_view write_key, std::span<const Event> events,
                        std::vector<CommitOutcome>* outcomes);
-  StorageStatus LookupUserAccount(std::string_view user_id, const PendingLinks* pending,
+  StorageStatus LookupUserAccount(std::string_view user_id, const PendingLinks& pending,
                                   std::optional<std::string>* account_id);
   StorageStatus ForEachEventFrom(uint64_t first_sequence,
                                  const std::function<void(const Event&)>& visit);

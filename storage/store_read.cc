@@ -14,22 +14,18 @@ std::string_view ToStringView(const rocksdb::Slice& slice) {
 
 }  // namespace
 
-StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id, const PendingLinks* pending,
+StorageStatus Store::Impl::LookupUserAccount(std::string_view user_id, const PendingLinks& pending,
                                              std::optional<std::string>* account_id) {
-  auto noted_link = [pending](std::string_view id) {
-    return pending == nullptr ? nullptr : pending->FindLink(id);
-  };
   StorageStatus status =
-      ReadLatest(UserLinkKey(user_id), "account link", noted_link(user_id), account_id);
+      ReadLatest(UserLinkKey(user_id), "account link", pending.FindLink(user_id), account_id);
   if (!status.ok() || account_id->has_value()) return status;
 
   // An id that an alias call tied to a user takes that user's account. One
   // step only: an alias of an alias is not followed.
   std::optional<std::string> aliased_user;
-  status = ReadLatest(UserAliasKey(user_id), "alias",
-                      pending == nullptr ? nullptr : pending->FindAlias(user_id), &aliased_user);
+  status = ReadLatest(UserAliasKey(user_id), "alias", pending.FindAlias(user_id), &aliased_user);
   if (!status.ok() || !aliased_user.has_value()) return status;
-  return ReadLatest(UserLinkKey(*aliased_user), "account link", noted_link(*aliased_user),
+  return ReadLatest(UserLinkKey(*aliased_user), "account link", pending.FindLink(*aliased_user),
                     account_id);
 }
 
