@@ -156,7 +156,11 @@ Result<bool> CheckCombination(const BenchOptions& options, bool batch_given) {
 }  // namespace
 
 Result<BenchOptions> ParseBenchOptions(int argc, char** argv) {
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"single", "json", "help"});
+  Result<CommandLine> line = SplitCommandLine(
+      argc, argv, {"single", "json", "help"},
+      {"connections", "in-flight", "batch", "event-bytes", "accounts", "users", "duration",
+       "requests", "warmup", "request-timeout", "expect-status", "alert-latency", "clones",
+       "clone-offset-hours", "zipf", "rate", "url", "write-key", "replay"});
   if (!line.ok()) return Result<BenchOptions>::Error(line.error());
   if (!line.value().positional.empty()) {
     return Result<BenchOptions>::Error("unexpected argument \"" + line.value().positional[0] +

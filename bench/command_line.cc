@@ -20,7 +20,8 @@ std::string RangeError(std::string_view name, std::string_view value, std::strin
 }  // namespace
 
 Result<CommandLine> SplitCommandLine(int argc, char** argv,
-                                     const std::vector<std::string_view>& switches) {
+                                     const std::vector<std::string_view>& switches,
+                                     const std::vector<std::string_view>& valued) {
   CommandLine line;
   if (std::find(switches.begin(), switches.end(), "help") != switches.end()) {
     for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
@@ -46,6 +47,9 @@ Result<CommandLine> SplitCommandLine(int argc, char** argv,
     const size_t equals = body.find('=');
     const std::string name(body.substr(0, equals));
     const bool is_switch = std::find(switches.begin(), switches.end(), name) != switches.end();
+    if (!is_switch && std::find(valued.begin(), valued.end(), name) == valued.end()) {
+      return Result<CommandLine>::Error("unknown flag --" + name + "; see --help");
+    }
     if (equals != std::string_view::npos) {
       if (is_switch) return Result<CommandLine>::Error("--" + name + " takes no value");
       line.flags.emplace_back(name, body.substr(equals + 1));
@@ -54,10 +58,7 @@ Result<CommandLine> SplitCommandLine(int argc, char** argv,
     } else if (i + 1 < argc) {
       line.flags.emplace_back(name, argv[++i]);
     } else {
-      // Only the switches are listed here, so the last word may also be a
-      // misspelt or unknown flag.
-      return Result<CommandLine>::Error("--" + name +
-                                        " needs a value, or is not a flag; see --help");
+      return Result<CommandLine>::Error("--" + name + " needs a value; see --help");
     }
   }
   return Result<CommandLine>::Ok(std::move(line));

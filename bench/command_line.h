@@ -20,13 +20,15 @@ struct CommandLine {
   std::vector<std::string> positional;
 };
 
-// Splits argv into "--name value", "--name=value", the switches named in
-// `switches` (which take no value) and positional arguments. "--" ends
-// flag parsing. Returns an error for a flag missing its value. When "help"
-// is a switch and --help appears before any "--", returns that flag alone,
-// so that asking for the usage works whatever else is on the line.
+// Splits argv into "--name value" or "--name=value" for the flags named in
+// `valued`, the switches named in `switches` (which take no value) and
+// positional arguments. "--" ends flag parsing. Returns an error for a flag
+// in neither list and for a valued flag missing its value. When "help" is a
+// switch and --help appears before any "--", returns that flag alone, so
+// that asking for the usage works whatever else is on the line.
 Result<CommandLine> SplitCommandLine(int argc, char** argv,
-                                     const std::vector<std::string_view>& switches);
+                                     const std::vector<std::string_view>& switches,
+                                     const std::vector<std::string_view>& valued);
 
 // Parses a whole decimal integer in [min, max]. The error names the flag.
 Result<int64_t> ParseIntFlag(std::string_view name, std::string_view value, int64_t min,

@@ -43,7 +43,9 @@ Result<bool> ApplyFlag(const std::string& name, const std::string& value, Replay
 }  // namespace
 
 Result<ReplayOptions> ParseReplayOptions(int argc, char** argv) {
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"help"});
+  Result<CommandLine> line = SplitCommandLine(argc, argv, {"help"},
+                                              {"url", "write-key", "time-scale", "batch", "limit",
+                                               "timeout-seconds", "request-timeout-seconds"});
   if (!line.ok()) return Result<ReplayOptions>::Error(line.error());
 
   ReplayOptions options;

@@ -68,7 +68,9 @@ struct CeilingOptions {
 
 Result<CeilingOptions> ParseOptions(int argc, char** argv) {
   using Parsed = Result<CeilingOptions>;
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"fsync", "json", "help"});
+  Result<CommandLine> line = SplitCommandLine(
+      argc, argv, {"fsync", "json", "help"},
+      {"db", "compression", "duration", "events", "warmup", "batch", "event-bytes", "threads"});
   if (!line.ok()) return Parsed::Error(line.error());
   if (!line.value().positional.empty()) {
     return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");

@@ -1,6 +1,8 @@
 #include "bench/scale_options.h"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bench/command_line.h"
 
@@ -9,7 +11,10 @@ namespace uptake {
 Result<ScaleOptions> ParseScaleOptions(int argc, char** argv, const ScaleOptions& defaults,
                                        ScaleFlags flags) {
   using Parsed = Result<ScaleOptions>;
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
+  std::vector<std::string_view> valued = {"accounts", "users"};
+  if (flags.days) valued.push_back("days");
+  if (flags.timing) valued.insert(valued.end(), {"batch", "events"});
+  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"}, valued);
   if (!line.ok()) return Parsed::Error(line.error());
   if (!line.value().positional.empty()) {
     return Parsed::Error("unexpected argument \"" + line.value().positional[0] + "\"");

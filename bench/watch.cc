@@ -92,7 +92,8 @@ Result<bool> ApplyFlag(const std::string& name, const std::string& value, WatchO
 }
 
 Result<WatchOptions> ParseWatchOptions(int argc, char** argv) {
-  Result<CommandLine> line = SplitCommandLine(argc, argv, {"json", "help"});
+  Result<CommandLine> line =
+      SplitCommandLine(argc, argv, {"json", "help"}, {"url", "after", "count", "timeout-seconds"});
   if (!line.ok()) return Result<WatchOptions>::Error(line.error());
   if (!line.value().positional.empty()) {
     return Result<WatchOptions>::Error("unexpected argument \"" + line.value().positional[0] +

@@ -43,8 +43,20 @@ TEST(BenchOptionsTest, SingleSetsBatchOfOne) {
 TEST(BenchOptionsTest, TrailingUnknownFlagNamed) {
   Result<BenchOptions> options = Parse({"--requests", "1", "--bogus"});
   ASSERT_FALSE(options.ok());
-  EXPECT_NE(options.error().find("--bogus needs a value, or is not a flag"), std::string::npos)
-      << options.error();
+  EXPECT_NE(options.error().find("unknown flag --bogus"), std::string::npos) << options.error();
+}
+
+TEST(BenchOptionsTest, UnknownFlagDoesNotTakeTheNextWord) {
+  // A misspelt flag must not swallow the word after it as its value.
+  Result<BenchOptions> options = Parse({"--singel", "--requests", "1"});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.error().find("unknown flag --singel"), std::string::npos) << options.error();
+}
+
+TEST(BenchOptionsTest, TrailingFlagWithoutValueNamed) {
+  Result<BenchOptions> options = Parse({"--requests", "1", "--batch"});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.error().find("--batch needs a value"), std::string::npos) << options.error();
 }
 
 TEST(BenchOptionsTest, SwitchWithValueRejected) {
