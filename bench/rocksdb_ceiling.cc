@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -146,12 +147,24 @@ int64_t NowMs() {
       .count();
 }
 
-// Sets a random 33-character message id, as SDKs send random UUIDs.
+// Writes `value` as 16 lowercase hex digits at `out`.
+void PutHex64(uint64_t value, char* out) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i) {
+    out[i] = kDigits[value & 0xf];
+    value >>= 4;
+  }
+}
+
+// Sets a random 33-character message id, as SDKs send random UUIDs. The
+// digits are written by hand: snprintf took about 4% of the core here,
+// time that belongs to no storage layer.
 void SetRandomMessageId(std::mt19937_64* random, Event* event) {
-  char id[40];
-  std::snprintf(id, sizeof(id), "%016llx-%016llx", static_cast<unsigned long long>((*random)()),
-                static_cast<unsigned long long>((*random)()));
-  event->message_id = id;
+  char id[33];
+  PutHex64((*random)(), id);
+  id[16] = '-';
+  PutHex64((*random)(), id + 17);
+  event->message_id.assign(id, sizeof(id));
 }
 
 // The bytes of uptake-bench's event JSON that are not the properties.
