@@ -89,6 +89,36 @@ TEST(ExtractAccountTraitsTest, ReadsSetOperation) {
   EXPECT_EQ(traits->owner, "dana");
 }
 
+TEST(ExtractAccountTraitsTest, NumbersOutOfRangeElsewhereKeepTraits) {
+  // A DOM parse rejects a whole document for one integer of 2^64 or more,
+  // or one beyond a double's range. Such a number under another key must
+  // not cost the account its plan, ARR and owner.
+  const char* cases[] = {
+      R"({"plan":"enterprise","csm":"dana","arr":150000,"external_id":18446744073709551616})",
+      R"({"seats":1e400,"plan":"enterprise","csm":"dana","arr":150000})",
+      R"({"plan":"enterprise","meta":{"big":-1e309},"csm":"dana","arr":150000})",
+      R"({"$set":{"plan":"enterprise","huge":123456789012345678901234567890,"arr":150000},)"
+      R"("csm":"dana"})",
+  };
+  for (const char* json : cases) {
+    auto traits = ExtractAccountTraits(json, kTime);
+    ASSERT_TRUE(traits) << json;
+    EXPECT_EQ(traits->plan, "enterprise") << json;
+    EXPECT_EQ(traits->arr, 150000) << json;
+    EXPECT_EQ(traits->owner, "dana") << json;
+  }
+}
+
+TEST(ExtractAccountTraitsTest, ArrOutOfRangeIgnoredOthersKept) {
+  for (const char* arr : {"1e400", "18446744073709551616", "-1e309"}) {
+    const std::string json = std::string(R"({"arr":)") + arr + R"(,"plan":"pro"})";
+    auto traits = ExtractAccountTraits(json, kTime);
+    ASSERT_TRUE(traits) << json;
+    EXPECT_FALSE(traits->arr) << json;
+    EXPECT_EQ(traits->plan, "pro") << json;
+  }
+}
+
 TEST(ExtractAccountTraitsTest, NestedObjectsNotRead) {
   EXPECT_FALSE(ExtractAccountTraits(R"({"company":{"plan":"pro","arr":5}})", kTime));
   EXPECT_FALSE(ExtractAccountTraits(R"({"$set":{"$set":{"plan":"pro"}}})", kTime));
