@@ -54,6 +54,10 @@ bool AlertStreamFilter::Matches(const AlertChange& change) const {
 
 bool ParseAlertStreamOptions(std::string_view query, std::string_view last_event_id,
                              AlertStreamOptions* options, std::string* error) {
+  if (!PercentDecode(query, /*plus_is_space=*/true)) {
+    *error = kMalformedQueryEscape;
+    return false;
+  }
   options->filter.rule = QueryParameter(query, "rule");
   options->filter.account_id = QueryParameter(query, "account");
   options->filter.severity = QueryParameter(query, "severity");

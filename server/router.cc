@@ -237,6 +237,9 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
   if (std::optional<Access> needed = RouteAccess(path)) {
     const std::string_view authorization = request[http::field::authorization];
     if (auto denied = access_.Check(*needed, authorization, std::nullopt)) return *denied;
+    if (!PercentDecode(query, /*plus_is_space=*/true)) {
+      return JsonAnswer(400, EncodeError("invalid_parameter", kMalformedQueryEscape));
+    }
   }
 
   if (path == "/v1/admin/reload") {

@@ -107,6 +107,12 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
 // on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
+// The message of the 400 a read route answers when its query has a
+// malformed % escape. QueryParameter cannot tell such a value from a
+// missing one, so these routes check the whole query first: a filter must
+// not be dropped and match everything.
+inline constexpr const char* kMalformedQueryEscape = "The query string has a malformed % escape.";
+
 }  // namespace uptake
 
 #endif  // UPTAKE_SERVER_ROUTER_H_

@@ -212,5 +212,30 @@ TEST_F(RoutingTest, ListShowsSilencedBy) {
   EXPECT_TRUE(open.at(0)["silenced_by"].error() == simdjson::NO_SUCH_FIELD);
 }
 
+TEST_F(RoutingTest, MalformedEscapeInFilterIsRejected) {
+  Send({Track("tinyco", 0), Track("clock", 36)});
+  for (int i = 0; i < 200 && Alerts("?state=firing").size() == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_EQ(Alerts("?account=nosuch").size(), 0u);
+
+  // A filter whose value cannot be decoded must not fall away and list
+  // every account's alerts.
+  HttpClient client(server_->port());
+  for (const char* query : {"?account=%ZZ", "?owner=%", "?rule=quiet%2", "?state=%ZZ",
+                            "?acc%ZZ=tinyco", "?limit=5&tier=%G0"}) {
+    HttpReply list = client.Get(std::string("/v1/alerts") + query);
+    EXPECT_EQ(list.status, 400) << query << ": " << list.body;
+    EXPECT_NE(list.body.find("malformed % escape"), std::string::npos) << list.body;
+  }
+  EXPECT_EQ(client.Get("/v1/accounts?at_risk=true&after=%Z").status, 400);
+  // The stream's answer closes the connection.
+  HttpClient stream_client(server_->port());
+  HttpReply stream =
+      stream_client.Get("/v1/alerts/stream?after=0&account=%ZZ", {{"Accept", "text/event-stream"}});
+  EXPECT_EQ(stream.status, 400) << stream.body;
+  EXPECT_NE(stream.body.find("malformed % escape"), std::string::npos) << stream.body;
+}
+
 }  // namespace
 }  // namespace uptake::testing
