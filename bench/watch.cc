@@ -135,7 +135,7 @@ class Watcher {
   asio::awaitable<bool> Run(tcp::resolver::results_type endpoints) {
     if (!co_await Connect(std::move(endpoints))) co_return false;
 
-    while (options_.count < 0 || alerts_ < options_.count) {
+    while (!CountReached()) {
       beast::flat_buffer buffer;
       auto [error, size] = co_await stream_.async_read(buffer, kAsTuple);
       if (error == websocket::error::closed) {
@@ -188,10 +188,18 @@ class Watcher {
 
   void PrintMessage(const std::string& message) {
     if (Result<std::vector<std::string>> resync = FormatResyncLines(message); resync.ok()) {
-      if (options_.json) std::cout << message << std::endl;
-      for (size_t i = 0; i < resync.value().size(); ++i) {
-        if (!options_.json) std::cout << resync.value()[i] << std::endl;
-        if (i > 0) ++alerts_;  // the first line is the RESYNC line itself
+      const std::vector<std::string>& lines = resync.value();
+      if (options_.json) {
+        // A raw message cannot be cut, so it is printed whole and each of
+        // its open alerts counts.
+        std::cout << message << std::endl;
+        alerts_ += static_cast<int64_t>(lines.size()) - 1;
+        return;
+      }
+      std::cout << lines[0] << std::endl;  // the RESYNC line itself
+      for (size_t i = 1; i < lines.size() && !CountReached(); ++i) {
+        std::cout << lines[i] << std::endl;
+        ++alerts_;
       }
       return;
     }
@@ -205,6 +213,8 @@ class Watcher {
       std::cerr << "uptake-watch: " << line.error() << ": " << message << "\n";
     }
   }
+
+  bool CountReached() const { return options_.count >= 0 && alerts_ >= options_.count; }
 
   asio::awaitable<void> Close() {
     beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);

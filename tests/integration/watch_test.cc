@@ -5,10 +5,12 @@
 #include <simdjson.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/integration/clients.h"
 #include "tests/integration/server_process.h"
@@ -113,6 +115,36 @@ TEST_F(WatchTest, FutureAfterListsOpenAlerts) {
   const std::string output = ReadAll(output_);
   EXPECT_EQ(output.find("RESYNC  after seq 2  The cursor is newer"), 0u) << output;
   EXPECT_NE(output.find("\nFIRING  warning  quiet  quiet  "), std::string::npos) << output;
+}
+
+// --count also bounds the open alerts a resync lists.
+TEST_F(WatchTest, CountStopsInsideResync) {
+  HttpClient client(server_->port());
+  std::string batch = R"({"batch":[)";
+  for (const char* account : {"q1", "q2", "q3"}) {
+    batch += std::string(R"({"type":"track","userId":"u","event":"E","messageId":")") + account +
+             R"(","timestamp":"2020-01-01T00:00:00Z","context":{"groupId":")" + account + "\"}},";
+  }
+  batch += R"({"type":"track","userId":"u","event":"E","messageId":"m",)"
+           R"("timestamp":"2020-01-03T00:00:00Z","context":{"groupId":"busy"}}]})";
+  HttpReply reply = client.Post("/v1/batch", batch, {{"Authorization", BasicAuth("k")}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  // Wait until the three alerts are stored.
+  for (int i = 0; i < 200; ++i) {
+    if (client.Get("/v1/alerts?state=firing").body.find("\"q3\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  ASSERT_EQ(RunWatch("--url " + StreamUrl() + " --after 1000 --count 2 --timeout-seconds 20"), 0)
+      << ReadAll(output_);
+  const std::string output = ReadAll(output_);
+  EXPECT_EQ(output.find("RESYNC  after seq 3  "), 0u) << output;
+  size_t firing = 0;
+  for (size_t at = output.find("\nFIRING"); at != std::string::npos;
+       at = output.find("\nFIRING", at + 1)) {
+    ++firing;
+  }
+  EXPECT_EQ(firing, 2u) << output;
 }
 
 // Without --count the watcher runs until its timeout and then reports how
