@@ -8,6 +8,7 @@
 
 #include "proto/answers.h"
 #include "proto/json_writer.h"
+#include "server/silence.h"
 
 namespace uptake {
 namespace http = boost::beast::http;
@@ -436,6 +437,12 @@ HttpAnswer Router::Acknowledge(std::string_view id_text, const std::string& body
   std::string_view comment;
   if (fields["comment"].get(comment) == simdjson::INCORRECT_TYPE) {
     return JsonAnswer(400, EncodeError("invalid_body", "\"comment\" must be a string."));
+  }
+  if (by.size() > kMaxActorBytes || comment.size() > kMaxCommentBytes) {
+    return JsonAnswer(
+        400, EncodeError("invalid_body", "\"by\" takes at most " + std::to_string(kMaxActorBytes) +
+                                             " bytes and \"comment\" at most " +
+                                             std::to_string(kMaxCommentBytes) + "."));
   }
 
   std::optional<std::string> stored;

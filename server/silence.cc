@@ -142,6 +142,15 @@ SilenceRequest ParseSilenceRequest(const std::string& body, int64_t now_ms) {
                                   FormatIso8601Ms(silence.starts_at_ms) + ").");
   }
   if (auto error = ReadAuthorAndComment(fields, silence)) return std::move(*error);
+  // Checked here and not in ReadAuthorAndComment, so that a silence stored
+  // before the limits existed still loads.
+  if (silence.author.size() > kMaxActorBytes) {
+    return Invalid("author", fmt::format("\"author\" is longer than {} bytes.", kMaxActorBytes));
+  }
+  if (silence.comment.size() > kMaxCommentBytes) {
+    return Invalid("comment",
+                   fmt::format("\"comment\" is longer than {} bytes.", kMaxCommentBytes));
+  }
   return SilenceRequest{std::move(silence), {}, {}};
 }
 

@@ -4,6 +4,7 @@
 #ifndef UPTAKE_SERVER_SILENCE_H_
 #define UPTAKE_SERVER_SILENCE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,13 @@ struct Silence {
   bool Matches(std::string_view alert_rule, std::string_view alert_account,
                std::string_view alert_severity) const;
 };
+
+// Longest name of who acts (a silence's author, an acknowledgement's by)
+// and longest comment, in bytes. Each is stored on the alert or silence and
+// sent with every change of it on the stream and to webhooks, so a client
+// must not grow them without bound.
+inline constexpr size_t kMaxActorBytes = 256;
+inline constexpr size_t kMaxCommentBytes = 4096;
 
 // A POST /v1/silences body checked by ParseSilenceRequest: the silence on
 // success, else the offending field and a message for the client.

@@ -214,6 +214,12 @@ TEST_F(AlertStreamTest, AcknowledgeIsStreamedAndKept) {
   const std::string ack_path = "/v1/alerts/" + std::to_string(alert_id) + "/ack";
 
   HttpClient client(server_->port());
+  // Who acknowledges and the comment are bounded: both travel with every
+  // later change of the alert.
+  EXPECT_EQ(client.Post(ack_path, R"({"by":")" + std::string(257, 'b') + R"("})").status, 400);
+  EXPECT_EQ(client.Post(ack_path, R"({"by":"alice","comment":")" + std::string(4097, 'c') + R"("})")
+                .status,
+            400);
   HttpReply ack = client.Post(ack_path, R"({"by":"alice","comment":"calling them"})",
                               {{"Content-Type", "application/json"}});
   ASSERT_EQ(ack.status, 200) << ack.body;

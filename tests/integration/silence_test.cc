@@ -166,6 +166,12 @@ TEST_F(SilenceTest, InvalidBodyNamesField) {
       {R"({"matchers":{"account":"a1"},)" + kEnd + "}", "author"},
       {R"({"matchers":{"account":"a1"},)" + kEnd + R"(,"author":"a","comment":5})", "comment"},
       {R"({"matchers":{"account":"a1"},)" + kEnd + R"(,"author":"a","until":"x"})", "until"},
+      {R"({"matchers":{"account":"a1"},)" + kEnd + R"(,"author":")" + std::string(257, 'a') +
+           R"("})",
+       "author"},
+      {R"({"matchers":{"account":"a1"},)" + kEnd + R"(,"author":"a","comment":")" +
+           std::string(4097, 'c') + R"("})",
+       "comment"},
   };
   simdjson::dom::parser parser;
   for (const Case& test : cases) {
