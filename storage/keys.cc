@@ -47,9 +47,17 @@ bool UsableInStateKey(std::string_view id) {
   return !id.empty() && id.find('\0') == std::string_view::npos;
 }
 
-bool WritesUserAlias(const Event& event) {
-  return event.type == EventType::kAlias && UsableInStateKey(event.previous_id) &&
-         UsableInStateKey(event.user_id) && event.previous_id != event.user_id;
+std::string_view AliasWritten(const Event& event) {
+  std::string_view alias;
+  if (event.type == EventType::kAlias) {
+    alias = event.previous_id;
+  } else if (event.type == EventType::kIdentify) {
+    alias = event.anonymous_id;
+  }
+  if (!UsableInStateKey(alias) || !UsableInStateKey(event.user_id) || alias == event.user_id) {
+    return {};
+  }
+  return alias;
 }
 
 bool WritesUserLink(const Event& event) {

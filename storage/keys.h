@@ -38,10 +38,15 @@ std::string AccountTraitKey(std::string_view account_id, std::string_view trait_
 // for them and for the empty id.
 bool UsableInStateKey(std::string_view id);
 
-// Whether storing `event` writes a UserAliasKey (an alias call tying its
-// previous_id to its user_id) or a UserLinkKey (a group call linking its
+// The id that storing `event` ties to its user_id with a UserAliasKey, or
+// empty when it writes none. An alias call ties its previous_id; an
+// identify call its anonymous_id, as Segment's identify and PostHog's
+// $identify (with $anon_distinct_id) name the anonymous id a person used
+// before signing in.
+std::string_view AliasWritten(const Event& event);
+
+// Whether storing `event` writes a UserLinkKey (a group call linking its
 // user_id to its group_id).
-bool WritesUserAlias(const Event& event);
 bool WritesUserLink(const Event& event);
 
 // Returns the users key that links `user_id` to an account: "L", NUL, user id.

@@ -5,8 +5,8 @@
 namespace uptake {
 
 void PendingLinks::Note(const Event& event, uint64_t message) {
-  if (WritesUserAlias(event)) {
-    Put(aliases_, /*alias=*/true, event.previous_id, event.user_id, event.timestamp_ms, message);
+  if (std::string_view alias = AliasWritten(event); !alias.empty()) {
+    Put(aliases_, /*alias=*/true, alias, event.user_id, event.timestamp_ms, message);
   } else if (WritesUserLink(event)) {
     Put(links_, /*alias=*/false, event.user_id, event.group_id, event.timestamp_ms, message);
   }

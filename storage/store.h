@@ -130,10 +130,10 @@ class Store {
                        std::vector<CommitOutcome>* outcomes);
 
   // Looks up the account `user_id` was last attached to by a group call (the
-  // latest by event time). An id with no link of its own that an alias call
-  // tied to a user (alias calls write previous_id -> user_id, latest by
-  // event time) takes that user's link. Sets `account_id` to nullopt when
-  // there is none.
+  // latest by event time). An id with no link of its own that an alias or
+  // identify call tied to a user (see AliasWritten in storage/keys.h; the
+  // latest by event time wins) takes that user's link. Sets `account_id` to
+  // nullopt when there is none.
   StorageStatus LookupUserAccount(std::string_view user_id, std::optional<std::string>* account_id);
 
   // Like LookupUserAccount, with the links and aliases noted in `pending`

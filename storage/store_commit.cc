@@ -195,14 +195,15 @@ StorageStatus Store::Impl::ClassifyEvents(std::string_view write_key, std::span<
 }
 
 rocksdb::Status Store::Impl::AddStateMerges(const Event& event, rocksdb::WriteBatch* batch) {
+  if (std::string_view alias = AliasWritten(event); !alias.empty()) {
+    rocksdb::Status status = batch->Merge(Family(kUsersFamily), UserAliasKey(alias),
+                                          EncodeTimedValue(event.timestamp_ms, event.user_id));
+    if (!status.ok()) return status;
+  }
   if (event.type == EventType::kIdentify && UsableInStateKey(event.user_id)) {
     return AddTraitMerges(
         Family(kUsersFamily), event,
         [&](std::string_view key) { return UserTraitKey(event.user_id, key); }, batch);
-  }
-  if (WritesUserAlias(event)) {
-    return batch->Merge(Family(kUsersFamily), UserAliasKey(event.previous_id),
-                        EncodeTimedValue(event.timestamp_ms, event.user_id));
   }
   if (event.type != EventType::kGroup || !UsableInStateKey(event.group_id)) {
     return rocksdb::Status::OK();

@@ -162,6 +162,26 @@ test('posthog: retry after 503 counted once', async () => {
   }
 });
 
+test('posthog: identify with $anon_distinct_id attributes the anonymous id', async () => {
+  // posthog-js sends this $identify when a visitor signs in; the events it
+  // sent before, and any still queued, carry the anonymous id.
+  const accountId = uniqueName('ph-anon-acct');
+  const userId = uniqueName('ph-anon-user');
+  const anonymousId = uniqueName('ph-anon-device');
+  const { client, errors } = createClient(server.baseUrl);
+
+  client.groupIdentify({ groupType: GROUP_TYPE, groupKey: accountId, distinctId: userId });
+  client.identify({ distinctId: userId, properties: { $anon_distinct_id: anonymousId } });
+  client.capture({ distinctId: anonymousId, event: 'Report Viewed' });
+  await client.shutdown(10_000);
+
+  assert.deepEqual(errors, [], 'SDK emitted errors');
+  const answer = await waitForAccount(server, accountId, (body) => body.event_count >= 3);
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.body.event_count, 3, answer.text);
+  assert.equal(answer.body.counts['Report Viewed'], 1, answer.text);
+});
+
 test('posthog: unknown api_key rejected', async () => {
   const accountId = uniqueName('ph-badkey-acct');
   const { client, errors } = createClient(server.baseUrl, { apiKey: 'not-a-configured-key' });

@@ -165,6 +165,24 @@ TEST_F(IngestServiceTest, AliasLinksAnonymousId) {
   EXPECT_EQ(EventCount(kUnattributedAccount), 0);
 }
 
+TEST_F(IngestServiceTest, IdentifyLinksAnonymousId) {
+  // An identify call that carries both ids ties the anonymous one to the
+  // user, as a sign-in does in Segment and PostHog.
+  ASSERT_EQ(Send(SegmentCall::kGroup, R"({"userId":"u9","groupId":"vandelay"})").status, 200);
+  ASSERT_EQ(Send(SegmentCall::kIdentify, R"({"userId":"u9","anonymousId":"anon-9"})").status, 200);
+  ASSERT_EQ(Send(SegmentCall::kTrack, R"({"anonymousId":"anon-9","event":"Report Viewed"})").status,
+            200);
+  EXPECT_EQ(EventCount("vandelay"), 3);
+  EXPECT_EQ(EventCount(kUnattributedAccount), 0);
+
+  // In one batch too, before its commit.
+  HttpAnswer answer = Send(SegmentCall::kBatch, R"({"batch":[
+      {"type":"identify","userId":"u9","anonymousId":"anon-10"},
+      {"type":"track","anonymousId":"anon-10","event":"Report Viewed"}]})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(EventCount("vandelay"), 5);
+}
+
 TEST_F(IngestServiceTest, AliasInSameBatchApplies) {
   HttpAnswer answer = Send(SegmentCall::kBatch, R"({"batch":[
       {"type":"group","userId":"u6","groupId":"hooli"},
