@@ -409,6 +409,12 @@ void IngestService::CommitGroup(std::span<CommitItem* const> members) {
     if (metrics_ != nullptr) {
       metrics_->RecordEvents(EventFamilyOf(member->family), outcome.accepted - outcome.duplicates,
                              outcome.duplicates, outcome.rejected.size());
+      uint64_t clamped = 0;
+      for (size_t i = 0; i < count; ++i) {
+        clamped += member->parsed->events[i].timestamp_clamped &&
+                   member->outcomes[i] != CommitOutcome::kDuplicate;
+      }
+      if (clamped != 0) metrics_->RecordClampedTimestamps(clamped);
     }
     member->ok = true;
   }

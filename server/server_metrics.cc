@@ -246,6 +246,12 @@ void ServerMetrics::WriteCounters(PrometheusWriter& writer) const {
   writer.Family("uptake_dedup_hits_total", "counter",
                 "Events whose (write key, message id) was already stored, over every family.");
   writer.Sample("uptake_dedup_hits_total", {}, dedup_hits_.load(std::memory_order_relaxed));
+
+  writer.Family("uptake_ingest_timestamps_clamped_total", "counter",
+                "Stored events whose timestamp was later than the receive time by more than "
+                "limits.future_tolerance_seconds and was set to the receive time.");
+  writer.Sample("uptake_ingest_timestamps_clamped_total", {},
+                clamped_timestamps_.load(std::memory_order_relaxed));
 }
 
 std::string ServerMetrics::Render() const {

@@ -60,6 +60,12 @@ class ServerMetrics {
   // Counts the events of one ingest request.
   void RecordEvents(EventFamily family, uint64_t stored, uint64_t duplicates, uint64_t rejected);
 
+  // Counts stored events whose timestamp lay too far in the future and was
+  // clamped to their receive time.
+  void RecordClampedTimestamps(uint64_t count) {
+    clamped_timestamps_.fetch_add(count, std::memory_order_relaxed);
+  }
+
   // Appends the counters and histograms kept here to `writer`.
   void WriteCounters(PrometheusWriter& writer) const;
 
@@ -95,6 +101,7 @@ class ServerMetrics {
   std::array<RouteCells, kRouteCount> routes_{};
   std::array<FamilyCells, static_cast<size_t>(EventFamily::kCount)> families_{};
   alignas(64) std::atomic<uint64_t> dedup_hits_{0};
+  std::atomic<uint64_t> clamped_timestamps_{0};
   std::function<void(PrometheusWriter&)> write_gauges_;
 };
 

@@ -145,6 +145,20 @@ class OperationsTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> server_;
 };
 
+TEST_F(OperationsTest, MetricsCountClampedTimestamps) {
+  HttpClient client(server_->port());
+  // A timestamp beyond the future tolerance is stored at its receive time
+  // and counted; its resend is a duplicate and is not counted again.
+  const std::string batch = Batch(
+      {Track("f1", "ahead", "2099-01-01T00:00:00Z"), Track("f2", "ahead", "2024-03-01T10:00:00Z")});
+  ASSERT_EQ(client.Post("/v1/batch", batch, kAuth).status, 200);
+  ASSERT_EQ(client.Post("/v1/batch", batch, kAuth).status, 200);
+
+  Exposition metrics = ParseExposition(client.Get("/metrics").body);
+  EXPECT_EQ(metrics.samples["uptake_ingest_timestamps_clamped_total"], 1);
+  EXPECT_EQ(metrics.types["uptake_ingest_timestamps_clamped_total"], "counter");
+}
+
 TEST_F(OperationsTest, MetricsCountIngestAndAlerts) {
   AlertStreamClient stream(server_->port());
   HttpClient client(server_->port());
