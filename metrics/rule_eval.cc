@@ -101,8 +101,9 @@ int64_t InactiveSinceMs(const Rule& rule, const AccountState& state) {
 
 Verdict EvaluateInactivity(const Rule& rule, const Thresholds& limits, const RuleInput& input) {
   const int64_t idle_ms = input.now_ms - InactiveSinceMs(rule, input.state);
-  // Tenths of a day, rounded down, so a breach just past the limit reads
-  // "21.1 days" rather than a whole-day figure equal to the limit.
+  // Tenths of a day, rounded down. An alert fires as soon as the limit is
+  // passed, when this still equals the limit, so the summary then says
+  // "over" the limit instead of a figure that reads as within it.
   const double idle_days =
       std::max<double>(0, std::floor(static_cast<double>(idle_ms) * 10 / kDayMs) / 10);
   const char* what = rule.logins_only ? "login" : "activity";
@@ -112,10 +113,12 @@ Verdict EvaluateInactivity(const Rule& rule, const Thresholds& limits, const Rul
   verdict.observed = idle_days;
   verdict.threshold = limits.days;
   const std::string idle_text = FormatIndicator(idle_days) + (idle_days == 1 ? " day" : " days");
-  if (verdict.breach) {
+  if (verdict.breach && idle_days > limits.days) {
+    verdict.summary = std::string(input.account_id) + " has had no " + what + " for " + idle_text +
+                      ", longer than the " + Counted(limits.days, "day") + " the rule allows.";
+  } else if (verdict.breach) {
     verdict.summary = std::string(input.account_id) + " has had no " + what + " for over " +
-                      Counted(limits.days, "day") + " (" + idle_text +
-                      " so far), longer than the rule allows.";
+                      Counted(limits.days, "day") + ", longer than the rule allows.";
   } else {
     verdict.summary = std::string(input.account_id) + " has had no " + what + " for " + idle_text +
                       ", within the " + Counted(limits.days, "day") + " the rule allows.";

@@ -139,10 +139,19 @@ TEST(InactivityTest, FiresFromTickNotBefore) {
   EXPECT_EQ(alerts[0].kind, RuleKind::kInactivity);
   EXPECT_EQ(alerts[0].observed, 14);
   EXPECT_EQ(alerts[0].threshold, 14);
-  EXPECT_EQ(
-      alerts[0].summary,
-      "acme has had no activity for over 14 days (14 days so far), longer than the rule allows.");
+  EXPECT_EQ(alerts[0].summary,
+            "acme has had no activity for over 14 days, longer than the rule allows.");
   EXPECT_TRUE(aggregator.Tick(kT0 + 20 * kDay).empty());
+}
+
+TEST(InactivityTest, SummaryGivesTheIdleTimeOnceBeyondTheLimit) {
+  // A clock that jumps, as in a replay, finds the account well past the limit.
+  Aggregator aggregator(testing::TestCatalog(), {testing::InactivityRule(14)});
+  ApplyOne(aggregator, Track("acme", "a", kT0), kT0);
+  std::vector<Alert> alerts = aggregator.Tick(kT0 + 22 * kDay + 12 * kHour);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].summary,
+            "acme has had no activity for 22.5 days, longer than the 14 days the rule allows.");
 }
 
 TEST(InactivityTest, NewEventResolves) {
@@ -191,7 +200,7 @@ TEST(InactivityTest, LoginsOnlyCountsFromFirstSeen) {
   std::vector<Alert> alerts = aggregator.Tick(kT0 + 7 * kDay + 1);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].summary,
-            "acme has had no login for over 7 days (7 days so far), longer than the rule allows.");
+            "acme has had no login for over 7 days, longer than the rule allows.");
 
   std::vector<Alert> resolved =
       ApplyOne(aggregator, Track("acme", "Logged In", kT0 + 8 * kDay), kT0 + 8 * kDay);
