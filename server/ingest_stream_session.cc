@@ -134,9 +134,10 @@ void IngestStreamSession<Stream>::HandleMessage(std::string message) {
         sequence,
         EncodeStreamError(envelope.request_id,
                           {429, "too_many_in_flight",
-                           "More than " + std::to_string(max_in_flight_) +
-                               " responses are waiting to be read; this message was not stored. "
-                               "Read the responses, then resend it."}));
+                           std::to_string(max_in_flight_) +
+                               " messages are in flight on this connection (not yet answered, "
+                               "or their answers not yet sent); this message was not stored. "
+                               "Read the answers, then resend it."}));
   }
 
   ParsedRequest parsed =
