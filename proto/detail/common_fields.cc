@@ -1,6 +1,7 @@
 #include "proto/detail/common_fields.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "proto/detail/event_time.h"
@@ -29,8 +30,19 @@ NumberRead ReadNumber(ondemand::value value, int max_depth) {
     return read;
   }
   read.fault = CheckScalar(value, type);
+  if (read.fault != JsonFault::kNone) return read;
   double number = 0;
-  if (read.fault == JsonFault::kNone && !value.get_double().get(number)) read.number = number;
+  if (!value.get_double().get(number)) {
+    read.number = number;
+  } else {
+    // Valid JSON but beyond a double's range, such as 1e400. It reads as
+    // infinite, as strtod gives, so range checks reject it instead of
+    // taking it for a missing value.
+    std::string_view text = value.raw_json_token();
+    const bool negative = !text.empty() && text.front() == '-';
+    read.number = negative ? -std::numeric_limits<double>::infinity()
+                           : std::numeric_limits<double>::infinity();
+  }
   return read;
 }
 

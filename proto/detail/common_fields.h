@@ -26,7 +26,7 @@ IdRead ReadName(simdjson::ondemand::value value, int max_depth);
 struct NumberRead {
   JsonFault fault = JsonFault::kNone;
   bool wrong_type = false;       // a string, boolean, object or array
-  std::optional<double> number;  // nullopt when null or wrong_type
+  std::optional<double> number;  // nullopt when null or wrong_type; infinite beyond double range
 };
 
 // Reads a JSON number, walking values of other types for faults. Null

@@ -266,6 +266,9 @@ TEST(AmplitudeTest, PerEventRejections) {
       {Track(R"(,"event_properties":[1])"), "invalid_event"},
       {Track(R"(,"time":"2026-01-15T11:00:00Z")"), "invalid_timestamp"},
       {Track(R"(,"time":1e300)"), "invalid_timestamp"},
+      // Beyond a double's range: no date, not a missing time.
+      {Track(R"(,"time":1e400)"), "invalid_timestamp"},
+      {Track(R"(,"time":-1e400)"), "invalid_timestamp"},
       {Track(R"(,"time":-1)"), "timestamp_out_of_range"},
       {Track(R"(,"user_id":"other")"), "duplicate_key"},
       {Track(R"(,"time":1,"time":2)"), "duplicate_key"},

@@ -173,6 +173,7 @@ TEST(MixpanelTest, PerEventRejections) {
       {R"({"event":"e","properties":{"time":"2026-01-15","distinct_id":"u"}})",
        "invalid_timestamp"},
       {R"({"event":"e","properties":{"time":1700,"distinct_id":"u"}})", "timestamp_out_of_range"},
+      {R"({"event":"e","properties":{"time":1e400,"distinct_id":"u"}})", "invalid_timestamp"},
       {R"({"event":"e","properties":{"time":1768474800,"distinct_id":["u"]}})", "invalid_event"},
       {R"({"event":"e","event":"f","properties":{"time":1768474800,"distinct_id":"u"}})",
        "duplicate_key"},
