@@ -174,6 +174,7 @@ class HttpSession : public DrainableConnection,
   // unless a pipelined request is already buffered.
   void DoAwaitRequest() {
     route_index_ = RouteIndexOf("");
+    head_request_ = false;
     received_at_ = std::chrono::steady_clock::now();
     if (draining_) return Close();
     if (buffer_.size() > 0) return DoReadHeader();
@@ -228,6 +229,7 @@ class HttpSession : public DrainableConnection,
     received_ms_ = ServerClock::WallMs();
     received_at_ = std::chrono::steady_clock::now();
     method_ = std::string(parser_->get().method_string());
+    head_request_ = parser_->get().method() == http::verb::head;
     route_index_ = RouteIndexOf(SplitTarget(parser_->get().target()).first);
 
     const auto& head = parser_->get();
@@ -460,16 +462,18 @@ class HttpSession : public DrainableConnection,
     Send(JsonAnswer(status, std::move(body)), 11, /*keep_alive=*/false);
   }
 
-  // Sends `answer`. Without `keep_alive` the session lingers after the
-  // write, since the client may still be sending a body; a shutdown only
-  // drops keep-alive, and the session then closes after the write.
+  // Sends `answer`, without its body when the request is a HEAD. Without
+  // `keep_alive` the session lingers after the write, since the client may
+  // still be sending a body; a shutdown only drops keep-alive, and the
+  // session then closes after the write.
   void Send(HttpAnswer answer, unsigned version, bool keep_alive) {
     services_.metrics.RecordRequest(route_index_, answer.status,
                                     std::chrono::steady_clock::now() - received_at_);
     if (answer.status >= 400 && answer.status < 500) LogClientError(answer);
     const bool linger = !keep_alive;
     keep_alive = keep_alive && !draining_;
-    auto wire = std::make_shared<std::string>(SerializeAnswer(answer, version, keep_alive));
+    auto wire = std::make_shared<std::string>(
+        SerializeAnswer(answer, version, keep_alive, /*send_body=*/!head_request_));
     // A client that does not read its response is treated like an idle one.
     beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     asio::async_write(stream_, asio::buffer(*wire),
@@ -563,6 +567,7 @@ class HttpSession : public DrainableConnection,
   std::chrono::steady_clock::time_point received_at_ = std::chrono::steady_clock::now();
   size_t route_index_;  // of the request being served, for metrics and logs
   std::string method_;
+  bool head_request_ = false;      // true while serving a HEAD, whose response has no body
   bool awaiting_request_ = false;  // waiting for the first byte of the next request
   bool draining_ = false;          // shutting down: no request after this one
   // The current request's ingest family, if any, and its raw body limit.

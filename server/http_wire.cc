@@ -18,7 +18,8 @@ void AppendField(std::string* out, std::string_view name, std::string_view value
 
 }  // namespace
 
-std::string SerializeAnswer(const HttpAnswer& answer, unsigned version, bool keep_alive) {
+std::string SerializeAnswer(const HttpAnswer& answer, unsigned version, bool keep_alive,
+                            bool send_body) {
   const auto& headers = answer.headers;
   std::string out;
   out.reserve(160 + answer.body.size());
@@ -42,7 +43,7 @@ std::string SerializeAnswer(const HttpAnswer& answer, unsigned version, bool kee
   if (version != 10 && !keep_alive) AppendField(&out, "Connection", "close");
   AppendField(&out, "Content-Length", std::to_string(answer.body.size()));
   out.append("\r\n");
-  out.append(answer.body);
+  if (send_body) out.append(answer.body);
   return out;
 }
 

@@ -18,8 +18,10 @@ namespace uptake {
 // unless the answer sets its own, the answer's headers (a later header
 // replaces an earlier one of the same name, in any case), a `Connection`
 // field where the version's default differs from `keep_alive`, and
-// `Content-Length`.
-std::string SerializeAnswer(const HttpAnswer& answer, unsigned version, bool keep_alive);
+// `Content-Length`. Without `send_body` the body is left out but
+// Content-Length still gives its size, as a response to HEAD requires.
+std::string SerializeAnswer(const HttpAnswer& answer, unsigned version, bool keep_alive,
+                            bool send_body);
 
 }  // namespace uptake
 

@@ -147,6 +147,10 @@ int HexValue(char c) {
 
 }  // namespace
 
+bool IsGetOrHead(http::verb method) {
+  return method == http::verb::get || method == http::verb::head;
+}
+
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {
   size_t mark = target.find('?');
   if (mark == std::string_view::npos) return {target, {}};
@@ -218,16 +222,16 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
   }
 
   if (path == "/healthz") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     return JsonAnswer(200, R"({"status":"ok"})");
   }
   if (path == "/readyz") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     return Readiness();
   }
   if (path == "/metrics") {
     // Open like /healthz, so a scraper needs no credentials.
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     HttpAnswer answer = JsonAnswer(200, metrics_.Render());
     answer.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return answer;
@@ -276,19 +280,19 @@ HttpAnswer Router::Handle(HttpRequest& request, int64_t received_ms) {
     return Acknowledge(id, request.body());
   }
   if (path == "/v1/alerts") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     return ListAlerts(query);
   }
   if (path == "/v1/silences" || path.starts_with("/v1/silences/")) {
     return HandleSilences(request, path);
   }
   if (path == "/v1/accounts") {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     return ListAtRiskAccounts(aggregator_, query);
   }
   constexpr std::string_view kAccountsPrefix = "/v1/accounts/";
   if (path.starts_with(kAccountsPrefix) && path.size() > kAccountsPrefix.size()) {
-    if (request.method() != http::verb::get) return MethodNotAllowed("GET");
+    if (!IsGetOrHead(request.method())) return MethodNotAllowed("GET, HEAD");
     return GetAccount(path.substr(kAccountsPrefix.size()));
   }
   return JsonAnswer(404, EncodeError("not_found", "No route for " + std::string(path) + "."));

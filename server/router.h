@@ -60,6 +60,8 @@ class Router {
   // Returns the response for `request`, received at `received_ms` (wall
   // clock). Consumes the request body. Read and admin routes check the
   // request's credentials first; /healthz and /readyz are always open.
+  // A HEAD request gets the GET response with its body, and the caller
+  // leaves the body out.
   HttpAnswer Handle(HttpRequest& request, int64_t received_ms);
 
   // Handles `request` like Handle and passes the response to `done`. For a
@@ -96,6 +98,11 @@ class Router {
 
 // The SDK family of an ingest route, or nullopt when `path` is not one.
 std::optional<IngestFamily> IngestFamilyFor(std::string_view path);
+
+// Returns true for GET and HEAD. Every GET route serves HEAD too, because a
+// response to HEAD is the GET response without its body (RFC 9110, section
+// 9.3.2). HttpSession leaves the body out.
+bool IsGetOrHead(boost::beast::http::verb method);
 
 // Splits a request target into path and query (without the '?').
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);

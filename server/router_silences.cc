@@ -35,8 +35,8 @@ HttpAnswer MethodNotAllowed(std::string_view allowed) {
 HttpAnswer Router::HandleSilences(HttpRequest& request, std::string_view path) {
   if (path == kSilencesPath) {
     if (request.method() == http::verb::post) return CreateSilence(request.body());
-    if (request.method() == http::verb::get) return ListSilences();
-    return MethodNotAllowed("GET, POST");
+    if (IsGetOrHead(request.method())) return ListSilences();
+    return MethodNotAllowed("GET, HEAD, POST");
   }
   if (request.method() != http::verb::delete_) return MethodNotAllowed("DELETE");
   return EndSilence(path.substr(kSilencesPath.size() + 1));

@@ -1,7 +1,7 @@
 // HTTP/1.1 framing, limits and timeouts against the real server, with raw
 // sockets so each test controls every byte the client sends: request
-// smuggling, pipelining, Expect: 100-continue, chunked bodies split at every
-// byte, header limits, slow clients and the connection limit.
+// smuggling, pipelining, HEAD, Expect: 100-continue, chunked bodies split
+// at every byte, header limits, slow clients and the connection limit.
 
 #include <gtest/gtest.h>
 
@@ -56,9 +56,12 @@ std::string TrackRequest(const std::string& account, const std::string& message_
          "\r\n\r\n" + body;
 }
 
-std::string GetRequest(const std::string& target) {
-  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+// A request of `method` without a body.
+std::string BodilessRequest(const std::string& method, const std::string& target) {
+  return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
+
+std::string GetRequest(const std::string& target) { return BodilessRequest("GET", target); }
 
 // The head of a POST /v1/track request without its framing fields and
 // without the blank line that ends it.
@@ -184,6 +187,77 @@ TEST_F(HostileHttpTest, PipelinedRequestsAnsweredInOrder) {
   std::optional<RawResponse> health = connection.ReadResponse();
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, 200);
+}
+
+// The response to HEAD has the GET response's status and fields,
+// Content-Length included, and no body. Each HEAD is pipelined between a
+// GET of the same target and a GET of /healthz, so a body sent after the
+// HEAD response would corrupt the /healthz response.
+TEST_F(HostileHttpTest, HeadGetsGetFieldsWithoutBody) {
+  Start(kConfig);
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Write(TrackRequest("headed", "m-headed")));
+  std::optional<RawResponse> tracked = connection.ReadResponse();
+  ASSERT_TRUE(tracked.has_value());
+  ASSERT_EQ(tracked->status, 200) << tracked->body;
+
+  const std::vector<std::string> targets = {
+      "/healthz",
+      "/readyz",
+      "/v1/alerts",
+      "/v1/accounts?at_risk=true",
+      "/v1/accounts/headed",
+      "/v1/accounts/nobody",
+      "/v1/silences",
+      "/no-such-route",
+      "/v1/track",
+  };
+  for (const std::string& target : targets) {
+    SCOPED_TRACE(target);
+    ASSERT_TRUE(connection.Write(GetRequest(target) + BodilessRequest("HEAD", target) +
+                                 GetRequest("/healthz")));
+    std::optional<RawResponse> get = connection.ReadResponse();
+    ASSERT_TRUE(get.has_value());
+    std::optional<RawResponse> head = connection.ReadHeadResponse();
+    ASSERT_TRUE(head.has_value());
+    std::optional<RawResponse> health = connection.ReadResponse();
+    ASSERT_TRUE(health.has_value());
+
+    EXPECT_FALSE(get->body.empty());
+    EXPECT_EQ(head->head, get->head);
+    EXPECT_EQ(head->Header("Content-Length"), std::to_string(get->body.size()));
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(health->body, R"({"status":"ok"})");
+  }
+
+  // The metrics change between two requests, so only the fields that do not
+  // depend on the counts are compared.
+  ASSERT_TRUE(connection.Write(BodilessRequest("HEAD", "/metrics") + GetRequest("/healthz")));
+  std::optional<RawResponse> metrics = connection.ReadHeadResponse();
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics->Header("Content-Length"), "");
+  EXPECT_NE(metrics->Header("Content-Length"), "0");
+  std::optional<RawResponse> health = connection.ReadResponse();
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->body, R"({"status":"ok"})");
+}
+
+// A GET route's 405 lists HEAD among the allowed methods.
+TEST_F(HostileHttpTest, MethodNotAllowedListsHead) {
+  Start(kConfig);
+  HttpClient client(server_->port());
+  for (const char* target :
+       {"/healthz", "/readyz", "/metrics", "/v1/alerts", "/v1/accounts", "/v1/accounts/acme"}) {
+    SCOPED_TRACE(target);
+    HttpReply reply = client.Post(target, "{}");
+    EXPECT_EQ(reply.status, 405);
+    EXPECT_EQ(reply.Header("Allow"), "GET, HEAD");
+  }
+  HttpReply silences = client.Delete("/v1/silences");
+  EXPECT_EQ(silences.status, 405);
+  EXPECT_EQ(silences.Header("Allow"), "GET, HEAD, POST");
 }
 
 TEST_F(HostileHttpTest, ExpectContinueSendsInterimResponse) {

@@ -76,6 +76,24 @@ RawConnection::ReadResult RawConnection::ReadMore(std::chrono::milliseconds time
 
 std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
+  std::optional<RawResponse> response = ReadHeadResponse(timeout);
+  if (!response) return std::nullopt;
+
+  size_t body_size = 0;
+  if (response->status >= 200) {
+    std::string length = response->Header("Content-Length");
+    std::from_chars(length.data(), length.data() + length.size(), body_size);
+  }
+  while (pending_.size() < body_size) {
+    if (ReadMore(Remaining(deadline)) != ReadResult::kData) return std::nullopt;
+  }
+  response->body = pending_.substr(0, body_size);
+  pending_.erase(0, body_size);
+  return response;
+}
+
+std::optional<RawResponse> RawConnection::ReadHeadResponse(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
   size_t head_end = std::string::npos;
   while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) {
     if (ReadMore(Remaining(deadline)) != ReadResult::kData) return std::nullopt;
@@ -88,18 +106,7 @@ std::optional<RawResponse> RawConnection::ReadResponse(std::chrono::milliseconds
   if (space == std::string::npos || response.head.size() < space + 4) return std::nullopt;
   std::from_chars(response.head.data() + space + 1, response.head.data() + space + 4,
                   response.status);
-
-  size_t body_size = 0;
-  if (response.status >= 200) {
-    std::string length = response.Header("Content-Length");
-    std::from_chars(length.data(), length.data() + length.size(), body_size);
-  }
-  const size_t total = head_end + 4 + body_size;
-  while (pending_.size() < total) {
-    if (ReadMore(Remaining(deadline)) != ReadResult::kData) return std::nullopt;
-  }
-  response.body = pending_.substr(head_end + 4, body_size);
-  pending_.erase(0, total);
+  pending_.erase(0, head_end + 4);
   return response;
 }
 

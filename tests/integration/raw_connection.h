@@ -40,6 +40,12 @@ class RawConnection {
   std::optional<RawResponse> ReadResponse(
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+  // Reads the next response to a HEAD request: the status line and header
+  // fields only, since its Content-Length gives the size of the body a GET
+  // would get. Returns nullopt on close or timeout.
+  std::optional<RawResponse> ReadHeadResponse(
+      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
   // Reads exactly `count` bytes. Returns nullopt on close or timeout.
   std::optional<std::string> ReadBytes(
       size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(30));

@@ -48,7 +48,7 @@ TEST(HttpWireTest, MatchesBeastSerializer) {
   for (const HttpAnswer& answer : answers) {
     for (unsigned version : {10u, 11u}) {
       for (bool keep_alive : {false, true}) {
-        EXPECT_EQ(SerializeAnswer(answer, version, keep_alive),
+        EXPECT_EQ(SerializeAnswer(answer, version, keep_alive, /*send_body=*/true),
                   BeastBytes(answer, version, keep_alive))
             << "status " << answer.status << ", HTTP " << version << ", keep-alive " << keep_alive;
       }
@@ -58,9 +58,19 @@ TEST(HttpWireTest, MatchesBeastSerializer) {
 
 TEST(HttpWireTest, CarriesLargeBody) {
   const HttpAnswer answer{200, std::string(100'000, 'x'), {}};
-  const std::string bytes = SerializeAnswer(answer, 11, true);
+  const std::string bytes = SerializeAnswer(answer, 11, /*keep_alive=*/true, /*send_body=*/true);
   EXPECT_NE(bytes.find("Content-Length: 100000\r\n\r\n"), std::string::npos);
   EXPECT_EQ(bytes.size() - bytes.find("\r\n\r\n") - 4, 100'000u);
+}
+
+// A response to HEAD: the same head, Content-Length still the body's size,
+// and nothing after the blank line.
+TEST(HttpWireTest, OmitsBodyForHead) {
+  const HttpAnswer answer{200, R"({"status":"ok"})", {}};
+  const std::string full = SerializeAnswer(answer, 11, /*keep_alive=*/true, /*send_body=*/true);
+  const std::string head = SerializeAnswer(answer, 11, /*keep_alive=*/true, /*send_body=*/false);
+  EXPECT_EQ(head + answer.body, full);
+  EXPECT_TRUE(head.ends_with("Content-Length: 15\r\n\r\n")) << head;
 }
 
 }  // namespace
