@@ -321,6 +321,9 @@ class HttpSession : public DrainableConnection,
       request.base() = std::move(*head_before_body_);
       head_before_body_.reset();
     }
+    // keep_alive(), is_upgrade() and the WebSocket handshake of Beast (Boost
+    // 1.81) read only the first Connection line.
+    JoinFieldLines(request, http::field::connection);
 
     auto [path, query] = SplitTarget(request.target());
     if (path == "/v1/alerts/stream" && request.method() == http::verb::get) {

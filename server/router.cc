@@ -63,6 +63,7 @@ IngestRequest MakeIngestRequest(HttpRequest& request, const IngestRoute& route,
   ingest.segment_call = route.segment_call;
   ingest.authorization = request[http::field::authorization];
   ingest.content_type = request[http::field::content_type];
+  JoinFieldLines(request, http::field::content_encoding);
   ingest.content_encoding = request[http::field::content_encoding];
   ingest.query = query;
   ingest.body = std::move(request.body());
@@ -149,6 +150,19 @@ int HexValue(char c) {
 
 bool IsGetOrHead(http::verb method) {
   return method == http::verb::get || method == http::verb::head;
+}
+
+void JoinFieldLines(http::fields& fields, http::field name) {
+  if (fields.count(name) < 2) return;
+  // The field list keeps the order the lines arrived in, which matters for
+  // Content-Encoding.
+  std::string joined;
+  for (const auto& line : fields) {
+    if (line.name() != name || line.value().empty()) continue;
+    if (!joined.empty()) joined += ", ";
+    joined += line.value();
+  }
+  fields.set(name, joined);
 }
 
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {

@@ -104,6 +104,13 @@ std::optional<IngestFamily> IngestFamilyFor(std::string_view path);
 // 9.3.2). HttpSession leaves the body out.
 bool IsGetOrHead(boost::beast::http::verb method);
 
+// Replaces the lines of field `name` with one line holding their values
+// joined by ", ", in the order received, when there is more than one. HTTP
+// treats repeated lines of a list-valued field as that one line (RFC 9110,
+// section 5.3), but `fields[name]` returns only the first (Boost 1.81).
+// Empty values are dropped.
+void JoinFieldLines(boost::beast::http::fields& fields, boost::beast::http::field name);
+
 // Splits a request target into path and query (without the '?').
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);
 

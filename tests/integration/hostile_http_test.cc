@@ -1,7 +1,8 @@
 // HTTP/1.1 framing, limits and timeouts against the real server, with raw
 // sockets so each test controls every byte the client sends: request
-// smuggling, pipelining, HEAD, Expect: 100-continue, chunked bodies split
-// at every byte, header limits, slow clients and the connection limit.
+// smuggling, pipelining, HEAD, fields split over several lines,
+// Expect: 100-continue, chunked bodies split at every byte, header limits,
+// slow clients and the connection limit.
 
 #include <gtest/gtest.h>
 
@@ -258,6 +259,31 @@ TEST_F(HostileHttpTest, MethodNotAllowedListsHead) {
   HttpReply silences = client.Delete("/v1/silences");
   EXPECT_EQ(silences.status, 405);
   EXPECT_EQ(silences.Header("Allow"), "GET, HEAD, POST");
+}
+
+// Connection split over two lines counts as one comma-joined line, for
+// keep-alive and for a WebSocket upgrade.
+TEST_F(HostileHttpTest, ConnectionLinesJoined) {
+  Start(kConfig);
+  RawConnection closing(server_->port());
+  ASSERT_TRUE(
+      closing.Write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+                    "Connection: close\r\n\r\n"));
+  std::optional<RawResponse> response = closing.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->Header("Connection"), "close");
+  EXPECT_TRUE(closing.WaitForClose(kCloseDeadline));
+
+  RawConnection upgrading(server_->port());
+  // The key is the sample nonce of RFC 6455 section 1.3.
+  ASSERT_TRUE(upgrading.Write(
+      "GET /v1/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + BasicAuth("k1") +
+      "\r\nUpgrade: websocket\r\nConnection: keep-alive\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+  std::optional<RawResponse> upgraded = upgrading.ReadResponse();
+  ASSERT_TRUE(upgraded.has_value());
+  EXPECT_EQ(upgraded->status, 101);
 }
 
 TEST_F(HostileHttpTest, ExpectContinueSendsInterimResponse) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/integration/clients.h"
+#include "tests/integration/raw_connection.h"
 #include "tests/integration/server_process.h"
 
 namespace uptake::testing {
@@ -41,9 +42,14 @@ std::string Track(const std::string& id, const std::string& user, const std::str
          R"(,"properties":{"plan":"pro"}})";
 }
 
-std::string Gzip(const std::string& text) {
+// zlib's window_bits for each coding. 15 + 16 writes a gzip wrapper, and 15
+// writes the zlib wrapper that HTTP's "deflate" names.
+constexpr int kGzipWindowBits = 15 + 16;
+constexpr int kDeflateWindowBits = 15;
+
+std::string Compress(const std::string& text, int window_bits) {
   z_stream stream{};
-  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&stream, text.size()) + 32, '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   stream.avail_in = static_cast<uInt>(text.size());
@@ -435,10 +441,30 @@ TEST_F(ServerTest, ConcurrentCopiesStoredOnce) {
 TEST_F(ServerTest, GzipBodyAccepted) {
   HttpClient client(server_->port());
   std::string body = Batch({Track("z1", "ann", "zipco", "Report Viewed", "2024-03-01T10:00:00Z")});
-  std::string compressed = Gzip(body);
+  std::string compressed = Compress(body, kGzipWindowBits);
   HttpReply reply = client.Post("/v1/batch", compressed, {kAuth[0], {"Content-Encoding", "gzip"}});
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(int64_t(ParseOwned(client.Get("/v1/accounts/zipco").body)["event_count"]), 1);
+}
+
+// HTTP treats repeated Content-Encoding lines as one comma-joined line, so
+// the codings of both lines are undone, the last one first.
+TEST_F(ServerTest, SplitContentEncodingAccepted) {
+  std::string body =
+      Batch({Track("z2", "ann", "splitco", "Report Viewed", "2024-03-01T10:00:00Z")});
+  std::string compressed = Compress(Compress(body, kGzipWindowBits), kDeflateWindowBits);
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Write(
+      "POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + kAuth[0].second +
+      "\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+      "Content-Encoding: deflate\r\nContent-Length: " +
+      std::to_string(compressed.size()) + "\r\n\r\n" + compressed));
+  std::optional<RawResponse> reply = connection.ReadResponse();
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_EQ(reply->status, 200) << reply->body;
+
+  HttpClient client(server_->port());
+  EXPECT_EQ(int64_t(ParseOwned(client.Get("/v1/accounts/splitco").body)["event_count"]), 1);
 }
 
 TEST_F(ServerTest, UnknownRouteIs404) {

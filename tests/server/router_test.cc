@@ -11,6 +11,38 @@ namespace {
 
 namespace http = boost::beast::http;
 
+TEST(JoinFieldLinesTest, JoinsLinesInOrder) {
+  http::fields fields;
+  fields.insert(http::field::content_encoding, "gzip");
+  fields.insert(http::field::content_type, "application/json");
+  fields.insert(http::field::content_encoding, "deflate, identity");
+  JoinFieldLines(fields, http::field::content_encoding);
+  EXPECT_EQ(fields.count(http::field::content_encoding), 1u);
+  EXPECT_EQ(fields[http::field::content_encoding], "gzip, deflate, identity");
+  EXPECT_EQ(fields[http::field::content_type], "application/json");
+}
+
+TEST(JoinFieldLinesTest, SkipsEmptyLines) {
+  http::fields fields;
+  fields.insert(http::field::connection, "");
+  fields.insert(http::field::connection, "keep-alive");
+  fields.insert(http::field::connection, "");
+  fields.insert(http::field::connection, "Upgrade");
+  JoinFieldLines(fields, http::field::connection);
+  EXPECT_EQ(fields.count(http::field::connection), 1u);
+  EXPECT_EQ(fields[http::field::connection], "keep-alive, Upgrade");
+}
+
+TEST(JoinFieldLinesTest, LeavesSingleLine) {
+  http::fields fields;
+  fields.insert(http::field::content_encoding, "gzip,deflate");
+  JoinFieldLines(fields, http::field::content_encoding);
+  EXPECT_EQ(fields[http::field::content_encoding], "gzip,deflate");
+
+  JoinFieldLines(fields, http::field::connection);
+  EXPECT_EQ(fields.count(http::field::connection), 0u);
+}
+
 TEST(IsGetOrHeadTest, AcceptsOnlyGetAndHead) {
   EXPECT_TRUE(IsGetOrHead(http::verb::get));
   EXPECT_TRUE(IsGetOrHead(http::verb::head));
