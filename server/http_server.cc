@@ -324,11 +324,12 @@ class HttpSession : public DrainableConnection,
     // keep_alive(), is_upgrade() and the WebSocket handshake of Beast (Boost
     // 1.81) read only the first Connection line.
     JoinFieldLines(request, http::field::connection);
+    JoinFieldLines(request, http::field::accept);
 
     auto [path, query] = SplitTarget(request.target());
     if (path == "/v1/alerts/stream" && request.method() == http::verb::get) {
       if (beast::websocket::is_upgrade(request) ||
-          beast::iequals(request[http::field::accept], "text/event-stream")) {
+          AcceptsEventStream(request[http::field::accept])) {
         return OpenAlertStream(std::move(request), query);
       }
     }

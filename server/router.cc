@@ -11,6 +11,7 @@
 #include "server/silence.h"
 
 namespace uptake {
+namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 namespace {
@@ -163,6 +164,38 @@ void JoinFieldLines(http::fields& fields, http::field name) {
     joined += line.value();
   }
   fields.set(name, joined);
+}
+
+bool AcceptsEventStream(std::string_view accept) {
+  constexpr auto kSpaces = " \t";
+  auto trim = [&](std::string_view text) {
+    const size_t first = text.find_first_not_of(kSpaces);
+    if (first == std::string_view::npos) return std::string_view();
+    return text.substr(first, text.find_last_not_of(kSpaces) - first + 1);
+  };
+  while (!accept.empty()) {
+    const size_t comma = accept.find(',');
+    std::string_view element = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+
+    const size_t semicolon = element.find(';');
+    if (!beast::iequals(trim(element.substr(0, semicolon)), "text/event-stream")) continue;
+    // Only q=0 (or 0.0, 0.00...) refuses the type.
+    bool refused = false;
+    std::string_view parameters =
+        semicolon == std::string_view::npos ? std::string_view() : element.substr(semicolon + 1);
+    while (!parameters.empty()) {
+      const size_t next = parameters.find(';');
+      std::string_view parameter = trim(parameters.substr(0, next));
+      parameters =
+          next == std::string_view::npos ? std::string_view() : parameters.substr(next + 1);
+      if (parameter.size() < 2 || !beast::iequals(parameter.substr(0, 2), "q=")) continue;
+      std::string_view weight = parameter.substr(2);
+      refused = !weight.empty() && weight.find_first_not_of("0.") == std::string_view::npos;
+    }
+    if (!refused) return true;
+  }
+  return false;
 }
 
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {

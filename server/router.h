@@ -111,6 +111,11 @@ bool IsGetOrHead(boost::beast::http::verb method);
 // Empty values are dropped.
 void JoinFieldLines(boost::beast::http::fields& fields, boost::beast::http::field name);
 
+// Returns true when an Accept value lists text/event-stream (in any case,
+// with any parameters) without q=0. A browser's EventSource sends it alone;
+// other clients may list more types beside it.
+bool AcceptsEventStream(std::string_view accept);
+
 // Splits a request target into path and query (without the '?').
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);
 

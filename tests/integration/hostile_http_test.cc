@@ -246,6 +246,27 @@ TEST_F(HostileHttpTest, HeadGetsGetFieldsWithoutBody) {
 }
 
 // A GET route's 405 lists HEAD among the allowed methods.
+TEST_F(HostileHttpTest, EventStreamFoundAmongAcceptedTypes) {
+  Start(kConfig);
+  // Accept is a list, and may come on two lines.
+  RawConnection listed(server_->port());
+  ASSERT_TRUE(
+      listed.Write("GET /v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Accept: application/json\r\nAccept: text/event-stream;q=0.9\r\n\r\n"));
+  std::optional<RawResponse> head = listed.ReadHeadResponse();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 200) << head->head;
+  EXPECT_EQ(head->Header("Content-Type"), "text/event-stream") << head->head;
+
+  // Any type at all is not a request for the stream.
+  RawConnection any(server_->port());
+  ASSERT_TRUE(
+      any.Write("GET /v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n"));
+  std::optional<RawResponse> upgrade = any.ReadResponse();
+  ASSERT_TRUE(upgrade.has_value());
+  EXPECT_EQ(upgrade->status, 426) << upgrade->head;
+}
+
 TEST_F(HostileHttpTest, MethodNotAllowedListsHead) {
   Start(kConfig);
   HttpClient client(server_->port());

@@ -43,6 +43,23 @@ TEST(JoinFieldLinesTest, LeavesSingleLine) {
   EXPECT_EQ(fields.count(http::field::connection), 0u);
 }
 
+TEST(AcceptsEventStreamTest, FindsTheTypeInAList) {
+  EXPECT_TRUE(AcceptsEventStream("text/event-stream"));
+  EXPECT_TRUE(AcceptsEventStream("Text/Event-Stream"));
+  EXPECT_TRUE(AcceptsEventStream("text/event-stream, */*"));
+  EXPECT_TRUE(AcceptsEventStream("application/json;q=0.9, text/event-stream ; charset=utf-8"));
+  EXPECT_TRUE(AcceptsEventStream("text/event-stream;q=0.5"));
+}
+
+TEST(AcceptsEventStreamTest, RefusesOtherTypesAndQZero) {
+  EXPECT_FALSE(AcceptsEventStream(""));
+  EXPECT_FALSE(AcceptsEventStream("*/*"));
+  EXPECT_FALSE(AcceptsEventStream("text/*"));
+  EXPECT_FALSE(AcceptsEventStream("text/event-streams"));
+  EXPECT_FALSE(AcceptsEventStream("text/event-stream;q=0"));
+  EXPECT_FALSE(AcceptsEventStream("text/event-stream; q=0.000, application/json"));
+}
+
 TEST(IsGetOrHeadTest, AcceptsOnlyGetAndHead) {
   EXPECT_TRUE(IsGetOrHead(http::verb::get));
   EXPECT_TRUE(IsGetOrHead(http::verb::head));
