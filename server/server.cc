@@ -287,6 +287,9 @@ int RunServer(const Config& config) {
                                             ? EventLogCompression::kLz4
                                             : EventLogCompression::kZstdAtBottom;
   store_options.event_retention_ms = int64_t{config.retention_days} * 24 * 3600 * 1000;
+  // Under the event clock, "now" is the newest event time, for retention too.
+  store_options.retention_clock =
+      config.clock == ClockMode::kEvent ? RetentionClock::kNewestEvent : RetentionClock::kWall;
   store_options.min_free_bytes = static_cast<uint64_t>(config.min_free_disk_mb) << 20;
   StorageStatus status = Store::Open(config.data_dir, store_options, &store);
   if (!status.ok()) {

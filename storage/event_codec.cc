@@ -176,6 +176,13 @@ std::optional<int64_t> GetBodyTime(RecordReader* reader) {
   return timestamp_ms;
 }
 
+// Reads the receive time that follows the event time GetBodyTime read.
+std::optional<int64_t> GetBodyReceivedTime(RecordReader* reader) {
+  int64_t received_ms;
+  if (!reader->GetSigned(&received_ms)) return std::nullopt;
+  return received_ms;
+}
+
 size_t BodySizeHint(const Event& event) {
   return 48 + event.message_id.size() + event.user_id.size() + event.anonymous_id.size() +
          event.group_id.size() + event.account_id.size() + event.name.size() +
@@ -274,7 +281,9 @@ std::optional<size_t> DecodeRecord(std::string_view record,
   return events.size();
 }
 
-RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::string* rewritten) {
+RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms,
+                               std::optional<int64_t> marks_received_since_ms,
+                               std::string* rewritten) {
   RecordReader reader(record);
   uint8_t version;
   if (!reader.GetByte(&version)) return RecordRetention::kKeep;
@@ -302,7 +311,13 @@ RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::
       RecordReader body_reader(body);
       const std::optional<int64_t> time = GetBodyTime(&body_reader);
       if (!time.has_value()) return RecordRetention::kKeep;
-      if (*time < cutoff_ms) {
+      bool mark_needed = false;
+      if (marks_received_since_ms.has_value()) {
+        const std::optional<int64_t> received = GetBodyReceivedTime(&body_reader);
+        if (!received.has_value()) return RecordRetention::kKeep;
+        mark_needed = *received >= *marks_received_since_ms;
+      }
+      if (*time < cutoff_ms && !mark_needed) {
         any_expired = true;
         body = std::string_view();
       }

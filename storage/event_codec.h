@@ -75,8 +75,13 @@ enum class RecordRetention {
 
 // Decides a record's fate for events with event time before `cutoff_ms`.
 // Emptied bodies keep their positions, so the sequences of the other events
-// do not move.
-RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms, std::string* rewritten);
+// do not move. When `marks_received_since_ms` is set, an event of a commit
+// record received at or after it keeps its body whatever its time: its
+// dedup mark is read back from this record at open, and it must outlive
+// the dedup retention.
+RecordRetention ApplyRetention(std::string_view record, int64_t cutoff_ms,
+                               std::optional<int64_t> marks_received_since_ms,
+                               std::string* rewritten);
 
 // Reads only the event time (timestamp_ms) of a record, the newest one for a
 // commit record, without copying its strings. Returns nullopt for a record

@@ -30,6 +30,12 @@ enum class EventLogCompression {
   kLz4,
 };
 
+// The clock that event retention measures age by (StoreOptions).
+enum class RetentionClock {
+  kWall,         // the wall clock at compaction time
+  kNewestEvent,  // the newest event time in the log, as `clock: event` reads it
+};
+
 struct StoreOptions {
   // Create the database when the folder contains none. Default: true.
   bool create_if_missing = true;
@@ -58,10 +64,13 @@ struct StoreOptions {
   // afterwards. Default: kZstdAtBottom.
   EventLogCompression event_log_compression = EventLogCompression::kZstdAtBottom;
 
-  // Log records whose event time is older than this, by the wall clock at
-  // compaction time, are dropped by compaction. 0 keeps every event.
+  // Log records whose event time is older than this, by `retention_clock`
+  // at compaction time, are dropped by compaction. An event whose dedup
+  // mark is still read back from its record at open is kept until
+  // dedup_retention_ms after its receive time too. 0 keeps every event.
   // Default: 0.
   int64_t event_retention_ms = 0;
+  RetentionClock retention_clock = RetentionClock::kWall;
 
   // Commits fail with kUnavailable, before reaching RocksDB, while the
   // filesystem of the database folder has fewer free bytes than this. The

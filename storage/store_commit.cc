@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 #include "storage/dedup_index.h"
@@ -92,6 +93,15 @@ StorageStatus Store::Impl::Commit(std::string_view write_key, std::span<const Ev
   status = FromRocksDbStatus("write commit batch", Checked(db_->Write(write_options_, &batch)));
   finish(status.ok());
   if (!status.ok()) return status;
+  if (attachments_.retention_filter != nullptr) {
+    int64_t newest_ms = std::numeric_limits<int64_t>::min();
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (classified[i] == CommitOutcome::kStored) {
+        newest_ms = std::max(newest_ms, events[i].timestamp_ms);
+      }
+    }
+    attachments_.retention_filter->ObserveEventTime(newest_ms);
+  }
   commits_.fetch_add(1, std::memory_order_relaxed);
   *outcomes = std::move(classified);
   return StorageStatus::Ok();

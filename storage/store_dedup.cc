@@ -122,9 +122,13 @@ StorageStatus Store::Impl::SpillMarks(const FingerprintSet& marks, uint64_t boun
 
   std::string encoded;
   PutBigEndian64(&encoded, boundary);
-  return FromRocksDbStatus(
+  const StorageStatus recorded = FromRocksDbStatus(
       "record dedup spill boundary",
       db_->Put(write_options_, Family(kDefaultFamily), kSpillBoundaryKey, encoded));
+  if (recorded.ok() && attachments_.retention_filter != nullptr) {
+    attachments_.retention_filter->SetSpillBoundary(boundary);
+  }
+  return recorded;
 }
 
 void Store::Impl::RunSpills() {
@@ -217,6 +221,9 @@ StorageStatus Store::Impl::LoadDedupMarks() {
     return FromRocksDbStatus("read dedup spill boundary", status);
   }
 
+  if (attachments_.retention_filter != nullptr) {
+    attachments_.retention_filter->SetSpillBoundary(boundary);
+  }
   StorageStatus loaded = ForEachLoggedEventFrom(boundary, [this](uint64_t,
                                                                  const LoggedEvent& logged) {
     const uint64_t key_seed = DedupKeySeed(dedup_seed_, logged.write_key);

@@ -221,8 +221,8 @@ StorageStatus Store::Impl::Open(const std::string& dir, const StoreOptions& opti
   Attachments attachments;
   attachments.dedup_filter = std::make_unique<DedupExpiryFilter>(options.dedup_retention_ms);
   if (options.event_retention_ms > 0) {
-    attachments.retention_filter =
-        std::make_unique<EventRetentionFilter>(options.event_retention_ms);
+    attachments.retention_filter = std::make_unique<EventRetentionFilter>(
+        options.event_retention_ms, options.dedup_retention_ms, options.retention_clock);
   }
   attachments.statistics = rocksdb::CreateDBStatistics();
 
@@ -277,6 +277,13 @@ StorageStatus Store::Impl::RecoverNextSequence() {
     return StorageStatus::Corruption("last event log record cannot be decoded");
   }
   next_sequence_ = DecodeBigEndian64(key.data()) + *events;
+  // Under RetentionClock::kNewestEvent nothing expires before "now" is
+  // known. The last record's newest time is a lower bound of it.
+  if (attachments_.retention_filter != nullptr) {
+    const std::optional<int64_t> newest =
+        DecodeEventTime(std::string_view(it->value().data(), it->value().size()));
+    if (newest.has_value()) attachments_.retention_filter->ObserveEventTime(*newest);
+  }
   return StorageStatus::Ok();
 }
 

@@ -191,9 +191,9 @@ TEST(CommitRecordTest, RetentionEmptiesOnlyExpiredBodies) {
   const std::string record = CommitRecordOf({old_event, recent, old_event});
 
   std::string rewritten;
-  EXPECT_EQ(ApplyRetention(record, 50, &rewritten), RecordRetention::kKeep);
-  EXPECT_EQ(ApplyRetention(record, 400, &rewritten), RecordRetention::kDrop);
-  ASSERT_EQ(ApplyRetention(record, 200, &rewritten), RecordRetention::kRewrite);
+  EXPECT_EQ(ApplyRetention(record, 50, std::nullopt, &rewritten), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention(record, 400, std::nullopt, &rewritten), RecordRetention::kDrop);
+  ASSERT_EQ(ApplyRetention(record, 200, std::nullopt, &rewritten), RecordRetention::kRewrite);
 
   // The recent event keeps position 1, so its sequence does not move.
   EXPECT_THAT(Positions(rewritten), ElementsAre(std::make_pair(size_t{1}, std::string("recent"))));
@@ -202,17 +202,19 @@ TEST(CommitRecordTest, RetentionEmptiesOnlyExpiredBodies) {
 
   // A second pass after the rest expires drops the record.
   std::string again;
-  EXPECT_EQ(ApplyRetention(rewritten, 200, &again), RecordRetention::kKeep);
-  EXPECT_EQ(ApplyRetention(rewritten, 400, &again), RecordRetention::kDrop);
+  EXPECT_EQ(ApplyRetention(rewritten, 200, std::nullopt, &again), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention(rewritten, 400, std::nullopt, &again), RecordRetention::kDrop);
 }
 
 TEST(CommitRecordTest, RetentionOfSingleEventRecords) {
   Event event = EveryFieldSet();
   event.timestamp_ms = 100;
   std::string rewritten;
-  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 200, &rewritten), RecordRetention::kDrop);
-  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 50, &rewritten), RecordRetention::kKeep);
-  EXPECT_EQ(ApplyRetention("\x02", 50, &rewritten), RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 200, std::nullopt, &rewritten),
+            RecordRetention::kDrop);
+  EXPECT_EQ(ApplyRetention(EncodeEvent("wk", event), 50, std::nullopt, &rewritten),
+            RecordRetention::kKeep);
+  EXPECT_EQ(ApplyRetention("\x02", 50, std::nullopt, &rewritten), RecordRetention::kKeep);
 }
 
 }  // namespace
