@@ -35,6 +35,11 @@ enum class Source : uint8_t {
 // dropped, but no rule is evaluated on this bucket.
 inline constexpr char kUnattributedAccount[] = "(unattributed)";
 
+// Longest message, user, anonymous, previous or account id accepted, in
+// bytes. Ids travel in URLs (GET /v1/accounts/{id}) and in paging cursors,
+// so they must fit a request head with room to spare.
+inline constexpr size_t kMaxIdBytes = 1024;
+
 struct Event {
   EventType type = EventType::kTrack;
   Source source = Source::kSegment;

@@ -26,6 +26,28 @@ EventRejection EventTooLarge(size_t index, size_t event_bytes, size_t max_event_
                             " bytes."};
 }
 
+std::optional<EventRejection> CheckEventIds(const Event& event) {
+  if (event.group_id == kUnattributedAccount) {
+    return EventRejection{0, "invalid_event",
+                          std::string("The account id '") + kUnattributedAccount +
+                              "' is reserved for events that name no account; use another id."};
+  }
+  const std::pair<const std::string*, const char*> ids[] = {
+      {&event.message_id, "message id"},     {&event.user_id, "user id"},
+      {&event.anonymous_id, "anonymous id"}, {&event.previous_id, "previous id"},
+      {&event.group_id, "account id"},
+  };
+  for (const auto& [id, what] : ids) {
+    if (id->size() > kMaxIdBytes) {
+      return EventRejection{0, "invalid_event",
+                            std::string("The ") + what + " is " + std::to_string(id->size()) +
+                                " bytes, over the limit of " + std::to_string(kMaxIdBytes) +
+                                " bytes."};
+    }
+  }
+  return std::nullopt;
+}
+
 bool RequestParser::StartDocument(simdjson::padded_string_view json, ondemand::document& document,
                                   std::string_view source) {
   // One parser per thread serves every wire format, because a request is
@@ -76,6 +98,7 @@ std::optional<EventRejection> RequestParser::FirstRejection(
 
 void RequestParser::AppendEvent(size_t index, std::optional<EventRejection> rejection, Event event,
                                 ParsedRequest& out) {
+  if (!rejection) rejection = CheckEventIds(event);
   if (rejection) {
     rejection->index = index;
     out.rejected.push_back(std::move(*rejection));
@@ -204,6 +227,10 @@ void RequestParser::FinishDraft(Draft& draft, const BatchSentAt& batch_sent_at,
   if (!draft.rejection && batch_sent_at.invalid && !draft.sent_at) {
     draft.rejection =
         EventRejection{draft.index, "invalid_timestamp", std::string(messages.invalid_sent_at)};
+  }
+  if (!draft.rejection) {
+    draft.rejection = CheckEventIds(draft.event);
+    if (draft.rejection) draft.rejection->index = draft.index;
   }
   if (draft.rejection) {
     out.rejected.push_back(std::move(*draft.rejection));

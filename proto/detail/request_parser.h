@@ -44,6 +44,10 @@ ParsedRequest RequestTooLarge(size_t body_bytes, size_t max_bytes, int status,
 // Returns the event_too_large rejection for an event of `event_bytes`.
 EventRejection EventTooLarge(size_t index, size_t event_bytes, size_t max_event_bytes);
 
+// Rejects an event whose account id is the reserved kUnattributedAccount,
+// or one of whose ids is longer than kMaxIdBytes. The index is left 0.
+std::optional<EventRejection> CheckEventIds(const Event& event);
+
 // The maximum number of events in one request and how a request over it
 // fails. `unit` names the request in the message ("batch" or "request").
 struct BatchLimit {

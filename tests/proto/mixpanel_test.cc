@@ -180,6 +180,8 @@ TEST(MixpanelTest, PerEventRejections) {
       {R"({"event":"e","properties":{"time":1768474800,"distinct_id":"u"},"properties":{}})",
        "duplicate_key"},
       {Item(",\"deep\":" + Nested(40)), "too_deep"},
+      {Item(R"x(,"company":"(unattributed)")x"), "invalid_event"},
+      {Item(",\"company\":\"" + std::string(kMaxIdBytes + 1, 'a') + "\""), "invalid_event"},
       {Item(R"(,"s":"\udfff")"), "invalid_unicode_escape"},
       {Item(R"(,"\ud800x":1)"), "invalid_unicode_escape"},
       {Item(",\"s\":\"" + std::string(40 * 1024, 'x') + "\""), "event_too_large"},

@@ -151,6 +151,36 @@ TEST(SegmentTest, PerEventRejections) {
   }
 }
 
+TEST(SegmentTest, ReservedAccountIdRejected) {
+  // The bucket of events with no account must not merge with a real one.
+  const ParsedRequest parsed =
+      Parse(Batch(Track(",\"context\":{\"groupId\":\"(unattributed)\"}") + "," +
+                  R"x({"type":"group","userId":"u1","groupId":"(unattributed)"})x" + "," +
+                  Track(",\"context\":{\"groupId\":\"acme\"}")));
+  ASSERT_EQ(parsed.rejected.size(), 2u);
+  EXPECT_EQ(parsed.rejected[0].index, 0u);
+  EXPECT_EQ(parsed.rejected[1].index, 1u);
+  EXPECT_NE(parsed.rejected[0].message.find("reserved"), std::string::npos);
+  ASSERT_EQ(parsed.events.size(), 1u);
+  EXPECT_EQ(parsed.events[0].group_id, "acme");
+}
+
+TEST(SegmentTest, IdsOverTheLimitRejected) {
+  const std::string at_limit(kMaxIdBytes, 'a');
+  const std::string over_limit(kMaxIdBytes + 1, 'a');
+  const ParsedRequest parsed =
+      Parse(Batch(Track(",\"context\":{\"groupId\":\"" + at_limit + "\"}") + "," +
+                  Track(",\"context\":{\"groupId\":\"" + over_limit + "\"}") + "," +
+                  Track(",\"messageId\":\"" + over_limit + "\"") + "," +
+                  R"({"type":"track","event":"Login","userId":")" + over_limit + "\"}"));
+  ASSERT_EQ(parsed.events.size(), 1u);
+  ASSERT_EQ(parsed.rejected.size(), 3u);
+  EXPECT_NE(parsed.rejected[0].message.find("account id is 1025 bytes"), std::string::npos)
+      << parsed.rejected[0].message;
+  EXPECT_NE(parsed.rejected[1].message.find("message id"), std::string::npos);
+  EXPECT_NE(parsed.rejected[2].message.find("user id"), std::string::npos);
+}
+
 TEST(SegmentTest, RejectionMessageNamesField) {
   const ParsedRequest parsed = Parse(Batch(Track(",\"properties\":[]")));
   ASSERT_EQ(parsed.rejected.size(), 1u);
