@@ -148,9 +148,17 @@ void JsonWriter::Double(double value) {
     out_ += "null";
     return;
   }
-  // 32 bytes hold the shortest round-trip form of any double.
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  // The shortest round-trip form writes 500000 as "5e+05", so whole numbers
+  // up to kMaxPlainWhole are written as integers. Every integer of that size
+  // is exact in a double, so the integer form round-trips too.
+  constexpr double kMaxPlainWhole = 1e15;
+  char buffer[32];  // holds the shortest round-trip form of any double
+  std::to_chars_result result;
+  if (std::fabs(value) <= kMaxPlainWhole && std::trunc(value) == value) {
+    result = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(value));
+  } else {
+    result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  }
   out_.append(buffer, result.ptr);
 }
 

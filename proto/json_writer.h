@@ -24,7 +24,9 @@ class JsonWriter {
 
   void String(std::string_view value);
   void Int(int64_t value);
-  // Writes `value`, or null when it is not finite, so output stays valid
+  // Writes `value` as a plain integer when it is whole and at most 1e15 in
+  // magnitude, otherwise in the shortest form that reads back as the same
+  // double. Writes null when `value` is not finite, so output stays valid
   // JSON.
   void Double(double value);
   void Bool(bool value);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace uptake {
 namespace {
@@ -82,6 +83,33 @@ TEST(JsonWriterTest, DoublesShortestAndNonFiniteNull) {
   writer.Double(std::numeric_limits<double>::quiet_NaN());
   writer.EndArray();
   EXPECT_EQ(writer.str(), "[0.1,2.5,1e+300,null,null,null]");
+}
+
+TEST(JsonWriterTest, WholeDoublesPlain) {
+  struct Case {
+    double value;
+    const char* json;
+  };
+  const std::vector<Case> cases = {
+      {500000.0, "500000"},
+      {900000.0, "900000"},
+      {50000.0, "50000"},
+      {-2000000.0, "-2000000"},
+      {0.0, "0"},
+      {-0.0, "0"},
+      {1e15, "1000000000000000"},
+      {-1e15, "-1000000000000000"},
+      {1e16, "1e+16"},
+      {500000.5, "500000.5"},
+      {0.1 + 0.2, "0.30000000000000004"},
+      {1.5e-7, "1.5e-07"},
+  };
+  for (const Case& test_case : cases) {
+    SCOPED_TRACE(test_case.json);
+    JsonWriter writer;
+    writer.Double(test_case.value);
+    EXPECT_EQ(writer.str(), test_case.json);
+  }
 }
 
 TEST(JsonWriterTest, ReleaseMovesOutput) {
