@@ -1,5 +1,6 @@
 #include "server/log_format.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -8,6 +9,7 @@
 #include <ctime>
 
 #include "proto/json_writer.h"
+#include "proto/utf8.h"
 
 namespace uptake {
 namespace {
@@ -45,7 +47,54 @@ std::string FormatTime(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
+void AppendHexByte(std::string& out, std::string_view prefix, unsigned char byte) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += prefix;
+  out.push_back(kHex[byte >> 4]);
+  out.push_back(kHex[byte & 0x0f]);
+}
+
+// The message part of a text log record, with EscapeLogText applied.
+class EscapedMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text =
+        EscapeLogText(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessageFlag>();
+  }
+};
+
 }  // namespace
+
+std::string EscapeLogText(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\\') {
+      escaped += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      AppendHexByte(escaped, "\\x", byte);
+    } else if (byte < 0x80) {
+      escaped.push_back(text[i]);
+    } else if (const size_t length = Utf8SequenceLength(text.substr(i)); length == 0) {
+      AppendHexByte(escaped, "\\x", byte);
+    } else if (length == 2 && byte == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      // U+0080 to U+009F, encoded as C2 80 to C2 9F.
+      AppendHexByte(escaped, "\\u00", static_cast<unsigned char>(text[i + 1]));
+      i += 1;
+    } else {
+      escaped.append(text.substr(i, length));
+      i += length - 1;
+    }
+  }
+  return escaped;
+}
 
 std::string FormatJsonLogLine(std::string_view time_text, std::string_view level_name,
                               std::string_view message) {
@@ -113,7 +162,10 @@ bool ConfigureLogging(LogFormat format, const std::string& level) {
   if (format == LogFormat::kJson) {
     spdlog::set_formatter(std::make_unique<JsonLogFormatter>());
   } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    // %* is the message with EscapeLogText applied, in place of %v.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<EscapedMessageFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %*");
+    spdlog::set_formatter(std::move(formatter));
   }
   return true;
 }

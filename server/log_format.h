@@ -31,6 +31,14 @@ class JsonLogFormatter : public spdlog::formatter {
 std::string FormatJsonLogLine(std::string_view time_text, std::string_view level_name,
                               std::string_view message);
 
+// Returns `text` with the bytes that could split a text log record or
+// drive a terminal escaped, so that one record stays one line whatever a
+// client sent. C0 controls (CR, LF, ESC and NUL among them), DEL and each
+// byte of ill-formed UTF-8 become \xNN, C1 controls (U+0080 to U+009F)
+// become \u00NN, and a backslash becomes \\ so that an escape in the
+// output always stands for an escaped byte.
+std::string EscapeLogText(std::string_view text);
+
 // Sets the global spdlog format and level. Returns false when `level` is
 // not one of trace, debug, info, warn, error or off.
 bool ConfigureLogging(LogFormat format, const std::string& level);
