@@ -4,6 +4,8 @@
 
 #include <simdjson.h>
 
+#include "bench/terminal_text.h"
+
 namespace uptake {
 namespace {
 
@@ -70,8 +72,12 @@ Result<std::string> FormatAlertLine(std::string_view message) {
   const bool firing_change = fields.change == "acknowledged" || fields.change == "escalated";
   const std::string label = ToUpper(firing_change ? fields.change : fields.state);
   const std::string separator = "  ";
-  return Result<std::string>::Ok(label + separator + fields.severity + separator + fields.rule +
-                                 separator + fields.account_id + separator + fields.summary);
+  // The fields come from clients (an account id is whatever a tracking call
+  // sent), so a control character in one must not end the line or reach
+  // the terminal.
+  return Result<std::string>::Ok(EscapeForTerminal(label + separator + fields.severity + separator +
+                                                   fields.rule + separator + fields.account_id +
+                                                   separator + fields.summary));
 }
 
 Result<std::vector<std::string>> FormatResyncLines(std::string_view message) {
@@ -92,7 +98,7 @@ Result<std::vector<std::string>> FormatResyncLines(std::string_view message) {
   }
 
   std::vector<std::string> lines;
-  lines.push_back("RESYNC  after seq " + std::to_string(seq) + "  " + std::string(reason));
+  lines.push_back("RESYNC  after seq " + std::to_string(seq) + "  " + EscapeForTerminal(reason));
   for (simdjson::dom::element alert : open_alerts) {
     Result<std::string> line = FormatAlertLine(simdjson::minify(alert));
     if (!line.ok()) return Lines::Error(line.error());

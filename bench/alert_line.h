@@ -17,7 +17,8 @@ namespace uptake {
 // "FIRING  warning  low-adoption  acme  3 of 14 features in 30 days".
 // STATE is the alert's state, except for the stream's "acknowledged" and
 // "escalated" changes, which leave the alert firing and print as
-// ACKNOWLEDGED and ESCALATED.
+// ACKNOWLEDGED and ESCALATED. Control characters in the line are escaped
+// as EscapeForTerminal does, so the line is one line.
 // Returns an error when the message is not a JSON object or lacks "state",
 // "rule" or "account_id", so other stream messages can be shown raw.
 Result<std::string> FormatAlertLine(std::string_view message);

@@ -21,6 +21,7 @@
 #include "bench/alert_line.h"
 #include "bench/command_line.h"
 #include "bench/loopback_url.h"
+#include "bench/terminal_text.h"
 
 namespace uptake {
 namespace {
@@ -210,7 +211,7 @@ class Watcher {
     } else if (line.ok()) {
       std::cout << line.value() << std::endl;
     } else {
-      std::cerr << "uptake-watch: " << line.error() << ": " << message << "\n";
+      std::cerr << "uptake-watch: " << line.error() << ": " << EscapeForTerminal(message) << "\n";
     }
   }
 
