@@ -25,6 +25,32 @@ std::string OneLine(std::string_view text) {
   return line;
 }
 
+// Slack reads "<...>" in message text as a link or a mention such as
+// <!channel>. Its text formatting reference (api.slack.com, "Escaping
+// text") asks for a literal &, < or > to be sent as &amp;, &lt; or &gt;.
+std::string EscapeSlackText(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        escaped += "&amp;";
+        break;
+      case '<':
+        escaped += "&lt;";
+        break;
+      case '>':
+        escaped += "&gt;";
+        break;
+      default:
+        escaped.push_back(c);
+    }
+  }
+  return escaped;
+}
+
+// The account id, summary and acknowledging user come from clients, so the
+// whole text is escaped and no part of it can become a mention or a link.
 std::string SlackText(const AlertChange& change, std::string_view change_kind) {
   // The summary lives only in the JSON; the other fields are copies.
   simdjson::dom::parser parser;
@@ -44,7 +70,7 @@ std::string SlackText(const AlertChange& change, std::string_view change_kind) {
     text += " by " + std::string(acknowledged_by);
   }
   if (!summary.empty()) text += ": " + std::string(summary);
-  return OneLine(text);
+  return EscapeSlackText(OneLine(text));
 }
 
 }  // namespace

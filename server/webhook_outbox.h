@@ -32,7 +32,8 @@ bool WebhookWants(const WebhookConfig& webhook, const AlertChange& change,
 // Renders the body `webhook` is sent for `change`, whose json must be an
 // object as AlertRecorder builds it. json: the change as the alert stream
 // sends it. slack: {"text": "<one line>"} with the change kind, rule,
-// severity, account and summary.
+// severity, account and summary, with &, < and > escaped as Slack requires
+// so that no part of the text becomes a mention or a link.
 std::string RenderWebhookBody(const WebhookConfig& webhook, const AlertChange& change,
                               std::string_view change_kind);
 
