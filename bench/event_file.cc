@@ -14,11 +14,14 @@ namespace {
 
 constexpr unsigned kChunkBytes = 1 << 20;
 
-std::string DescribeGzError(gzFile file) {
+// Returns the reason of the last zlib error on `file`, opened from `path`.
+std::string DescribeGzError(gzFile file, const std::string& path) {
   int code = Z_OK;
-  const char* message = gzerror(file, &code);
+  std::string_view message = gzerror(file, &code);
   if (code == Z_ERRNO) return std::strerror(errno);
-  return message;
+  // zlib starts the message with "PATH: ", and the caller names the path.
+  if (message.starts_with(path + ": ")) message.remove_prefix(path.size() + 2);
+  return std::string(message);
 }
 
 Result<std::string> ReadAll(gzFile file, const std::string& path) {
@@ -32,10 +35,20 @@ Result<std::string> ReadAll(gzFile file, const std::string& path) {
     content.resize(old_size + kChunkBytes);
     const int read = gzread(file, content.data() + old_size, kChunkBytes);
     if (read < 0) {
-      return Result<std::string>::Error(path + ": read failed: " + DescribeGzError(file));
+      return Result<std::string>::Error(path + ": read failed: " + DescribeGzError(file, path));
     }
     content.resize(old_size + static_cast<size_t>(read));
-    if (read == 0) return Result<std::string>::Ok(std::move(content));
+    if (read > 0) continue;
+
+    // At the end gzread returns 0 even when the gzip stream was cut short
+    // or corrupt, and leaves the reason to gzerror.
+    int code = Z_OK;
+    gzerror(file, &code);
+    if (code != Z_OK) {
+      return Result<std::string>::Error(path + ": read failed: " + DescribeGzError(file, path) +
+                                        " (a truncated or corrupt gzip file)");
+    }
+    return Result<std::string>::Ok(std::move(content));
   }
 }
 

@@ -27,8 +27,8 @@ class EventFile {
 
   // Reads the whole file. zlib detects gzip by its magic bytes and reads any
   // other file as it is, so the name's extension does not matter. Returns
-  // an error naming the path when the file is missing, unreadable, corrupt
-  // or larger than kMaxBytes.
+  // an error naming the path when the file is missing, unreadable, a
+  // truncated or corrupt gzip file, or larger than kMaxBytes.
   static Result<EventFile> Read(const std::string& path);
 
   // Returns the next line that is not blank, or nullopt after the last one.
