@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -42,6 +43,19 @@ void PrintUsageError(const std::string& message) {
   std::fprintf(stderr, "uptake: %s\nRun 'uptake --help' for usage.\n", message.c_str());
 }
 
+// Flushes stdout and returns `status`, or 1 after a message on stderr when
+// some of the output could not be written (to a full disk, say), so that a
+// script does not take cut-off output for whole output.
+int FinishStdout(int status) {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && std::ferror(stdout) == 0) return status;
+  std::fprintf(stderr, "uptake: writing to stdout failed: %s\n",
+               error != 0 ? std::strerror(error) : "unknown error");
+  return 1;
+}
+
 bool IsHelp(std::string_view argument) { return argument == "--help" || argument == "-h"; }
 
 int CheckConfig(int argc, char** argv) {
@@ -78,7 +92,7 @@ int Serve(int argc, char** argv) {
     std::string_view argument = argv[i];
     if (IsHelp(argument)) {
       std::fputs(kUsage, stdout);
-      return 0;
+      return FinishStdout(0);
     }
     std::string_view flag = argument.substr(0, argument.find('='));
     std::string* target = nullptr;
@@ -150,14 +164,14 @@ int main(int argc, char** argv) {
   std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
-    return 0;
+    return FinishStdout(0);
   }
   if (command == "--version") {
     std::printf("uptake 0.1.0\n");
-    return 0;
+    return FinishStdout(0);
   }
   if (command == "serve") return Serve(argc, argv);
-  if (command == "check-config") return CheckConfig(argc, argv);
+  if (command == "check-config") return FinishStdout(CheckConfig(argc, argv));
   PrintUsageError("unknown command '" + std::string(command) + "'");
   return 2;
 }
