@@ -102,7 +102,7 @@ int64_t InactiveSinceMs(const Rule& rule, const AccountState& state) {
 Verdict EvaluateInactivity(const Rule& rule, const Thresholds& limits, const RuleInput& input) {
   const int64_t idle_ms = input.now_ms - InactiveSinceMs(rule, input.state);
   // Tenths of a day, rounded down. An alert fires as soon as the limit is
-  // passed, when this still equals the limit, so the summary then says
+  // passed, when this still equals the limit, so the summary then reads
   // "over" the limit instead of a figure that reads as within it.
   const double idle_days =
       std::max<double>(0, std::floor(static_cast<double>(idle_ms) * 10 / kDayMs) / 10);

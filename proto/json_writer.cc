@@ -122,7 +122,7 @@ void JsonWriter::Double(double value) {
   // up to kMaxPlainWhole are written as integers. Every integer of that size
   // is exact in a double, so the integer form round-trips too.
   constexpr double kMaxPlainWhole = 1e15;
-  char buffer[32];  // holds the shortest round-trip form of any double
+  char buffer[32];  // fits the shortest round-trip form of any double
   std::to_chars_result result;
   if (std::fabs(value) <= kMaxPlainWhole && std::trunc(value) == value) {
     result = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(value));

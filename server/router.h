@@ -126,7 +126,7 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
 // on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
-// The message of the 400 a read route answers when its query has a
+// The message of the 400 a read route returns when its query has a
 // malformed % escape. QueryParameter cannot tell such a value from a
 // missing one, so these routes check the whole query first: a filter must
 // not be dropped and match everything.

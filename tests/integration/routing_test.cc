@@ -229,7 +229,7 @@ TEST_F(RoutingTest, MalformedEscapeInFilterIsRejected) {
     EXPECT_NE(list.body.find("malformed % escape"), std::string::npos) << list.body;
   }
   EXPECT_EQ(client.Get("/v1/accounts?at_risk=true&after=%Z").status, 400);
-  // The stream's answer closes the connection.
+  // The stream's error response closes the connection.
   HttpClient stream_client(server_->port());
   HttpReply stream =
       stream_client.Get("/v1/alerts/stream?after=0&account=%ZZ", {{"Accept", "text/event-stream"}});

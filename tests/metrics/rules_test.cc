@@ -144,7 +144,7 @@ TEST(InactivityTest, FiresFromTickNotBefore) {
   EXPECT_TRUE(aggregator.Tick(kT0 + 20 * kDay).empty());
 }
 
-TEST(InactivityTest, SummaryGivesTheIdleTimeOnceBeyondTheLimit) {
+TEST(InactivityTest, SummaryShowsIdleTimePastLimit) {
   // A clock that jumps, as in a replay, finds the account well past the limit.
   Aggregator aggregator(testing::TestCatalog(), {testing::InactivityRule(14)});
   ApplyOne(aggregator, Track("acme", "a", kT0), kT0);

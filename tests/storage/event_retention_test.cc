@@ -52,8 +52,8 @@ bool Drops(const EventRetentionFilter& filter, uint64_t sequence, const std::str
   return drop;
 }
 
-TEST(EventRetentionFilterTest, KeepsOldEventsWhoseMarksLiveOnlyInTheLog) {
-  // An event dated three days back but received now: a backfill, say.
+TEST(EventRetentionFilterTest, KeepsEventsWithUnspilledMarks) {
+  // An event dated three days back but received now, as in a backfill.
   EventRetentionFilter filter(kDayMs, 7 * kDayMs, RetentionClock::kWall);
   const int64_t now = WallMs();
   const std::string record = Record({Track("old", now - 3 * kDayMs, now)});
